@@ -1,0 +1,59 @@
+// bsq tokenizer: turns images into grids of binary tokens and back, with a trained model.
+//
+// Usage:
+//   bsq::RuntimeOptions runtime;                      // threads = hardware concurrency
+//   auto tok = bsq::Tokenizer::open("models/default.bsqm", runtime);
+//   if (!tok.ok()) { fputs(tok.status().message().c_str(), stderr); return 1; }
+//   auto grid = tok->encode(image);                   // bsq::Image, any size >= 1x1
+//   auto back = tok->decode(grid.value());            // same width and height as image
+//
+// No LibTorch type appears here; the network runs behind a pimpl.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bsq/image.h"
+#include "bsq/model_config.h"
+#include "bsq/status.h"
+
+namespace bsq {
+
+struct RuntimeOptions {
+  int threads = 0;       // 0: one per hardware thread (LibTorch would otherwise use one)
+  bool use_gpu = true;   // run on CUDA when this build and the machine have it
+};
+
+// The tokens of an image: frames x rows x cols codes of `bits` bits each.
+struct TokenGrid {
+  int frames = 0, rows = 0, cols = 0, bits = 0;
+  int width = 0, height = 0;    // size of the image the grid was made from
+  std::vector<uint64_t> codes;  // frame-major, then row-major; bit i of a code is channel i's sign
+};
+
+class Tokenizer {
+ public:
+  static StatusOr<Tokenizer> open(const std::string& model_path, const RuntimeOptions& runtime = {});
+  Tokenizer(Tokenizer&&) noexcept;
+  Tokenizer& operator=(Tokenizer&&) noexcept;
+  ~Tokenizer();
+
+  const ModelConfig& config() const;
+  uint64_t fingerprint() const;   // identifies the model file's content
+  std::string device() const;     // "cpu" or "cuda"
+
+  StatusOr<TokenGrid> encode(const Image& image) const;
+  StatusOr<Image> decode(const TokenGrid& grid) const;
+
+ private:
+  struct Impl;
+  explicit Tokenizer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Sets the number of threads LibTorch uses in this process (0: hardware concurrency).
+void set_compute_threads(int threads);
+
+}  // namespace bsq

@@ -1,0 +1,47 @@
+// Binary Spherical Quantization: project to L dims, normalise onto the sphere, take signs.
+#pragma once
+
+#include <torch/torch.h>
+
+namespace bsq::model {
+
+struct BsqOutput {
+  torch::Tensor u;      // [..., L] projection normalised to unit length (differentiable)
+  torch::Tensor codes;  // [..., L] what the decoder sees: sign(u)/sqrt(L) at hardness 1
+};
+
+// Entropy regulariser terms, both in bits per token (sums over the L bits).
+struct BsqEntropy {
+  torch::Tensor per_sample;  // E_u[H(q(c|u))]: low when every bit is confident
+  torch::Tensor codebook;    // sum_i H(E_u[p_i]): high when all codes are used
+};
+
+// sign(u)/sqrt(L) with sign(0) = +1, so a code and its bit b_i = [u_i >= 0] always agree.
+torch::Tensor bsq_codes(const torch::Tensor& u);
+
+// Blend from the continuous u (hardness 0) to the binary codes (hardness 1). The forward value
+// is (1-h)*u + h*codes; the gradient passes straight through to u whatever h is.
+torch::Tensor straight_through(const torch::Tensor& u, double hardness);
+
+// Factorised entropy of the soft bit assignment p_i = sigmoid(4 * u_i * inv_temperature).
+BsqEntropy bsq_entropy(const torch::Tensor& u, double inv_temperature);
+
+// Token index <-> bits. Bit i of the index is b_i = [u_i >= 0]; bit 0 is the first channel.
+torch::Tensor codes_to_indices(const torch::Tensor& codes);         // [..., L] -> int64 [...]
+torch::Tensor indices_to_codes(const torch::Tensor& indices, int64_t bits);  // -> float [..., L]
+
+class BsqQuantizerImpl : public torch::nn::Module {
+ public:
+  BsqQuantizerImpl(int64_t width, int64_t bits);
+
+  BsqOutput quantize(const torch::Tensor& z, double hardness);  // [..., width] -> [..., L]
+  torch::Tensor dequantize(const torch::Tensor& codes);         // [..., L] -> [..., width]
+  int64_t bits() const { return bits_; }
+
+ private:
+  int64_t bits_;
+  torch::nn::Linear down_{nullptr}, up_{nullptr};
+};
+TORCH_MODULE(BsqQuantizer);
+
+}  // namespace bsq::model

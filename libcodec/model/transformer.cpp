@@ -1,0 +1,67 @@
+// Transformer blocks on windowed token grids, with the window partition and its inverse.
+#include "model/transformer.h"
+
+namespace bsq::model {
+namespace {
+
+// [B, T, H, W, C] -> [B * H/w * W/w, T * w * w, C]: each window's tokens, frame-major.
+torch::Tensor partition(const torch::Tensor& g, int64_t w) {
+  const int64_t b = g.size(0), t = g.size(1), h = g.size(2), wd = g.size(3), c = g.size(4);
+  return g.view({b, t, h / w, w, wd / w, w, c})
+      .permute({0, 2, 4, 1, 3, 5, 6})
+      .reshape({b * (h / w) * (wd / w), t * w * w, c});
+}
+
+torch::Tensor merge(const torch::Tensor& x, const torch::IntArrayRef shape, int64_t w) {
+  const int64_t b = shape[0], t = shape[1], h = shape[2], wd = shape[3], c = shape[4];
+  return x.view({b, h / w, wd / w, t, w, w, c}).permute({0, 3, 1, 4, 2, 5, 6}).reshape({b, t, h, wd, c});
+}
+
+}  // namespace
+
+TransformerBlockImpl::TransformerBlockImpl(int64_t width, int64_t heads, int64_t window, int64_t max_frames,
+                                           int64_t mlp_ratio, bool shifted)
+    : window_(window), shifted_(shifted && window > 1) {
+  norm1_ = register_module("norm1", torch::nn::LayerNorm(torch::nn::LayerNormOptions({width})));
+  attention_ = register_module("attention", WindowAttention(width, heads, window, max_frames));
+  norm2_ = register_module("norm2", torch::nn::LayerNorm(torch::nn::LayerNormOptions({width})));
+  fc1_ = register_module("fc1", torch::nn::Linear(width, mlp_ratio * width));
+  fc2_ = register_module("fc2", torch::nn::Linear(mlp_ratio * width, width));
+  // Zero-initialised residual branches: the block starts as the identity, so a fresh model is
+  // the (quick to train) convolutional autoencoder and attention grows in from there.
+  // Measured: with the default init, the 2+2-block model trained ~5 dB slower in 600 steps.
+  torch::NoGradGuard no_grad;
+  fc2_->weight.zero_();
+  fc2_->bias.zero_();
+  attention_->zero_output();
+}
+
+torch::Tensor TransformerBlockImpl::forward(const torch::Tensor& grid) {
+  const int64_t shift = shifted_ ? window_ / 2 : 0;
+  auto y = norm1_->forward(grid);
+  if (shift) y = torch::roll(y, {-shift, -shift}, {2, 3});
+  y = merge(attention_->forward(partition(y, window_), grid.size(1)), grid.sizes(), window_);
+  if (shift) y = torch::roll(y, {shift, shift}, {2, 3});
+  auto x = grid + y;
+  return x + fc2_->forward(torch::gelu(fc1_->forward(norm2_->forward(x))));
+}
+
+TransformerImpl::TransformerImpl(int64_t width, int64_t depth, int64_t heads, int64_t window, int64_t max_frames,
+                                 int64_t mlp_ratio) {
+  // The stem and the bottleneck's up-projection emit values far below unit scale; without this
+  // norm the residual branches (which Adam grows by ~lr per step whatever their use) swamp the
+  // signal and training stalls (measured: 14 dB instead of 20 dB after 600 steps).
+  input_norm_ = register_module("input_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({width})));
+  blocks_ = register_module("blocks", torch::nn::ModuleList());
+  for (int64_t i = 0; i < depth; ++i)
+    blocks_->push_back(TransformerBlock(width, heads, window, max_frames, mlp_ratio, /*shifted=*/i % 2 == 1));
+  norm_ = register_module("norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({width})));
+}
+
+torch::Tensor TransformerImpl::forward(torch::Tensor grid) {
+  grid = input_norm_->forward(grid);
+  for (const auto& block : *blocks_) grid = block->as<TransformerBlock>()->forward(grid);
+  return norm_->forward(grid);
+}
+
+}  // namespace bsq::model

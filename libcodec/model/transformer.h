@@ -1,0 +1,41 @@
+// Pre-LayerNorm transformer over token grids [batch, frames, rows, cols, width].
+//
+// Blocks alternate plain and half-window-shifted windows (as in Swin), so information crosses
+// window borders every second block. The shift rolls the grid cyclically: tokens at opposite
+// image edges share a window then, which training sees too, so it costs no consistency.
+#pragma once
+
+#include <torch/torch.h>
+
+#include "model/window_attention.h"
+
+namespace bsq::model {
+
+class TransformerBlockImpl : public torch::nn::Module {
+ public:
+  TransformerBlockImpl(int64_t width, int64_t heads, int64_t window, int64_t max_frames, int64_t mlp_ratio,
+                       bool shifted);
+  torch::Tensor forward(const torch::Tensor& grid);  // rows and cols must be multiples of window
+
+ private:
+  int64_t window_;
+  bool shifted_;
+  torch::nn::LayerNorm norm1_{nullptr}, norm2_{nullptr};
+  WindowAttention attention_{nullptr};
+  torch::nn::Linear fc1_{nullptr}, fc2_{nullptr};
+};
+TORCH_MODULE(TransformerBlock);
+
+class TransformerImpl : public torch::nn::Module {
+ public:
+  TransformerImpl(int64_t width, int64_t depth, int64_t heads, int64_t window, int64_t max_frames, int64_t mlp_ratio);
+  torch::Tensor forward(torch::Tensor grid);  // starts and ends with a LayerNorm
+
+ private:
+  torch::nn::LayerNorm input_norm_{nullptr};
+  torch::nn::ModuleList blocks_;
+  torch::nn::LayerNorm norm_{nullptr};
+};
+TORCH_MODULE(Transformer);
+
+}  // namespace bsq::model

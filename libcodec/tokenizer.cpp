@@ -1,0 +1,114 @@
+// Public Tokenizer: loads a model file and runs the network, catching LibTorch errors here.
+#include "bsq/tokenizer.h"
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include <thread>
+
+#include "model/image_tensor.h"
+#include "model/model_file.h"
+
+namespace bsq {
+namespace {
+
+constexpr int kMaxSide = 1 << 15;  // matches the I/O layer's cap
+
+template <typename Fn>
+auto guarded(const char* what, Fn&& fn) -> decltype(fn()) {
+  try {
+    return fn();
+  } catch (const std::exception& e) {
+    std::string msg = e.what();
+    msg = msg.substr(0, msg.find('\n'));  // LibTorch messages carry a backtrace after the first line
+    return Status(StatusCode::kInternal, fmt::format("{}: {}", what, msg));
+  }
+}
+
+}  // namespace
+
+struct Tokenizer::Impl {
+  model::TokenizerModel net{nullptr};
+  uint64_t fingerprint = 0;
+  torch::Device device = torch::kCPU;
+};
+
+void set_compute_threads(int threads) {
+  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  torch::set_num_threads(threads);
+}
+
+Tokenizer::Tokenizer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Tokenizer::Tokenizer(Tokenizer&&) noexcept = default;
+Tokenizer& Tokenizer::operator=(Tokenizer&&) noexcept = default;
+Tokenizer::~Tokenizer() = default;
+
+StatusOr<Tokenizer> Tokenizer::open(const std::string& model_path, const RuntimeOptions& runtime) {
+  return guarded("loading model", [&]() -> StatusOr<Tokenizer> {
+    set_compute_threads(runtime.threads);
+    auto loaded = model::load_model(model_path);
+    if (!loaded.ok()) return loaded.status();
+    auto impl = std::make_unique<Impl>();
+    impl->device = runtime.use_gpu && torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+    impl->net = loaded.value().net;
+    impl->net->to(impl->device);
+    impl->net->eval();
+    impl->fingerprint = loaded.value().fingerprint;
+    return Tokenizer(std::move(impl));
+  });
+}
+
+const ModelConfig& Tokenizer::config() const { return impl_->net->config(); }
+uint64_t Tokenizer::fingerprint() const { return impl_->fingerprint; }
+std::string Tokenizer::device() const { return impl_->device.is_cuda() ? "cuda" : "cpu"; }
+
+StatusOr<TokenGrid> Tokenizer::encode(const Image& image) const {
+  if (image.width < 1 || image.height < 1 || image.width > kMaxSide || image.height > kMaxSide ||
+      image.rgb.size() != static_cast<size_t>(image.width) * image.height * 3)
+    return Status(StatusCode::kInvalidArgument, fmt::format("encode: bad image {}x{}", image.width, image.height));
+  return guarded("encode", [&]() -> StatusOr<TokenGrid> {
+    torch::InferenceMode inference;
+    const auto& c = config();
+    auto x = model::pad_to_multiple(model::image_to_tensor(image).to(impl_->device), c.window_pixels());
+    const auto u = impl_->net->encode(x).u.squeeze(0).to(torch::kCPU);  // [T, h, w, L]
+    TokenGrid grid;
+    grid.frames = static_cast<int>(u.size(0));
+    grid.rows = static_cast<int>(u.size(1));
+    grid.cols = static_cast<int>(u.size(2));
+    grid.bits = c.bits;
+    grid.width = image.width;
+    grid.height = image.height;
+    const auto signs = (u >= 0).to(torch::kUInt8).contiguous();
+    const uint8_t* s = signs.data_ptr<uint8_t>();
+    grid.codes.resize(static_cast<size_t>(signs.numel() / c.bits));
+    for (size_t t = 0; t < grid.codes.size(); ++t) {
+      uint64_t code = 0;
+      for (int i = 0; i < c.bits; ++i) code |= static_cast<uint64_t>(s[t * c.bits + i]) << i;
+      grid.codes[t] = code;
+    }
+    return grid;
+  });
+}
+
+StatusOr<Image> Tokenizer::decode(const TokenGrid& grid) const {
+  const auto& c = config();
+  const int w = c.window_pixels();
+  // The grid must be exactly what encode() makes for an image of this size.
+  if (grid.bits != c.bits || grid.frames != 1 || grid.width < 1 || grid.height < 1 || grid.width > kMaxSide ||
+      grid.height > kMaxSide || grid.rows != (grid.height + w - 1) / w * c.window ||
+      grid.cols != (grid.width + w - 1) / w * c.window ||
+      grid.codes.size() != static_cast<size_t>(grid.rows) * grid.cols * grid.frames)
+    return Status(StatusCode::kInvalidArgument, "decode: token grid does not match the model or its image size");
+  return guarded("decode", [&]() -> StatusOr<Image> {
+    torch::InferenceMode inference;
+    auto bits = torch::empty({1, grid.frames, grid.rows, grid.cols, c.bits}, torch::kFloat32);
+    float* b = bits.data_ptr<float>();
+    const float scale = 1.0f / std::sqrt(static_cast<float>(c.bits));
+    for (size_t t = 0; t < grid.codes.size(); ++t)
+      for (int i = 0; i < c.bits; ++i) b[t * c.bits + i] = (grid.codes[t] >> i & 1) ? scale : -scale;
+    const auto pixels = impl_->net->decode(bits.to(impl_->device));
+    return model::tensor_to_image(pixels[0][0], grid.width, grid.height);
+  });
+}
+
+}  // namespace bsq

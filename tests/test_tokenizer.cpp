@@ -1,0 +1,137 @@
+// Tokenizer: any image size, model files, the frame axis and its block-causal attention.
+#include <doctest/doctest.h>
+#include <torch/torch.h>
+
+#include <fstream>
+#include <random>
+
+#include "bsq/tokenizer.h"
+#include "model/model_file.h"
+#include "model/tokenizer_model.h"
+#include "tiny_model.h"
+
+using namespace bsq;
+
+namespace {
+
+Image noise_image(int w, int h, unsigned seed) {
+  Image img(w, h);
+  std::mt19937 rng(seed);
+  for (auto& v : img.rgb) v = static_cast<uint8_t>(rng());
+  return img;
+}
+
+std::string saved_tiny_model(const std::string& name, model::WeightPrecision precision = model::WeightPrecision::kFloat32) {
+  torch::manual_seed(7);
+  model::TokenizerModel net(testing::tiny_config());
+  const auto path = testing::temp_path(name);
+  REQUIRE(model::save_model(net, path, precision).ok());
+  return path;
+}
+
+}  // namespace
+
+TEST_CASE("decoded size equals input size for odd sizes") {
+  auto tok = Tokenizer::open(saved_tiny_model("sizes.bsqm"), {1, false});
+  REQUIRE(tok.ok());
+  for (auto [w, h] : {std::pair{1, 1}, {7, 13}, {257, 131}, {16, 16}}) {
+    CAPTURE(w);
+    CAPTURE(h);
+    auto grid = tok->encode(noise_image(w, h, 1));
+    REQUIRE(grid.ok());
+    const int wp = tok->config().window_pixels();
+    CHECK(grid->cols == (w + wp - 1) / wp * tok->config().window);
+    CHECK(grid->rows == (h + wp - 1) / wp * tok->config().window);
+    CHECK(grid->codes.size() == static_cast<size_t>(grid->rows * grid->cols));
+    auto back = tok->decode(grid.value());
+    REQUIRE(back.ok());
+    CHECK(back->width == w);
+    CHECK(back->height == h);
+    CHECK(back->rgb.size() == static_cast<size_t>(w * h * 3));
+  }
+}
+
+TEST_CASE("bad images and grids are refused with a status") {
+  auto tok = Tokenizer::open(saved_tiny_model("bad.bsqm"), {1, false});
+  REQUIRE(tok.ok());
+  CHECK(tok->encode(Image()).status().code() == StatusCode::kInvalidArgument);
+  auto grid = tok->encode(noise_image(20, 20, 2)).value();
+  grid.codes.pop_back();
+  CHECK(tok->decode(grid).status().code() == StatusCode::kInvalidArgument);
+  grid = tok->encode(noise_image(20, 20, 2)).value();
+  grid.width = 100;  // grid too small for this size
+  CHECK(tok->decode(grid).status().code() == StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("model save/load gives identical outputs and a stable fingerprint") {
+  torch::manual_seed(8);
+  model::TokenizerModel net(testing::tiny_config());
+  net->eval();
+  const auto path = testing::temp_path("roundtrip.bsqm");
+  REQUIRE(model::save_model(net, path, model::WeightPrecision::kFloat32).ok());
+  auto loaded = model::load_model(path);
+  REQUIRE(loaded.ok());
+  loaded->net->eval();
+  torch::NoGradGuard no_grad;
+  const auto x = torch::rand({1, 1, 3, 32, 48}) * 2 - 1;
+  const auto a = net->encode(x), b = loaded->net->encode(x);
+  CHECK(torch::equal(a.u, b.u));
+  CHECK(torch::equal(net->decode(a.codes), loaded->net->decode(b.codes)));
+
+  // Saving the loaded model again gives the same bytes, hence the same fingerprint.
+  const auto again = testing::temp_path("roundtrip2.bsqm");
+  REQUIRE(model::save_model(loaded->net, again, model::WeightPrecision::kFloat32).ok());
+  auto reloaded = model::load_model(again);
+  REQUIRE(reloaded.ok());
+  CHECK(reloaded->fingerprint == loaded->fingerprint);
+
+  // Half precision is a smaller file that still loads.
+  const auto half = testing::temp_path("half.bsqm");
+  REQUIRE(model::save_model(net, half, model::WeightPrecision::kFloat16).ok());
+  CHECK(model::load_model(half).ok());
+}
+
+TEST_CASE("damaged or foreign model files are refused") {
+  const auto path = saved_tiny_model("damaged.bsqm");
+  std::string bytes;
+  {
+    std::ifstream in(path, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const auto write = [&](const std::string& name, const std::string& content) {
+    const auto p = testing::temp_path(name);
+    std::ofstream(p, std::ios::binary) << content;
+    return p;
+  };
+  std::string flipped = bytes;
+  flipped[bytes.size() / 2] ^= 0x10;
+  CHECK(model::load_model(write("flip.bsqm", flipped)).status().message().find("fingerprint mismatch") != std::string::npos);
+  CHECK(model::load_model(write("trunc.bsqm", bytes.substr(0, bytes.size() / 3))).status().code() == StatusCode::kInvalidData);
+  CHECK(model::load_model(write("empty.bsqm", "")).status().message().find("not a bsq model file") != std::string::npos);
+  CHECK(model::load_model(testing::temp_path("missing.bsqm")).status().code() == StatusCode::kIoError);
+  CHECK(Tokenizer::open(testing::temp_path("missing.bsqm")).status().code() == StatusCode::kIoError);
+}
+
+TEST_CASE("frames: a frame's tokens do not depend on later frames") {
+  torch::manual_seed(9);
+  model::TokenizerModel net(testing::tiny_config());
+  net->eval();
+  torch::NoGradGuard no_grad;
+  // Fresh blocks start as the identity (zero residual branches); give them random weights so
+  // attention really mixes frames.
+  for (auto& p : net->parameters()) p.normal_(0, 0.3);
+  auto clip = torch::rand({1, 3, 3, 16, 16}) * 2 - 1;
+  const auto before = net->encode(clip).u;
+  auto changed = clip.clone();
+  changed.select(1, 2).uniform_(-1, 1);  // replace the last frame
+  const auto after = net->encode(changed).u;
+  CHECK(torch::allclose(before.select(1, 0), after.select(1, 0), 1e-5, 1e-6));
+  CHECK(torch::allclose(before.select(1, 1), after.select(1, 1), 1e-5, 1e-6));
+  CHECK_FALSE(torch::allclose(before.select(1, 2), after.select(1, 2), 1e-5, 1e-6));
+  // And earlier frames do reach later ones.
+  changed = clip.clone();
+  changed.select(1, 0).uniform_(-1, 1);
+  CHECK_FALSE(torch::allclose(before.select(1, 2), net->encode(changed).u.select(1, 2), 1e-5, 1e-6));
+  // The decoder keeps the clip shape.
+  CHECK(net->decode(before).sizes() == clip.sizes());
+}

@@ -1,0 +1,166 @@
+// Trainer: exact resume, deterministic batches, schedules, losses and the corpus loader.
+#include <doctest/doctest.h>
+#include <torch/torch.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "batch_source.h"
+#include "corpus.h"
+#include "losses.h"
+#include "media/image_io.h"
+#include "schedule.h"
+#include "tiny_model.h"
+#include "trainer.h"
+
+using namespace bsq;
+using namespace bsq::train;
+
+namespace {
+
+TrainOptions tiny_options() {
+  TrainOptions o;
+  o.model = testing::tiny_config();
+  o.batch = 2;
+  o.crop = 16;
+  o.steps = 6;
+  o.warmup = 2;
+  o.continuous_steps = 2;
+  o.ramp_steps = 2;
+  return o;
+}
+
+std::vector<CorpusImage> synthetic_images() {
+  std::vector<CorpusImage> images;
+  for (int k = 0; k < 3; ++k) {
+    Image img(40 + 7 * k, 36);
+    for (int y = 0; y < img.height; ++y)
+      for (int x = 0; x < img.width; ++x)
+        for (int c = 0; c < 3; ++c) img.row(y)[3 * x + c] = static_cast<uint8_t>(20 + x * (c + 1) + y * 2 + k * 30);
+    images.push_back({"synthetic" + std::to_string(k), img});
+  }
+  return images;
+}
+
+std::vector<torch::Tensor> weights(Trainer& t) {
+  std::vector<torch::Tensor> out;
+  for (const auto& p : t.net()->parameters()) out.push_back(p.detach().clone());
+  for (const auto& p : t.ema()->parameters()) out.push_back(p.detach().clone());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("batches depend only on seed and step") {
+  BatchSource a(synthetic_images(), {2, 16, 5, true}), b(synthetic_images(), {2, 16, 5, true});
+  CHECK(torch::equal(a.make(3), b.make(3)));
+  CHECK_FALSE(torch::equal(a.make(3), a.make(4)));
+  a.start(3);
+  CHECK(torch::equal(a.next(), b.make(3)));
+  CHECK(torch::equal(a.next(), b.make(4)));
+  const auto batch = b.make(0);
+  CHECK(batch.sizes() == torch::IntArrayRef({2, 1, 3, 16, 16}));
+  CHECK(batch.min().item<float>() >= -1.0f);
+  CHECK(batch.max().item<float>() <= 1.0f);
+}
+
+TEST_CASE("resuming training gives the same weights as an uninterrupted run") {
+  torch::set_num_threads(1);
+  const auto options = tiny_options();
+  const auto images = synthetic_images();
+  BatchSource batches(images, {options.batch, options.crop, options.seed, true});
+
+  Trainer straight(options);
+  for (int64_t s = 0; s < 6; ++s) straight.step(batches.make(s));
+
+  const auto checkpoint = testing::temp_path("resume.pt");
+  {
+    Trainer first(options);
+    for (int64_t s = 0; s < 3; ++s) first.step(batches.make(s));
+    REQUIRE(first.save_checkpoint(checkpoint).ok());
+  }
+  Trainer resumed(options);
+  REQUIRE(resumed.load_checkpoint(checkpoint).ok());
+  CHECK(resumed.steps_done() == 3);
+  for (int64_t s = resumed.steps_done(); s < 6; ++s) resumed.step(batches.make(s));
+
+  const auto a = weights(straight), b = weights(resumed);
+  REQUIRE(a.size() == b.size());
+  for (size_t i = 0; i < a.size(); ++i) CHECK(torch::equal(a[i], b[i]));
+
+  // A checkpoint of other model options is refused.
+  auto other = options;
+  other.model.bits = 6;
+  Trainer mismatched(other);
+  CHECK(mismatched.load_checkpoint(checkpoint).code() == StatusCode::kModelMismatch);
+}
+
+TEST_CASE("training lowers the loss on a fixed batch") {
+  torch::set_num_threads(1);
+  auto options = tiny_options();
+  options.steps = 100;
+  options.lr = 3e-3;
+  options.continuous_steps = 1000;  // keep it continuous: this checks the optimiser wiring
+  BatchSource batches(synthetic_images(), {options.batch, options.crop, options.seed, true});
+  Trainer trainer(options);
+  const auto batch = batches.make(0);
+  const double first = trainer.step(batch).reconstruction;
+  double last = first;
+  for (int i = 0; i < 99; ++i) last = trainer.step(batch).reconstruction;
+  CHECK(last < 0.5 * first);
+}
+
+TEST_CASE("schedules: warm-up, cosine decay, continuous then binary") {
+  TrainOptions o;
+  o.lr = 1.0;
+  o.warmup = 10;
+  o.steps = 110;
+  o.min_lr_ratio = 0.1;
+  CHECK(learning_rate(o, 0) == doctest::Approx(0.1));
+  CHECK(learning_rate(o, 9) == doctest::Approx(1.0));
+  CHECK(learning_rate(o, 60) == doctest::Approx(0.55));
+  CHECK(learning_rate(o, 110) == doctest::Approx(0.1));
+  o.continuous_steps = 5;
+  o.ramp_steps = 4;
+  CHECK(quantizer_hardness(o, 4) == 0.0);
+  CHECK(quantizer_hardness(o, 5) == doctest::Approx(0.25));
+  CHECK(quantizer_hardness(o, 8) == 1.0);
+  CHECK(quantizer_hardness(o, 1000) == 1.0);
+}
+
+TEST_CASE("losses: identical images cost nothing, MS-SSIM of identical images is 1") {
+  torch::manual_seed(1);
+  const auto x = torch::rand({2, 1, 3, 64, 64}) * 2 - 1;
+  CHECK(reconstruction_loss(x, x, ReconstructionLoss::kMse).item<double>() == 0.0);
+  CHECK(reconstruction_loss(x, x, ReconstructionLoss::kL1).item<double>() == 0.0);
+  CHECK(reconstruction_loss(x, x, ReconstructionLoss::kMsSsim).item<double>() == doctest::Approx(0.0).epsilon(1e-5));
+  const auto noisy = (x + 0.2 * torch::randn_like(x)).clamp(-1, 1);
+  const double ssim = 1 - reconstruction_loss(noisy, x, ReconstructionLoss::kMsSsim).item<double>();
+  CHECK(ssim < 0.99);
+  CHECK(ssim > 0.0);
+  CHECK(reconstruction_loss(noisy, x, ReconstructionLoss::kMse).item<double>() > 0.0);
+}
+
+TEST_CASE("corpus loader: splits, skipped videos, clear errors") {
+  const auto dir = std::filesystem::path(testing::temp_path("corpus"));
+  std::filesystem::create_directories(dir / "pkg");
+  const auto images = synthetic_images();
+  REQUIRE(media::write_image(images[0].image, (dir / "pkg/a.png").string()).ok());
+  REQUIRE(media::write_image(images[1].image, (dir / "pkg/b.png").string()).ok());
+  const auto manifest = testing::temp_path("manifest.tsv");
+  std::ofstream(manifest) << "# split\tpackage\tpath\ntrain\tpkg\ta.png\ndev\tpkg\tb.png\ntrain\tpkg\tclip.avi\n";
+  auto corpus = load_corpus(manifest, dir.string());
+  REQUIRE(corpus.ok());
+  CHECK(corpus->train.size() == 1);
+  CHECK(corpus->dev.size() == 1);
+  CHECK(corpus->dev[0].image.rgb == images[1].image.rgb);
+
+  CHECK(load_corpus(manifest, testing::temp_path("nowhere")).status().message().find("fetch_corpus") != std::string::npos);
+  CHECK(load_corpus(testing::temp_path("none.tsv"), dir.string()).status().code() == StatusCode::kIoError);
+  std::ofstream(manifest) << "train\tpkg\tmissing.png\n";
+  CHECK(load_corpus(manifest, dir.string()).status().message().find("missing.png") != std::string::npos);
+  std::ofstream(dir / "pkg/text.png") << "not an image";
+  std::ofstream(manifest) << "train\tpkg\ttext.png\n";
+  CHECK(load_corpus(manifest, dir.string()).status().code() != StatusCode::kOk);
+}

@@ -1,0 +1,27 @@
+// A tiny random model for tests: the real code path in milliseconds.
+#pragma once
+
+#include <string>
+
+#include "bsq/model_config.h"
+
+namespace bsq::testing {
+
+inline ModelConfig tiny_config() {
+  ModelConfig c;
+  c.patch = 4;
+  c.width = 16;
+  c.encoder_depth = 2;  // two blocks, so the shifted-window path runs too
+  c.decoder_depth = 2;
+  c.heads = 2;
+  c.bits = 8;
+  c.window = 2;
+  c.stem_channels = 8;
+  c.max_frames = 4;
+  return c;
+}
+
+// A fresh path in the test's temporary directory.
+std::string temp_path(const std::string& name);
+
+}  // namespace bsq::testing

@@ -1,0 +1,94 @@
+// bsqtrain: command line for training BSQ-ViT tokenizer models. Parses options, calls the trainer.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <map>
+
+#include "bsq/status.h"
+#include "train_run.h"
+
+namespace {
+
+// Exit codes, as for bsqenc/bsqdec: 1 other, 2 usage, 3 I/O, 4 invalid input, 5 model mismatch.
+int exit_code(bsq::StatusCode code) {
+  switch (code) {
+    case bsq::StatusCode::kInvalidArgument: return 2;
+    case bsq::StatusCode::kIoError: return 3;
+    case bsq::StatusCode::kInvalidData: return 4;
+    case bsq::StatusCode::kModelMismatch: return 5;
+    default: return 1;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  bsq::train::TrainOptions o;
+  auto& m = o.model;
+  CLI::App app{"bsqtrain: trains a BSQ-ViT tokenizer model for the bsq codec on the fixed corpus.\n"
+               "Writes OUT/checkpoint.pt, OUT/model.bsqm (EMA weights) and OUT/train.csv."};
+  app.set_version_flag("--version", "bsqtrain " BSQ_VERSION);
+  std::string eval_model;
+  std::string loss = "mse";
+
+  app.add_option("--out", o.out_dir, "Run directory for checkpoint, model and CSV")->capture_default_str();
+  app.add_flag("--resume", o.resume, "Continue from OUT/checkpoint.pt when it exists");
+  app.add_option("--eval-only", eval_model, "Only evaluate this model file on the dev split and exit");
+  app.add_option("--manifest", o.manifest, "Corpus manifest (split, package, path)")->capture_default_str();
+  app.add_option("--corpus", o.corpus, "Directory the corpus was fetched into")->capture_default_str();
+  app.add_option("--threads", o.threads, "Compute threads (0: all hardware threads)")->capture_default_str()->check(CLI::Range(0, 1024));
+
+  auto* g = "Model";
+  app.add_option("--patch", m.patch, "Pixels per token side (power of two)")->capture_default_str()->group(g);
+  app.add_option("--width", m.width, "Transformer width")->capture_default_str()->group(g);
+  app.add_option("--encoder-depth", m.encoder_depth, "Encoder transformer blocks")->capture_default_str()->group(g);
+  app.add_option("--decoder-depth", m.decoder_depth, "Decoder transformer blocks")->capture_default_str()->group(g);
+  app.add_option("--heads", m.heads, "Attention heads")->capture_default_str()->group(g);
+  app.add_option("--bits", m.bits, "Bits per token L (raw rate L/patch^2 bpp)")->capture_default_str()->group(g);
+  app.add_option("--window", m.window, "Attention window side, in tokens")->capture_default_str()->group(g);
+  app.add_option("--stem-channels", m.stem_channels, "Channels of the conv stem and head")->capture_default_str()->group(g);
+  app.add_option("--max-frames", m.max_frames, "Longest clip for temporal attention")->capture_default_str()->group(g);
+
+  g = "Training";
+  app.add_option("--steps", o.steps, "Optimiser steps in total")->capture_default_str()->check(CLI::Range(int64_t{1}, int64_t{1} << 40))->group(g);
+  app.add_option("--batch", o.batch, "Crops per step")->capture_default_str()->check(CLI::Range(1, 4096))->group(g);
+  app.add_option("--crop", o.crop, "Crop side in pixels (a multiple of window * patch)")->capture_default_str()->check(CLI::Range(8, 4096))->group(g);
+  app.add_option("--lr", o.lr, "Peak learning rate (AdamW)")->capture_default_str()->check(CLI::PositiveNumber)->group(g);
+  app.add_option("--min-lr-ratio", o.min_lr_ratio, "Cosine decay ends at lr times this")->capture_default_str()->check(CLI::Range(0.0, 1.0))->group(g);
+  app.add_option("--warmup", o.warmup, "Linear learning-rate warm-up steps")->capture_default_str()->check(CLI::NonNegativeNumber)->group(g);
+  app.add_option("--weight-decay", o.weight_decay, "AdamW weight decay")->capture_default_str()->check(CLI::NonNegativeNumber)->group(g);
+  app.add_option("--clip", o.clip, "Maximum global gradient norm")->capture_default_str()->check(CLI::PositiveNumber)->group(g);
+  app.add_option("--ema", o.ema, "EMA decay of the exported weights")->capture_default_str()->check(CLI::Range(0.0, 1.0))->group(g);
+  app.add_option("--seed", o.seed, "Seed of the initialisation and of every batch")->capture_default_str()->group(g);
+  app.add_option("--continuous-steps", o.continuous_steps, "Steps with a continuous (unquantised) bottleneck first")->capture_default_str()->check(CLI::NonNegativeNumber)->group(g);
+  app.add_option("--ramp-steps", o.ramp_steps, "Steps blending from continuous to binary codes")->capture_default_str()->check(CLI::NonNegativeNumber)->group(g);
+  app.add_option("--loss", loss, "Reconstruction loss")->capture_default_str()->check(CLI::IsMember({"mse", "l1", "ms-ssim"}))->group(g);
+  app.add_option("--entropy-weight", o.entropy_weight, "Weight of the BSQ entropy term (per bit)")->capture_default_str()->check(CLI::NonNegativeNumber)->group(g);
+  app.add_option("--entropy-gamma", o.entropy_gamma, "Weight of the codebook entropy inside that term")->capture_default_str()->check(CLI::NonNegativeNumber)->group(g);
+  app.add_option("--entropy-inv-temperature", o.entropy_inv_temperature, "Soft bits are sigmoid(4 * u * this)")->capture_default_str()->check(CLI::PositiveNumber)->group(g);
+  app.add_option("--eval-every", o.eval_every, "Steps between dev evaluations, checkpoints and exports")->capture_default_str()->check(CLI::Range(int64_t{1}, int64_t{1} << 40))->group(g);
+  app.add_option("--log-every", o.log_every, "Steps between log lines when stderr is not a terminal")->capture_default_str()->check(CLI::Range(int64_t{1}, int64_t{1} << 40))->group(g);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    fmt::print(stderr, "bsqtrain: {} (see --help)\n", e.what());
+    return 2;
+  }
+  static const std::map<std::string, bsq::train::ReconstructionLoss> kLosses = {
+      {"mse", bsq::train::ReconstructionLoss::kMse},
+      {"l1", bsq::train::ReconstructionLoss::kL1},
+      {"ms-ssim", bsq::train::ReconstructionLoss::kMsSsim}};
+  o.loss = kLosses.at(loss);
+
+  const bsq::Status status = eval_model.empty() ? bsq::train::run_training(o) : bsq::train::run_evaluation(eval_model, o);
+  if (!status.ok()) {
+    fmt::print(stderr, "bsqtrain: {}\n", status.message());
+    return exit_code(status.code());
+  }
+  return 0;
+}

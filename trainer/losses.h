@@ -1,0 +1,16 @@
+// Reconstruction losses on pixels in [-1, 1]: MSE, L1 and MS-SSIM (as 1 - MS-SSIM).
+#pragma once
+
+#include <torch/torch.h>
+
+#include "train_options.h"
+
+namespace bsq::train {
+
+torch::Tensor reconstruction_loss(const torch::Tensor& pred, const torch::Tensor& target, ReconstructionLoss kind);
+
+// MS-SSIM of [N, 3, H, W] images in [0, 1]; uses as many of the 5 standard scales as fit an
+// 11-pixel window (weights renormalised), so it also works on small training crops.
+torch::Tensor ms_ssim(const torch::Tensor& a, const torch::Tensor& b);
+
+}  // namespace bsq::train

@@ -1,0 +1,50 @@
+// Every knob of a training run; bsqtrain's command line fills it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "bsq/model_config.h"
+
+namespace bsq::train {
+
+enum class ReconstructionLoss { kMse, kL1, kMsSsim };
+
+struct TrainOptions {
+  ModelConfig model;
+
+  // Data.
+  std::string manifest = "data/manifest.tsv";
+  std::string corpus = "data/corpus";
+  int batch = 16;
+  int crop = 128;
+
+  // Optimisation.
+  int64_t steps = 20000;
+  double lr = 6e-4;
+  double min_lr_ratio = 0.05;  // cosine decays to lr * this
+  int64_t warmup = 500;
+  double weight_decay = 1e-4;
+  double clip = 1.0;           // max global gradient norm
+  double ema = 0.999;
+  uint64_t seed = 1;
+  int threads = 0;
+
+  // Quantisation schedule: continuous for `continuous_steps`, then a linear ramp to binary codes.
+  int64_t continuous_steps = 1000;
+  int64_t ramp_steps = 2000;
+
+  // Losses.
+  ReconstructionLoss loss = ReconstructionLoss::kMse;
+  double entropy_weight = 0.01;   // weight of the BSQ entropy term (per bit)
+  double entropy_gamma = 1.0;     // weight of the codebook-entropy part inside it
+  double entropy_inv_temperature = 8.0;
+
+  // Bookkeeping.
+  std::string out_dir = "runs/default";
+  bool resume = false;
+  int64_t eval_every = 1000;      // dev evaluation, checkpoint and model export
+  int64_t log_every = 50;
+};
+
+}  // namespace bsq::train

@@ -1,0 +1,142 @@
+// The training step (loss, schedules, clipping, EMA) and checkpoint I/O.
+#include "trainer.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstdio>
+
+#include "losses.h"
+#include "model/bsq_quantizer.h"
+#include "schedule.h"
+
+namespace bsq::train {
+namespace {
+
+template <typename Fn>
+Status guarded(const std::string& what, Fn&& fn) {
+  try {
+    fn();
+    return Status::Ok();
+  } catch (const std::exception& e) {
+    std::string msg = e.what();
+    return {StatusCode::kIoError, fmt::format("{}: {}", what, msg.substr(0, msg.find('\n')))};
+  }
+}
+
+}  // namespace
+
+Trainer::Trainer(const TrainOptions& options)
+    : options_(options), device_(torch::cuda::is_available() ? torch::kCUDA : torch::kCPU) {
+  torch::manual_seed(options.seed);
+  net_ = model::TokenizerModel(options.model);
+  ema_ = model::TokenizerModel(options.model);
+  net_->to(device_);
+  ema_->to(device_);
+  {
+    torch::NoGradGuard no_grad;
+    const auto src = net_->parameters();
+    auto dst = ema_->parameters();
+    for (size_t i = 0; i < src.size(); ++i) dst[i].copy_(src[i]);
+  }
+  ema_->eval();
+  for (auto& p : ema_->parameters()) p.set_requires_grad(false);
+  optimizer_ = std::make_unique<torch::optim::AdamW>(
+      net_->parameters(), torch::optim::AdamWOptions(options.lr).betas({0.9, 0.99}).weight_decay(options.weight_decay));
+}
+
+StepStats Trainer::step(const torch::Tensor& cpu_batch) {
+  const auto batch = cpu_batch.to(device_);
+  StepStats s;
+  s.lr = learning_rate(options_, step_);
+  s.hardness = quantizer_hardness(options_, step_);
+  for (auto& group : optimizer_->param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(s.lr);
+
+  net_->train();
+  const auto encoded = net_->encode(batch, s.hardness);
+  const auto recon = net_->decode(encoded.codes);
+  const auto reconstruction = reconstruction_loss(recon, batch, options_.loss);
+  const auto entropy = model::bsq_entropy(encoded.u, options_.entropy_inv_temperature);
+  // The entropy term ramps in with the quantiser. During the continuous phase it would push u
+  // onto the binary corners anyway (its per-sample part is minimal there), which is the binary
+  // bottleneck from step 0 that trains slowly (measured: train PSNR ~14 dB instead of ~22 dB
+  // after 600 steps with weight 0.01 from step 0).
+  const double weight = options_.entropy_weight * s.hardness / options_.model.bits;
+  const auto loss = reconstruction + weight * (entropy.per_sample - options_.entropy_gamma * entropy.codebook);
+
+  optimizer_->zero_grad();
+  loss.backward();
+  torch::nn::utils::clip_grad_norm_(net_->parameters(), options_.clip);
+  optimizer_->step();
+  ++step_;
+  update_ema();
+
+  const double mse = (recon.detach() - batch).pow(2).mean().item<double>();
+  s.loss = loss.item<double>();
+  s.reconstruction = reconstruction.item<double>();
+  s.train_psnr = 10.0 * std::log10(4.0 / std::max(mse, 1e-12));  // peak-to-peak range is 2
+  s.entropy_per_sample = entropy.per_sample.item<double>();
+  s.entropy_codebook = entropy.codebook.item<double>();
+  return s;
+}
+
+void Trainer::update_ema() {
+  // Short runs: let the average warm up instead of dragging the random init along.
+  const double decay = std::min(options_.ema, (1.0 + step_) / (10.0 + step_));
+  torch::NoGradGuard no_grad;
+  const auto src = net_->parameters();
+  auto dst = ema_->parameters();
+  for (size_t i = 0; i < src.size(); ++i) dst[i].mul_(decay).add_(src[i], 1.0 - decay);
+}
+
+Status Trainer::save_checkpoint(const std::string& path) const {
+  const std::string tmp = path + ".tmp";
+  auto status = guarded(fmt::format("cannot write checkpoint '{}'", path), [&] {
+    torch::serialize::OutputArchive archive;
+    for (const auto& p : net_->named_parameters()) archive.write("net." + p.key(), p.value());
+    for (const auto& p : ema_->named_parameters()) archive.write("ema." + p.key(), p.value());
+    torch::serialize::OutputArchive optimizer;
+    optimizer_->save(optimizer);
+    archive.write("optimizer", optimizer);
+    archive.write("step", torch::tensor(step_, torch::kInt64));
+    archive.write("elapsed", torch::tensor(elapsed_, torch::kFloat64));
+    archive.write("config", torch::tensor(static_cast<int64_t>(std::hash<std::string>{}(options_.model.to_text()))));
+    archive.save_to(tmp);
+  });
+  if (status.ok() && std::rename(tmp.c_str(), path.c_str()) != 0)
+    status = {StatusCode::kIoError, fmt::format("cannot rename checkpoint into '{}'", path)};
+  if (!status.ok()) std::remove(tmp.c_str());
+  return status;
+}
+
+Status Trainer::load_checkpoint(const std::string& path) {
+  bool other_model = false;
+  auto status = guarded(fmt::format("cannot read checkpoint '{}'", path), [&] {
+    torch::Tensor config;
+    torch::serialize::InputArchive archive;
+    archive.load_from(path);
+    archive.read("config", config);
+    other_model = config.item<int64_t>() != static_cast<int64_t>(std::hash<std::string>{}(options_.model.to_text()));
+    if (other_model) return;
+    torch::NoGradGuard no_grad;
+    for (auto& p : net_->named_parameters()) archive.read("net." + p.key(), p.value());
+    for (auto& p : ema_->named_parameters()) archive.read("ema." + p.key(), p.value());
+    torch::serialize::InputArchive optimizer;
+    archive.read("optimizer", optimizer);
+    optimizer_->load(optimizer);
+    torch::Tensor step, elapsed;
+    archive.read("step", step);
+    archive.read("elapsed", elapsed);
+    step_ = step.item<int64_t>();
+    elapsed_ = elapsed.item<double>();
+  });
+  if (status.ok() && other_model)
+    return {StatusCode::kModelMismatch, fmt::format("checkpoint '{}' was made with other model options", path)};
+  return status;
+}
+
+Status Trainer::export_model(const std::string& path, model::WeightPrecision precision) const {
+  return model::save_model(ema_, path, precision);
+}
+
+}  // namespace bsq::train

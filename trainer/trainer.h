@@ -1,0 +1,53 @@
+// One training run's state: network, EMA copy, optimiser and step; checkpoint and resume.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <memory>
+#include <string>
+
+#include "bsq/status.h"
+#include "model/model_file.h"
+#include "model/tokenizer_model.h"
+#include "train_options.h"
+
+namespace bsq::train {
+
+struct StepStats {
+  double loss = 0, reconstruction = 0, train_psnr = 0;  // PSNR of the batch, pixels in [-1, 1]
+  double entropy_per_sample = 0, entropy_codebook = 0;  // bits per token
+  double lr = 0, hardness = 0;
+};
+
+class Trainer {
+ public:
+  explicit Trainer(const TrainOptions& options);
+
+  StepStats step(const torch::Tensor& batch);  // one optimiser step on [B, 1, 3, c, c] (any device)
+  int64_t steps_done() const { return step_; }
+  double elapsed_seconds() const { return elapsed_; }
+  void add_elapsed(double seconds) { elapsed_ += seconds; }
+
+  // Everything a resumed run needs to continue bit-for-bit: weights, EMA, optimiser moments,
+  // step and elapsed time. (Batches are a function of seed and step; there is no other randomness.)
+  Status save_checkpoint(const std::string& path) const;
+  Status load_checkpoint(const std::string& path);
+
+  // Writes the EMA weights as a model file.
+  Status export_model(const std::string& path, model::WeightPrecision precision) const;
+
+  model::TokenizerModel& net() { return net_; }
+  model::TokenizerModel& ema() { return ema_; }
+
+ private:
+  void update_ema();
+
+  TrainOptions options_;
+  torch::Device device_;  // CUDA when this LibTorch has it and a GPU is present, else CPU
+  model::TokenizerModel net_{nullptr}, ema_{nullptr};
+  std::unique_ptr<torch::optim::AdamW> optimizer_;
+  int64_t step_ = 0;
+  double elapsed_ = 0;
+};
+
+}  // namespace bsq::train
