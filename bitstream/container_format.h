@@ -1,0 +1,130 @@
+// The .bsq container format: every constant, offset and cap that man/bsq.5 names, and the shared types.
+//
+// A stream is: a 64-byte header (magic, version, header size, picture and token description,
+// header CRC), then chunks of [u32 type][u32 length][payload][u32 CRC-32], ending with a BEND
+// chunk. All integers are little-endian. tests/test_bitstream.cpp checks these constants against
+// the man page, so the two cannot drift apart: change both or neither.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "bsq/status.h"
+
+namespace bsq::bitstream {
+
+// --- Magic and version ---------------------------------------------------------------------------
+// PNG-style signature: the 0x89 byte catches 7-bit transfers, CR LF / LF catch text-mode
+// newline conversion in either direction, 0x1A stops a DOS `type`.
+inline constexpr uint8_t kMagic[8] = {0x89, 'B', 'S', 'Q', 0x0D, 0x0A, 0x1A, 0x0A};
+inline constexpr uint16_t kVersionMajor = 1;  // a reader refuses any other major version
+inline constexpr uint16_t kVersionMinor = 0;  // minor versions only append: readers accept all
+
+// --- Header layout (byte offsets from the start of the stream) -----------------------------------
+inline constexpr size_t kOffsetMagic = 0;             // 8 bytes
+inline constexpr size_t kOffsetVersionMajor = 8;      // u16
+inline constexpr size_t kOffsetVersionMinor = 10;     // u16
+inline constexpr size_t kOffsetHeaderSize = 12;       // u32, bytes from 0 through the header CRC
+inline constexpr size_t kOffsetFingerprint = 16;      // u64
+inline constexpr size_t kOffsetWidth = 24;            // u32
+inline constexpr size_t kOffsetHeight = 28;           // u32
+inline constexpr size_t kOffsetFrames = 32;           // u32
+inline constexpr size_t kOffsetFpsNum = 36;           // u32
+inline constexpr size_t kOffsetFpsDen = 40;           // u32
+inline constexpr size_t kOffsetGridCols = 44;         // u32
+inline constexpr size_t kOffsetGridRows = 48;         // u32
+inline constexpr size_t kOffsetPatch = 52;            // u8
+inline constexpr size_t kOffsetBits = 53;             // u8
+inline constexpr size_t kOffsetColourPrimaries = 54;  // u8, H.273 ColourPrimaries
+inline constexpr size_t kOffsetTransfer = 55;         // u8, H.273 TransferCharacteristics
+inline constexpr size_t kOffsetMatrix = 56;           // u8, H.273 MatrixCoefficients
+inline constexpr size_t kOffsetFullRange = 57;        // u8, H.273 VideoFullRangeFlag
+inline constexpr size_t kOffsetBitDepth = 58;         // u8
+inline constexpr size_t kOffsetReserved = 59;         // u8, written 0, ignored by readers
+inline constexpr size_t kHeaderSize = 64;             // version 1.0; the CRC is the last 4 bytes
+// A 1.x header may be longer (fields appended before its CRC); this bounds what a reader reads.
+inline constexpr size_t kMaxHeaderSize = 4096;
+
+// --- Chunks --------------------------------------------------------------------------------------
+inline constexpr size_t kChunkHeadSize = 8;    // u32 type, u32 payload length
+inline constexpr size_t kChunkCrcSize = 4;     // CRC-32 of type, length and payload
+inline constexpr size_t kFramePrefixSize = 8;  // FRAM payload: u32 first frame, u32 frame count
+
+// FourCC as a little-endian u32: the bytes appear in the stream in reading order.
+constexpr uint32_t fourcc(const char (&s)[5]) {
+  return uint32_t(uint8_t(s[0])) | uint32_t(uint8_t(s[1])) << 8 | uint32_t(uint8_t(s[2])) << 16 |
+         uint32_t(uint8_t(s[3])) << 24;
+}
+inline constexpr uint32_t kChunkFrames = fourcc("FRAM");    // critical: coded tokens of >= 1 frame
+inline constexpr uint32_t kChunkMetadata = fourcc("meta");  // ancillary: key NUL value text
+inline constexpr uint32_t kChunkEnd = fourcc("BEND");       // critical: end marker, last chunk
+inline constexpr size_t kEndPayloadSize = 8;                // u32 total frames, u32 FRAM chunks
+
+// As in PNG, bit 5 of the first type byte (a lowercase letter) marks a chunk a reader that
+// does not know it may skip; an unknown chunk without it is an error.
+constexpr bool is_ancillary(uint32_t type) { return (type & 0x20u) != 0; }
+std::string fourcc_name(uint32_t type);  // "FRAM", or hex such as "0x00ff1234" if not printable
+
+// --- Caps: every size read from a stream is checked against these before use ---------------------
+inline constexpr uint32_t kMaxDimension = 32768;  // matches the tokenizer and I/O layer
+inline constexpr uint64_t kMaxPixelsPerFrame = uint64_t{1} << 28;
+inline constexpr uint32_t kMaxFrames = 100000;
+inline constexpr uint32_t kMaxChunkPayload = uint32_t{1} << 30;  // 1 GiB
+// The tokenizer pads the picture to whole attention windows, and a window is at most 64 tokens.
+inline constexpr uint32_t kMaxGridPadding = 64;
+inline constexpr uint32_t kMaxBitDepth = 16;
+inline constexpr size_t kMaxMetadataKey = 79;  // as PNG's tEXt keyword
+inline constexpr size_t kMaxMetadataChunks = 1024;
+constexpr bool valid_patch(uint32_t p) { return p == 2 || p == 4 || p == 8 || p == 16 || p == 32; }
+
+// --- Types ---------------------------------------------------------------------------------------
+// Codes as in ITU-T H.273 (also used by AV1, HEVC and PNG cICP), so they map 1:1 onto FFmpeg's.
+struct ColourDescription {
+  uint8_t primaries = 1;   // 1: BT.709 / sRGB
+  uint8_t transfer = 13;   // 13: sRGB (IEC 61966-2-1)
+  uint8_t matrix = 0;      // 0: identity, samples are R, G, B
+  uint8_t full_range = 1;  // 1: full range (0..2^depth-1); 0: limited ("video") range
+  uint8_t bit_depth = 8;   // bits per sample of the decoded picture, 1..16
+};
+
+struct StreamHeader {
+  uint64_t model_fingerprint = 0;         // the .bsqm's trailing FNV-1a 64 (bsq::Tokenizer::fingerprint())
+  uint32_t width = 0, height = 0;         // picture size in pixels
+  uint32_t frames = 1;                    // 1 for a still image
+  uint32_t fps_num = 0, fps_den = 1;      // frame rate num/den; 0/1 for a still image or unknown rate
+  uint32_t grid_cols = 0, grid_rows = 0;  // tokens per frame, including padding
+  uint8_t patch = 8;                      // pixels per token side
+  uint8_t bits = 32;                      // bits per token
+  ColourDescription colour;
+  bool operator==(const StreamHeader& o) const;
+};
+
+// Coded tokens of frames [first_frame, first_frame + frame_count).
+struct FrameChunk {
+  uint32_t first_frame = 0, frame_count = 1;
+  std::vector<uint8_t> coded;  // entropy-coded bytes; their format belongs to entropy/
+  uint64_t offset = 0;         // reader: where the chunk starts in the stream (for error messages)
+};
+
+struct Metadata {
+  std::string key;    // 1..79 printable ASCII characters, no NUL
+  std::string value;  // any bytes except NUL, UTF-8 by convention
+};
+
+// A whole stream, as the reader returns it and write_container takes it.
+struct Container {
+  StreamHeader header;
+  std::vector<FrameChunk> frames;  // in frame order, covering frames 0..header.frames-1 exactly
+  std::vector<Metadata> metadata;
+};
+
+// Checks every header field against the caps; the message names the field and its offset.
+Status validate_header(const StreamHeader& header);
+Status validate_metadata(const Metadata& entry);
+
+// zlib's CRC-32 (ISO-HDLC, as PNG and gzip), over any size.
+uint32_t crc32_of(const uint8_t* data, size_t size);
+
+}  // namespace bsq::bitstream

@@ -1,0 +1,129 @@
+// .bsq writer: serialises the header and chunks laid out in container_format.h.
+#include "container_writer.h"
+
+#include <fmt/format.h>
+
+#include <cstring>
+#include <utility>
+
+#include "byte_order.h"
+
+namespace bsq::bitstream {
+namespace {
+
+using detail::append_le;
+using detail::store_le;
+
+Status invalid(std::string message) { return {StatusCode::kInvalidArgument, std::move(message)}; }
+
+std::vector<uint8_t> encode_header(const StreamHeader& h) {
+  std::vector<uint8_t> out(kHeaderSize, 0);
+  uint8_t* p = out.data();
+  std::memcpy(p + kOffsetMagic, kMagic, sizeof(kMagic));
+  store_le<uint16_t>(p + kOffsetVersionMajor, kVersionMajor);
+  store_le<uint16_t>(p + kOffsetVersionMinor, kVersionMinor);
+  store_le<uint32_t>(p + kOffsetHeaderSize, kHeaderSize);
+  store_le<uint64_t>(p + kOffsetFingerprint, h.model_fingerprint);
+  store_le<uint32_t>(p + kOffsetWidth, h.width);
+  store_le<uint32_t>(p + kOffsetHeight, h.height);
+  store_le<uint32_t>(p + kOffsetFrames, h.frames);
+  store_le<uint32_t>(p + kOffsetFpsNum, h.fps_num);
+  store_le<uint32_t>(p + kOffsetFpsDen, h.fps_den);
+  store_le<uint32_t>(p + kOffsetGridCols, h.grid_cols);
+  store_le<uint32_t>(p + kOffsetGridRows, h.grid_rows);
+  p[kOffsetPatch] = h.patch;
+  p[kOffsetBits] = h.bits;
+  p[kOffsetColourPrimaries] = h.colour.primaries;
+  p[kOffsetTransfer] = h.colour.transfer;
+  p[kOffsetMatrix] = h.colour.matrix;
+  p[kOffsetFullRange] = h.colour.full_range;
+  p[kOffsetBitDepth] = h.colour.bit_depth;
+  p[kOffsetReserved] = 0;
+  store_le<uint32_t>(p + kHeaderSize - 4, crc32_of(p, kHeaderSize - 4));
+  return out;
+}
+
+}  // namespace
+
+StatusOr<ContainerWriter> ContainerWriter::start(const StreamHeader& header) {
+  const Status valid = validate_header(header);
+  if (!valid.ok()) return invalid(valid.message());
+  ContainerWriter writer(header);
+  writer.pending_ = encode_header(header);
+  return writer;
+}
+
+void ContainerWriter::append_chunk(uint32_t type, const std::vector<uint8_t>& prefix, const uint8_t* body,
+                                   size_t body_size) {
+  const size_t start = pending_.size();
+  append_le<uint32_t>(pending_, type);
+  append_le<uint32_t>(pending_, static_cast<uint32_t>(prefix.size() + body_size));  // callers checked the cap
+  pending_.insert(pending_.end(), prefix.begin(), prefix.end());
+  if (body_size > 0) pending_.insert(pending_.end(), body, body + body_size);
+  append_le<uint32_t>(pending_, crc32_of(pending_.data() + start, pending_.size() - start));
+}
+
+Status ContainerWriter::add_frames(uint32_t first_frame, uint32_t frame_count, const uint8_t* coded, size_t size) {
+  if (finished_) return invalid("cannot add frames after the end marker");
+  if (first_frame != frames_added_)
+    return invalid(fmt::format("frames out of order: got frame {}, expected frame {}", first_frame, frames_added_));
+  if (frame_count < 1 || frame_count > header_.frames - frames_added_)
+    return invalid(fmt::format("frame count {} at frame {} does not fit the stream's {} frames", frame_count,
+                               first_frame, header_.frames));
+  if (size > 0 && coded == nullptr) return invalid(fmt::format("no data for {} coded bytes", size));
+  if (size > kMaxChunkPayload - kFramePrefixSize)
+    return invalid(fmt::format("coded frames of {} bytes exceed the chunk cap of {} bytes", size,
+                               kMaxChunkPayload - kFramePrefixSize));
+  std::vector<uint8_t> prefix;
+  append_le<uint32_t>(prefix, first_frame);
+  append_le<uint32_t>(prefix, frame_count);
+  append_chunk(kChunkFrames, prefix, coded, size);
+  frames_added_ += frame_count;
+  ++frame_chunks_;
+  return Status::Ok();
+}
+
+Status ContainerWriter::add_metadata(const Metadata& entry) {
+  if (finished_) return invalid("cannot add metadata after the end marker");
+  const Status valid = validate_metadata(entry);
+  if (!valid.ok()) return invalid(valid.message());
+  if (metadata_chunks_ >= kMaxMetadataChunks)
+    return invalid(fmt::format("more than {} metadata entries", kMaxMetadataChunks));
+  if (entry.value.size() > kMaxChunkPayload - entry.key.size() - 1)
+    return invalid(fmt::format("metadata value for '{}' exceeds the chunk cap", entry.key));
+  std::vector<uint8_t> prefix(entry.key.begin(), entry.key.end());
+  prefix.push_back(0);  // key NUL value, as PNG's tEXt
+  append_chunk(kChunkMetadata, prefix, reinterpret_cast<const uint8_t*>(entry.value.data()), entry.value.size());
+  ++metadata_chunks_;
+  return Status::Ok();
+}
+
+Status ContainerWriter::finish() {
+  if (finished_) return invalid("the end marker is already written");
+  if (frames_added_ != header_.frames)
+    return invalid(fmt::format("cannot finish: {} of {} frames added", frames_added_, header_.frames));
+  std::vector<uint8_t> totals;
+  append_le<uint32_t>(totals, frames_added_);
+  append_le<uint32_t>(totals, frame_chunks_);
+  append_chunk(kChunkEnd, totals, nullptr, 0);
+  finished_ = true;
+  return Status::Ok();
+}
+
+std::vector<uint8_t> ContainerWriter::take_bytes() {
+  taken_ += pending_.size();
+  return std::exchange(pending_, {});
+}
+
+StatusOr<std::vector<uint8_t>> write_container(const Container& c) {
+  auto writer = ContainerWriter::start(c.header);
+  if (!writer.ok()) return writer.status();
+  for (const auto& entry : c.metadata) BSQ_RETURN_IF_ERROR(writer->add_metadata(entry));
+  for (const auto& chunk : c.frames)
+    BSQ_RETURN_IF_ERROR(
+        writer->add_frames(chunk.first_frame, chunk.frame_count, chunk.coded.data(), chunk.coded.size()));
+  BSQ_RETURN_IF_ERROR(writer->finish());
+  return writer->take_bytes();
+}
+
+}  // namespace bsq::bitstream

@@ -1,0 +1,61 @@
+// Writes .bsq streams: header, FRAM / meta chunks with CRC-32, BEND end marker (format: man/bsq.5).
+//
+// Usage, streaming (an encoder that writes each group of frames as soon as it is coded):
+//   bsq::bitstream::StreamHeader header;
+//   header.model_fingerprint = tokenizer.fingerprint();
+//   header.width = 640; header.height = 480; header.frames = 2; header.fps_num = 25;
+//   header.grid_cols = 80; header.grid_rows = 64; header.patch = 8; header.bits = 32;
+//   auto writer = bsq::bitstream::ContainerWriter::start(header);
+//   if (!writer.ok()) return writer.status();
+//   BSQ_RETURN_IF_ERROR(writer->add_metadata({"encoder", "bsqenc 0.1.0"}));
+//   BSQ_RETURN_IF_ERROR(writer->add_frames(0, 2, coded.data(), coded.size()));
+//   out.write(writer->take_bytes());            // optional: hand over what is finished so far
+//   BSQ_RETURN_IF_ERROR(writer->finish());       // appends BEND; fails if frames are missing
+//   out.write(writer->take_bytes());
+//
+// Or all at once: StatusOr<std::vector<uint8_t>> bytes = write_container(container);
+//
+// The writer refuses (kInvalidArgument) anything the reader would refuse, so it cannot produce
+// a stream that bsq cannot read back.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "bsq/status.h"
+#include "container_format.h"
+
+namespace bsq::bitstream {
+
+class ContainerWriter {
+ public:
+  // Validates the header and emits it.
+  static StatusOr<ContainerWriter> start(const StreamHeader& header);
+
+  // Frames must come in order: first_frame is the number of frames added so far.
+  Status add_frames(uint32_t first_frame, uint32_t frame_count, const uint8_t* coded, size_t size);
+  Status add_metadata(const Metadata& entry);
+  // Appends the end marker once every frame of the header has been added; nothing may follow.
+  Status finish();
+
+  // Returns the bytes produced since the last call (all of them the first time).
+  std::vector<uint8_t> take_bytes();
+  uint64_t bytes_written() const { return taken_ + pending_.size(); }
+
+ private:
+  explicit ContainerWriter(const StreamHeader& header) : header_(header) {}
+  void append_chunk(uint32_t type, const std::vector<uint8_t>& prefix, const uint8_t* body, size_t body_size);
+
+  StreamHeader header_;
+  std::vector<uint8_t> pending_;
+  uint64_t taken_ = 0;
+  uint32_t frames_added_ = 0, frame_chunks_ = 0;
+  size_t metadata_chunks_ = 0;
+  bool finished_ = false;
+};
+
+// Header, metadata chunks, frame chunks, end marker: the stream read_container(...) returns as c.
+StatusOr<std::vector<uint8_t>> write_container(const Container& c);
+
+}  // namespace bsq::bitstream

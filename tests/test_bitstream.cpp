@@ -1,0 +1,565 @@
+// The .bsq container: round trip, layout against container_format.h and man/bsq.5, and the exact
+// error for every kind of damage (truncation at each byte, each flipped bit, wrong model, ...).
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "container_reader.h"
+#include "container_writer.h"
+
+#ifndef BSQ_MAN_DIR
+#error "define BSQ_MAN_DIR (the man/ folder) to build this test"
+#endif
+
+using namespace bsq::bitstream;
+using Bytes = std::vector<uint8_t>;
+
+namespace {
+
+StreamHeader sample_header() {
+  StreamHeader h;
+  h.model_fingerprint = 0x0123456789abcdefULL;
+  h.width = 64;
+  h.height = 48;
+  h.frames = 3;
+  h.fps_num = 30000;
+  h.fps_den = 1001;
+  h.grid_cols = 8;  // exactly 64 / 8
+  h.grid_rows = 8;  // 6 rows of picture + 2 of window padding
+  h.patch = 8;
+  h.bits = 18;
+  return h;
+}
+
+Bytes pattern(size_t n, uint8_t seed) {
+  Bytes out(n);
+  for (size_t i = 0; i < n; ++i) out[i] = static_cast<uint8_t>(seed + 37 * i);
+  return out;
+}
+
+Container sample_container() {
+  Container c;
+  c.header = sample_header();
+  c.metadata = {{"encoder", "bsqenc test"}, {"comment", ""}};
+  c.frames.push_back({0, 2, pattern(40, 1), 0});
+  c.frames.push_back({2, 1, pattern(17, 9), 0});
+  return c;
+}
+
+Bytes sample_stream() { return write_container(sample_container()).value(); }
+
+void put_u32(Bytes& out, uint32_t v) {
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
+}
+
+uint32_t get_u32(const Bytes& b, size_t at) {
+  return uint32_t(b[at]) | uint32_t(b[at + 1]) << 8 | uint32_t(b[at + 2]) << 16 | uint32_t(b[at + 3]) << 24;
+}
+
+// A chunk laid out by hand, following man/bsq.5 rather than the writer.
+void put_chunk(Bytes& out, uint32_t type, const Bytes& payload) {
+  const size_t start = out.size();
+  put_u32(out, type);
+  put_u32(out, static_cast<uint32_t>(payload.size()));
+  out.insert(out.end(), payload.begin(), payload.end());
+  put_u32(out, crc32_of(out.data() + start, out.size() - start));
+}
+
+Bytes two_u32(uint32_t a, uint32_t b) {
+  Bytes out;
+  put_u32(out, a);
+  put_u32(out, b);
+  return out;
+}
+
+Bytes frame_payload(uint32_t first, uint32_t count, const Bytes& coded) {
+  Bytes out = two_u32(first, count);
+  out.insert(out.end(), coded.begin(), coded.end());
+  return out;
+}
+
+Bytes header_bytes(const StreamHeader& h = sample_header()) { return ContainerWriter::start(h).value().take_bytes(); }
+
+// Rewrites a header byte range and recomputes the header CRC, so only the field is wrong.
+void patch_header(Bytes& b, size_t offset, uint32_t value, size_t size) {
+  for (size_t i = 0; i < size; ++i) b[offset + i] = static_cast<uint8_t>(value >> (8 * i));
+  const size_t header_size = get_u32(b, kOffsetHeaderSize);
+  const uint32_t crc = crc32_of(b.data(), header_size - 4);
+  for (size_t i = 0; i < 4; ++i) b[header_size - 4 + i] = static_cast<uint8_t>(crc >> (8 * i));
+}
+
+std::string error_of(const Bytes& b, std::optional<uint64_t> fingerprint = std::nullopt) {
+  const auto c = read_container(b.data(), b.size(), fingerprint);
+  return c.ok() ? "" : c.status().message();
+}
+
+bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
+
+struct ChunkSpan {
+  size_t start, end;
+  std::string type;
+};
+
+// Chunk boundaries walked from the lengths, independently of the reader.
+std::vector<ChunkSpan> chunk_spans(const Bytes& b) {
+  std::vector<ChunkSpan> spans;
+  for (size_t pos = kHeaderSize; pos < b.size();) {
+    const size_t end = pos + 12 + get_u32(b, pos + 4);
+    spans.push_back({pos, end, std::string(b.begin() + pos, b.begin() + pos + 4)});
+    pos = end;
+  }
+  return spans;
+}
+
+}  // namespace
+
+TEST_CASE("container: header, metadata and frame chunks round trip") {
+  const Container in = sample_container();
+  const Bytes bytes = sample_stream();
+  const auto out = read_container(bytes.data(), bytes.size(), in.header.model_fingerprint);
+  REQUIRE_MESSAGE(out.ok(), out.status().message());
+  CHECK(out->header == in.header);
+  REQUIRE(out->frames.size() == 2);
+  for (size_t i = 0; i < 2; ++i) {
+    CHECK(out->frames[i].first_frame == in.frames[i].first_frame);
+    CHECK(out->frames[i].frame_count == in.frames[i].frame_count);
+    CHECK(out->frames[i].coded == in.frames[i].coded);
+  }
+  const auto spans = chunk_spans(bytes);
+  REQUIRE(spans.size() == 5);  // meta, meta, FRAM, FRAM, BEND
+  CHECK(out->frames[0].offset == spans[2].start);
+  CHECK(spans[4].type == "BEND");
+  REQUIRE(out->metadata.size() == 2);
+  CHECK(out->metadata[0].key == "encoder");
+  CHECK(out->metadata[0].value == "bsqenc test");
+  CHECK(out->metadata[1].value.empty());
+  CHECK(read_header(bytes.data(), kHeaderSize).value() == in.header);  // bsqinfo needs the header only
+
+  // The streaming writer gives the same bytes as write_container, whenever its output is taken.
+  auto w = ContainerWriter::start(in.header);
+  REQUIRE(w.ok());
+  Bytes streamed = w->take_bytes();
+  for (const auto& m : in.metadata) REQUIRE(w->add_metadata(m).ok());
+  for (const auto& f : in.frames) {
+    REQUIRE(w->add_frames(f.first_frame, f.frame_count, f.coded.data(), f.coded.size()).ok());
+    const Bytes part = w->take_bytes();
+    streamed.insert(streamed.end(), part.begin(), part.end());
+  }
+  REQUIRE(w->finish().ok());
+  const Bytes tail = w->take_bytes();
+  streamed.insert(streamed.end(), tail.begin(), tail.end());
+  CHECK(streamed == bytes);
+  CHECK(w->bytes_written() == bytes.size());
+}
+
+TEST_CASE("container: the writer refuses what the reader would refuse") {
+  auto h = sample_header();
+  h.width = 0;
+  CHECK(ContainerWriter::start(h).status().message() == "invalid header: width 0 at byte 24 (must be 1..32768)");
+  CHECK(ContainerWriter::start(h).status().code() == bsq::StatusCode::kInvalidArgument);
+  h = sample_header();
+  h.grid_rows = 5;
+  CHECK(ContainerWriter::start(h).status().message() ==
+        "invalid header: grid rows 5 at byte 48 (must be 6..70 for height 48 and patch 8)");
+  h = sample_header();
+  h.patch = 6;
+  CHECK(ContainerWriter::start(h).status().message() ==
+        "invalid header: patch 6 at byte 52 (must be 2, 4, 8, 16 or 32)");
+  h = sample_header();
+  h.fps_den = 0;
+  CHECK(ContainerWriter::start(h).status().message() ==
+        "invalid header: frame rate denominator 0 at byte 40 (must be >= 1)");
+  h = sample_header();
+  h.width = h.height = 20000;
+  CHECK(ContainerWriter::start(h).status().message() ==
+        "invalid header: width x height 400000000 at byte 24 (at most 268435456 pixels)");
+
+  auto w = ContainerWriter::start(sample_header()).value();
+  const Bytes coded = pattern(4, 0);
+  CHECK(w.add_frames(1, 1, coded.data(), coded.size()).message() ==
+        "frames out of order: got frame 1, expected frame 0");
+  CHECK(w.add_frames(0, 4, coded.data(), coded.size()).message() ==
+        "frame count 4 at frame 0 does not fit the stream's 3 frames");
+  CHECK(w.add_metadata({"bad\nkey", "x"}).message() ==
+        "invalid metadata key (must be 1..79 printable ASCII characters)");
+  CHECK(w.finish().message() == "cannot finish: 0 of 3 frames added");
+  REQUIRE(w.add_frames(0, 3, coded.data(), coded.size()).ok());
+  REQUIRE(w.finish().ok());
+  CHECK(w.add_metadata({"late", "x"}).message() == "cannot add metadata after the end marker");
+}
+
+TEST_CASE("container: bytes at the offsets container_format.h names") {
+  // The header fields tile bytes 0..kHeaderSize-1 with no gap, the CRC last.
+  const std::vector<std::pair<size_t, size_t>> fields = {
+      {kOffsetMagic, 8},       {kOffsetVersionMajor, 2}, {kOffsetVersionMinor, 2},    {kOffsetHeaderSize, 4},
+      {kOffsetFingerprint, 8}, {kOffsetWidth, 4},        {kOffsetHeight, 4},          {kOffsetFrames, 4},
+      {kOffsetFpsNum, 4},      {kOffsetFpsDen, 4},       {kOffsetGridCols, 4},        {kOffsetGridRows, 4},
+      {kOffsetPatch, 1},       {kOffsetBits, 1},         {kOffsetColourPrimaries, 1}, {kOffsetTransfer, 1},
+      {kOffsetMatrix, 1},      {kOffsetFullRange, 1},    {kOffsetBitDepth, 1},        {kOffsetReserved, 1},
+      {kHeaderSize - 4, 4}};
+  size_t next = 0;
+  for (const auto& [offset, size] : fields) {
+    CHECK(offset == next);
+    next = offset + size;
+  }
+  CHECK(next == kHeaderSize);
+
+  const Bytes b = sample_stream();
+  CHECK(Bytes(b.begin(), b.begin() + 8) == Bytes{0x89, 'B', 'S', 'Q', 0x0D, 0x0A, 0x1A, 0x0A});
+  CHECK(Bytes(b.begin(), b.begin() + 8) == Bytes(kMagic, kMagic + 8));
+  CHECK(b[kOffsetVersionMajor] == kVersionMajor);
+  CHECK(b[kOffsetVersionMinor] == kVersionMinor);
+  CHECK(get_u32(b, kOffsetHeaderSize) == kHeaderSize);
+  CHECK(get_u32(b, kOffsetFingerprint) == 0x89abcdefu);
+  CHECK(get_u32(b, kOffsetFingerprint + 4) == 0x01234567u);
+  CHECK(get_u32(b, kOffsetWidth) == 64);
+  CHECK(get_u32(b, kOffsetHeight) == 48);
+  CHECK(get_u32(b, kOffsetFrames) == 3);
+  CHECK(get_u32(b, kOffsetFpsNum) == 30000);
+  CHECK(get_u32(b, kOffsetFpsDen) == 1001);
+  CHECK(get_u32(b, kOffsetGridCols) == 8);
+  CHECK(get_u32(b, kOffsetGridRows) == 8);
+  CHECK(Bytes(b.begin() + kOffsetPatch, b.begin() + kHeaderSize - 4) == Bytes{8, 18, 1, 13, 0, 1, 8, 0});
+  CHECK(get_u32(b, kHeaderSize - 4) == crc32_of(b.data(), kHeaderSize - 4));
+  CHECK(std::string(b.begin() + kHeaderSize, b.begin() + kHeaderSize + 4) == "meta");
+  CHECK(fourcc_name(kChunkFrames) == "FRAM");
+  CHECK(fourcc_name(0x00ff1234) == "0x00ff1234");
+  CHECK((is_ancillary(kChunkMetadata) && !is_ancillary(kChunkFrames) && !is_ancillary(kChunkEnd)));
+  const char* check = "123456789";  // the CRC-32 check value man/bsq.5 gives
+  CHECK(crc32_of(reinterpret_cast<const uint8_t*>(check), 9) == 0xCBF43926u);
+}
+
+TEST_CASE("container: every bit flipped gives the exact error, naming the damaged part") {
+  const auto hex8 = [](uint32_t v) {
+    char text[9];
+    std::snprintf(text, sizeof(text), "%08x", v);
+    return std::string(text);
+  };
+  const Bytes good = sample_stream();
+  const auto spans = chunk_spans(good);
+  for (size_t i = 0; i < good.size(); ++i) {
+    for (int bit = 0; bit < 8; ++bit) {
+      Bytes b = good;
+      b[i] ^= static_cast<uint8_t>(1 << bit);
+      const std::string e = error_of(b);
+      std::string expected;  // stays empty where a damaged length leaves several outcomes
+      bool named = false;
+      if (i < kOffsetVersionMajor) {
+        expected = i >= 1 && i <= 3
+                       ? "not a .bsq file (bad magic)"
+                       : "not a .bsq file (bad magic: signature bytes altered, as by a text-mode transfer)";
+      } else if (i < kOffsetVersionMinor) {
+        expected = "unsupported version " + std::to_string(b[8] | b[9] << 8) + ".0 (this reader reads version 1.x)";
+      } else if (i >= kOffsetHeaderSize && i < kOffsetHeaderSize + 4) {
+        named = starts_with(e, "invalid header: header size ") ||
+                starts_with(e, "truncated stream: header at byte 0 needs ") ||
+                starts_with(e, "damaged header at byte 0: CRC mismatch");
+      } else if (i < kHeaderSize) {
+        expected = "damaged header at byte 0: CRC mismatch (stored " + hex8(get_u32(b, kHeaderSize - 4)) +
+                   ", computed " + hex8(crc32_of(b.data(), kHeaderSize - 4)) + ")";
+      } else {
+        const auto& s = *std::find_if(spans.begin(), spans.end(), [&](const ChunkSpan& c) { return i < c.end; });
+        const size_t k = static_cast<size_t>(&s - spans.data()) + 1;
+        const std::string where = " at byte " + std::to_string(s.start);
+        if (i >= s.start + 4 && i < s.start + 8) {  // the length: the chunk is named whatever the outcome
+          named = e.find("chunk " + std::to_string(k) + " (") != std::string::npos &&
+                  e.find(where) != std::string::npos &&
+                  (starts_with(e, "damaged chunk ") || starts_with(e, "truncated stream: chunk ") ||
+                   starts_with(e, "invalid chunk "));
+        } else {
+          expected = "damaged chunk " + std::to_string(k) + " (" + fourcc_name(get_u32(b, s.start)) + ")" + where +
+                     ": CRC mismatch (stored " + hex8(get_u32(b, s.end - 4)) + ", computed " +
+                     hex8(crc32_of(b.data() + s.start, s.end - 4 - s.start)) + ")";
+        }
+      }
+      if (!expected.empty()) named = e == expected;
+      CHECK_MESSAGE(named, "byte ", i, " bit ", bit, ": got '", e, "', expected '", expected, "'");
+    }
+  }
+}
+
+TEST_CASE("container: truncated at every byte gives the exact error") {
+  const Bytes good = sample_stream();
+  const auto spans = chunk_spans(good);
+  for (size_t n = 0; n < good.size(); ++n) {
+    const Bytes b(good.begin(), good.begin() + n);
+    std::string expected;
+    if (n == 0) {
+      expected = "empty input (0 bytes): not a .bsq file";
+    } else if (n < kHeaderSize) {
+      expected = "truncated stream: header at byte 0 needs 64 bytes, " + std::to_string(n) + " left";
+    } else {
+      const auto& s = *std::find_if(spans.begin(), spans.end(), [&](const ChunkSpan& c) { return n < c.end; });
+      const size_t k = &s - spans.data() + 1, left = n - s.start;
+      char text[160];
+      if (left == 0)
+        std::snprintf(text, sizeof(text), "missing end marker: stream ends at byte %zu after %zu chunks", n, k - 1);
+      else if (left < 8)
+        std::snprintf(text, sizeof(text), "truncated stream: chunk %zu at byte %zu needs 8 bytes, %zu left", k, s.start,
+                      left);
+      else
+        std::snprintf(text, sizeof(text), "truncated stream: chunk %zu (%s) at byte %zu needs %zu bytes, %zu left", k,
+                      s.type.c_str(), s.start, s.end - s.start, left);
+      expected = text;
+    }
+    CHECK(error_of(b) == expected);
+  }
+  CHECK(read_container(nullptr, 0, std::nullopt).status().code() == bsq::StatusCode::kInvalidData);
+  const Bytes header_only(good.begin(), good.begin() + kHeaderSize);
+  CHECK(read_header(header_only.data(), header_only.size()).ok());
+  CHECK(error_of(header_only) == "missing end marker: stream ends at byte 64 after 0 chunks");
+}
+
+TEST_CASE("container: wrong model, version, magic and header fields") {
+  Bytes b = sample_stream();
+  const auto wrong = read_container(b.data(), b.size(), 0xfedcba9876543210ULL);
+  CHECK(wrong.status().code() == bsq::StatusCode::kModelMismatch);
+  CHECK(wrong.status().message() == "stream made with model 0123456789abcdef, this model is fedcba9876543210");
+
+  Bytes v7 = b;
+  patch_header(v7, kOffsetVersionMajor, 7, 2);
+  CHECK(read_container(v7.data(), v7.size(), std::nullopt).status().code() == bsq::StatusCode::kUnsupported);
+  CHECK(error_of(v7) == "unsupported version 7.0 (this reader reads version 1.x)");
+
+  Bytes text_mode = b;  // CR LF -> LF, as a text-mode copy on Windows would do
+  text_mode.erase(text_mode.begin() + 4);
+  CHECK(error_of(text_mode) == "not a .bsq file (bad magic: signature bytes altered, as by a text-mode transfer)");
+  CHECK(error_of(Bytes{'P', 'K', 3, 4}) == "not a .bsq file (bad magic)");
+
+  Bytes narrow = b;
+  patch_header(narrow, kOffsetWidth, 0, 4);
+  CHECK(error_of(narrow) == "invalid header: width 0 at byte 24 (must be 1..32768)");
+  Bytes big_header = b;
+  big_header[kOffsetHeaderSize] = 0x88;  // 5000 = 0x1388; checked before the CRC, which cannot be found
+  big_header[kOffsetHeaderSize + 1] = 0x13;
+  CHECK(error_of(big_header) == "invalid header: header size 5000 at byte 12 (must be 64..4096)");
+  Bytes damaged = b;
+  damaged[kOffsetFrames] ^= 1;
+  CHECK(starts_with(error_of(damaged), "damaged header at byte 0: CRC mismatch (stored "));
+}
+
+TEST_CASE("container: a 1.x stream with a longer header and unknown chunks") {
+  // Version 1.1 appends 8 bytes of header fields: a 1.0 reader checks them with the CRC and skips them.
+  Bytes b = header_bytes();
+  b.insert(b.begin() + kHeaderSize - 4, 8, 0xAB);
+  patch_header(b, kOffsetVersionMinor, 1, 2);
+  patch_header(b, kOffsetHeaderSize, kHeaderSize + 8, 4);
+  put_chunk(b, fourcc("zzZZ"), pattern(5, 3));  // ancillary: skipped
+  put_chunk(b, kChunkFrames, frame_payload(0, 3, pattern(9, 2)));
+  put_chunk(b, kChunkEnd, two_u32(3, 1));
+  const auto c = read_container(b.data(), b.size(), std::nullopt);
+  REQUIRE_MESSAGE(c.ok(), c.status().message());
+  CHECK(c->header == sample_header());
+  REQUIRE(c->frames.size() == 1);
+  CHECK(c->frames[0].offset == kHeaderSize + 8 + 17);
+
+  Bytes critical = header_bytes();
+  put_chunk(critical, fourcc("QUUX"), pattern(5, 3));
+  const auto refused = read_container(critical.data(), critical.size(), std::nullopt);
+  CHECK(refused.status().code() == bsq::StatusCode::kUnsupported);
+  CHECK(refused.status().message() == "unknown critical chunk 1 (QUUX) at byte 64");
+}
+
+TEST_CASE("container: chunk contents that contradict the header or each other") {
+  const auto stream = [](std::vector<std::pair<const char*, Bytes>> chunks) {
+    Bytes b = header_bytes();
+    for (const auto& [type, payload] : chunks) put_chunk(b, get_u32(Bytes(type, type + 4), 0), payload);
+    return error_of(b);
+  };
+  const Bytes x = pattern(3, 0);
+  CHECK(stream({{"FRAM", frame_payload(0, 3, x)}}) == "missing end marker: stream ends at byte 87 after 1 chunks");
+  CHECK(stream({{"FRAM", frame_payload(0, 3, x)}, {"BEND", two_u32(3, 1)}}) == "");
+  CHECK(stream({{"FRAM", frame_payload(1, 2, x)}}) ==
+        "frames out of order: chunk 1 (FRAM) at byte 64 starts at frame 1, expected frame 0");
+  CHECK(stream({{"FRAM", frame_payload(0, 1, x)}, {"FRAM", frame_payload(0, 2, x)}}) ==
+        "frames out of order: chunk 2 (FRAM) at byte 87 starts at frame 0, expected frame 1");
+  CHECK(stream({{"FRAM", frame_payload(0, 0, x)}}) ==
+        "invalid chunk 1 (FRAM) at byte 64: 0 frames from frame 0, the stream has 3 frames");
+  CHECK(stream({{"FRAM", frame_payload(0, 4, x)}}) ==
+        "invalid chunk 1 (FRAM) at byte 64: 4 frames from frame 0, the stream has 3 frames");
+  CHECK(stream({{"FRAM", Bytes(7)}}) ==
+        "invalid chunk 1 (FRAM) at byte 64: payload of 7 bytes, shorter than its 8-byte frame prefix");
+  CHECK(stream({{"FRAM", frame_payload(0, 2, x)}, {"BEND", two_u32(2, 1)}}) ==
+        "missing frames: end marker, chunk 2 (BEND) at byte 87, after 2 of 3 frames");
+  CHECK(stream({{"FRAM", frame_payload(0, 3, x)}, {"BEND", two_u32(3, 2)}}) ==
+        "invalid end marker, chunk 2 (BEND) at byte 87: counts 3 frames in 2 FRAM chunks, the stream has 3 in 1");
+  CHECK(stream({{"FRAM", frame_payload(0, 3, x)}, {"BEND", Bytes(4)}}) ==
+        "invalid end marker, chunk 2 (BEND) at byte 87: payload of 4 bytes, expected 8");
+  CHECK(stream({{"FRAM", frame_payload(0, 3, x)}, {"BEND", two_u32(3, 1)}, {"meta", Bytes{'k', 0}}}) ==
+        "trailing data: 14 bytes after the end marker, chunk 2 (BEND) at byte 87");
+  CHECK(stream({{"meta", Bytes{'k', 'e', 'y'}}}) == "invalid chunk 1 (meta) at byte 64: no NUL after the key");
+  CHECK(stream({{"meta", Bytes{0, 'v'}}}) ==
+        "invalid chunk 1 (meta) at byte 64: invalid metadata key (must be 1..79 printable ASCII characters)");
+
+  Bytes huge = header_bytes();  // a length over the cap is refused before it is compared with anything
+  put_u32(huge, kChunkFrames);
+  put_u32(huge, 0xFFFFFFF0u);
+  CHECK(error_of(huge) ==
+        "invalid chunk 1 (FRAM) at byte 64: payload length 4294967280 over the cap of 1073741824 bytes");
+}
+
+namespace {
+
+std::string man_text() {
+  std::ifstream in(BSQ_MAN_DIR "/bsq.5");
+  REQUIRE_MESSAGE(in.good(), "cannot open " BSQ_MAN_DIR "/bsq.5");
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string trim(const std::string& s) {
+  const size_t a = s.find_first_not_of(' '), b = s.find_last_not_of(' ');
+  return a == std::string::npos ? "" : s.substr(a, b - a + 1);
+}
+
+// The lines of the .EX block after `.\" layout: name` in man/bsq.5, with "\-" undone to "-".
+std::vector<std::string> man_table(const std::string& text, const std::string& name) {
+  std::istringstream in(text);
+  std::vector<std::string> lines;
+  bool found = false, inside = false;
+  for (std::string line; std::getline(in, line);) {
+    if (line == ".\\\" layout: " + name)
+      found = true;
+    else if (found && !inside && line == ".EX")
+      inside = true;
+    else if (inside && line == ".EE")
+      break;
+    else if (inside) {
+      for (size_t at; (at = line.find("\\-")) != std::string::npos;) line.erase(at, 1);
+      lines.push_back(line);
+    }
+  }
+  REQUIRE_MESSAGE(lines.size() > 1, "no table '", name, "' in bsq.5");
+  return lines;
+}
+
+// "offset|size|type|field|valid values" per row: Offset, Size and Type are separated by spaces,
+// Field and Valid values are the columns under their titles.
+std::vector<std::string> layout_rows(const std::string& text, const std::string& name) {
+  const auto lines = man_table(text, name);
+  const size_t field_col = lines[0].find("Field"), values_col = lines[0].find("Valid values");
+  std::vector<std::string> rows;
+  for (size_t i = 1; i < lines.size(); ++i) {
+    const std::string& line = lines[i];
+    std::istringstream lead(line.substr(0, field_col));
+    std::string offset, size, type;
+    lead >> offset >> size >> type;
+    const std::string field =
+        line.substr(field_col, values_col == std::string::npos ? values_col : values_col - field_col);
+    const std::string values =
+        values_col != std::string::npos && line.size() > values_col ? line.substr(values_col) : "";
+    rows.push_back(offset + "|" + size + "|" + type + "|" + trim(field) + "|" + trim(values));
+  }
+  return rows;
+}
+
+std::string row(size_t offset, size_t size, const std::string& type, const std::string& field,
+                const std::string& values) {
+  return std::to_string(offset) + "|" + std::to_string(size) + "|" + type + "|" + field + "|" + values;
+}
+
+void check_rows(const std::vector<std::string>& man, const std::vector<std::string>& code) {
+  CHECK(man.size() == code.size());
+  for (size_t i = 0; i < std::min(man.size(), code.size()); ++i) CHECK(man[i] == code[i]);
+}
+
+}  // namespace
+
+TEST_CASE("container: man/bsq.5 states the magic, version and layout of container_format.h") {
+  const std::string text = man_text();
+  const auto n = [](uint64_t v) { return std::to_string(v); };
+  const std::string version = n(kVersionMajor) + "." + n(kVersionMinor);
+  std::string magic;
+  for (uint8_t byte : kMagic) {
+    char hex[4];
+    std::snprintf(hex, sizeof(hex), "%s%02X", magic.empty() ? "" : " ", byte);
+    magic += hex;
+  }
+  CHECK(text.find("This page specifies format version\n.BR " + version + " .") != std::string::npos);
+
+  const std::string side = "1.." + n(kMaxDimension);
+  check_rows(
+      layout_rows(text, "header"),
+      {row(kOffsetMagic, 8, "u8[8]", "magic", magic),
+       row(kOffsetVersionMajor, 2, "u16", "version major", n(kVersionMajor)),
+       row(kOffsetVersionMinor, 2, "u16", "version minor", "any (" + n(kVersionMinor) + " in version " + version + ")"),
+       row(kOffsetHeaderSize, 4, "u32", "header size",
+           n(kHeaderSize) + ".." + n(kMaxHeaderSize) + " (" + n(kHeaderSize) + " in version " + version + ")"),
+       row(kOffsetFingerprint, 8, "u64", "model fingerprint", "any"),
+       row(kOffsetWidth, 4, "u32", "width", side),
+       row(kOffsetHeight, 4, "u32", "height", side),
+       row(kOffsetFrames, 4, "u32", "frame count", "1.." + n(kMaxFrames)),
+       row(kOffsetFpsNum, 4, "u32", "frame rate numerator", "any (0: still image or unknown)"),
+       row(kOffsetFpsDen, 4, "u32", "frame rate denominator", "1..4294967295"),
+       row(kOffsetGridCols, 4, "u32", "grid columns", "see below"),
+       row(kOffsetGridRows, 4, "u32", "grid rows", "see below"),
+       row(kOffsetPatch, 1, "u8", "patch", "2, 4, 8, 16 or 32"),
+       row(kOffsetBits, 1, "u8", "bits per token", "1..64"),
+       row(kOffsetColourPrimaries, 1, "u8", "colour primaries", "any (H.273)"),
+       row(kOffsetTransfer, 1, "u8", "transfer", "any (H.273)"),
+       row(kOffsetMatrix, 1, "u8", "matrix", "any (H.273)"),
+       row(kOffsetFullRange, 1, "u8", "full range", "0 or 1"),
+       row(kOffsetBitDepth, 1, "u8", "bit depth", "1.." + n(kMaxBitDepth)),
+       row(kOffsetReserved, 1, "u8", "reserved", "written 0, ignored"),
+       row(kHeaderSize - 4, 4, "u32", "header CRC", "CRC-32 of bytes 0.." + n(kHeaderSize - 5))});
+  for (uint32_t p = 0; p <= 64; ++p) CHECK(valid_patch(p) == (p == 2 || p == 4 || p == 8 || p == 16 || p == 32));
+
+  const std::string head = n(kChunkHeadSize);
+  check_rows(
+      layout_rows(text, "chunk"),
+      {"0|4|u8[4]|type (FourCC)|", "4|4|u32|payload length n, 0.." + n(kMaxChunkPayload) + "|", head + "|n||payload|",
+       head + "+n|" + n(kChunkCrcSize) + "|u32|CRC-32 of bytes 0.." + n(kChunkHeadSize - 1) +
+           "+n of the chunk (type, length, payload)|"});
+  check_rows(layout_rows(text, "FRAM"), {"0|4|u32|first frame, counting from 0|", "4|4|u32|frame count, at least 1|",
+                                         n(kFramePrefixSize) + "|n-" + n(kFramePrefixSize) + "|u8[]|coded tokens|"});
+  check_rows(layout_rows(text, "BEND"), {"0|4|u32|total frames in the stream's FRAM chunks (the header's frame count)|",
+                                         "4|4|u32|number of FRAM chunks|"});
+  CHECK(kEndPayloadSize == 8);
+  for (uint32_t type : {kChunkFrames, kChunkMetadata, kChunkEnd}) {
+    const std::string title = ".SS " + fourcc_name(type) + (is_ancillary(type) ? " (ancillary)" : " (critical)");
+    CHECK_MESSAGE(text.find(title) != std::string::npos, title);
+  }
+
+  std::map<std::string, std::string> caps;
+  const auto cap_lines = man_table(text, "caps");
+  for (size_t i = 1; i < cap_lines.size(); ++i) {
+    const size_t col = cap_lines[0].find("Cap");
+    caps[trim(cap_lines[i].substr(0, col))] = trim(cap_lines[i].substr(col));
+  }
+  CHECK(caps == std::map<std::string, std::string>{{"width, height", n(kMaxDimension)},
+                                                   {"width x height", n(kMaxPixelsPerFrame)},
+                                                   {"frame count", n(kMaxFrames)},
+                                                   {"header size", n(kMaxHeaderSize)},
+                                                   {"chunk payload length", n(kMaxChunkPayload)},
+                                                   {"grid padding (tokens)", n(kMaxGridPadding)},
+                                                   {"metadata chunks", n(kMaxMetadataChunks)},
+                                                   {"metadata key length", n(kMaxMetadataKey)}});
+}
+
+TEST_CASE("container: the man page's example dump is what the writer writes") {
+  Container c;
+  c.header.model_fingerprint = 0x0123456789abcdefULL;
+  c.header.width = c.header.height = 16;
+  c.header.grid_cols = c.header.grid_rows = 2;
+  c.header.patch = 8;
+  c.header.bits = 32;
+  c.frames.push_back({0, 1, {0xde, 0xad, 0xbe, 0xef}, 0});
+  const Bytes b = write_container(c).value();
+  std::vector<std::string> dump;
+  for (size_t i = 0; i < b.size(); i += 16) {
+    char line[80];
+    int at = std::snprintf(line, sizeof(line), "%04zu:", i);
+    for (size_t j = i; j < std::min(b.size(), i + 16); ++j)
+      at += std::snprintf(line + at, sizeof(line) - at, " %02x", b[j]);
+    dump.push_back(line);
+  }
+  check_rows(man_table(man_text(), "example"), dump);
+  CHECK(read_container(b.data(), b.size(), 0x0123456789abcdefULL).ok());
+}
