@@ -27,9 +27,8 @@ TransformerBlockImpl::TransformerBlockImpl(int64_t width, int64_t heads, int64_t
   norm2_ = register_module("norm2", torch::nn::LayerNorm(torch::nn::LayerNormOptions({width})));
   fc1_ = register_module("fc1", torch::nn::Linear(width, mlp_ratio * width));
   fc2_ = register_module("fc2", torch::nn::Linear(mlp_ratio * width, width));
-  // Zero-initialised residual branches: the block starts as the identity, so a fresh model is
-  // the (quick to train) convolutional autoencoder and attention grows in from there.
-  // Measured: with the default init, the 2+2-block model trained ~5 dB slower in 600 steps.
+  // Zero-initialised residual branches (as in ReZero / SkipInit): a fresh model is the
+  // convolutional autoencoder, which trains quickly here, and attention grows in from there.
   torch::NoGradGuard no_grad;
   fc2_->weight.zero_();
   fc2_->bias.zero_();
@@ -48,9 +47,8 @@ torch::Tensor TransformerBlockImpl::forward(const torch::Tensor& grid) {
 
 TransformerImpl::TransformerImpl(int64_t width, int64_t depth, int64_t heads, int64_t window, int64_t max_frames,
                                  int64_t mlp_ratio) {
-  // The stem and the bottleneck's up-projection emit values far below unit scale; without this
-  // norm the residual branches (which Adam grows by ~lr per step whatever their use) swamp the
-  // signal and training stalls (measured: 14 dB instead of 20 dB after 600 steps).
+  // The stem and the bottleneck's up-projection emit values far below unit scale; this norm puts
+  // the residual stream at unit scale, where Adam's ~lr-sized updates of the branches are small.
   input_norm_ = register_module("input_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({width})));
   blocks_ = register_module("blocks", torch::nn::ModuleList());
   for (int64_t i = 0; i < depth; ++i)
