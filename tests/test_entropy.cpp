@@ -1,0 +1,347 @@
+// Tests of entropy/: the range coder's exactness and efficiency, token-grid round trips, and
+// the decoder's behaviour on truncated and damaged streams.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "range_decoder.h"
+#include "range_encoder.h"
+#include "token_coder.h"
+
+namespace {
+
+using bsq::entropy::RangeDecoder;
+using bsq::entropy::RangeEncoder;
+using bsq::entropy::TokenPlane;
+
+struct Rng {  // splitmix64: deterministic test data
+  uint64_t s;
+  uint64_t next() {
+    uint64_t z = (s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  }
+  uint32_t below(uint32_t n) { return static_cast<uint32_t>(next() % n); }
+};
+
+struct Decision {
+  int bit;
+  uint32_t p1;
+};
+
+std::vector<uint8_t> encode_all(const std::vector<Decision>& ds) {
+  RangeEncoder enc;
+  for (const Decision& d : ds) enc.encode(d.bit, d.p1);
+  return enc.finish();
+}
+
+// Decodes ds.size() decisions with the same probabilities; true if every bit comes back and the
+// decoder ends exactly at the end of the stream.
+bool decodes_back(const std::vector<uint8_t>& bytes, const std::vector<Decision>& ds) {
+  RangeDecoder dec(bytes.data(), bytes.size());
+  for (const Decision& d : ds)
+    if (dec.decode(d.p1) != d.bit) return false;
+  return dec.at_end() && !dec.overrun();
+}
+
+double ideal_bits(const std::vector<Decision>& ds) {
+  double bits = 0;
+  for (const Decision& d : ds) bits -= std::log2((d.bit ? d.p1 : 65536 - d.p1) / 65536.0);
+  return bits;
+}
+
+uint64_t mask_of(int bits) { return bits == 64 ? ~0ull : (1ull << bits) - 1; }
+
+TokenPlane random_plane(Rng& rng, int frames, int rows, int cols, int bits) {
+  TokenPlane t{frames, rows, cols, bits, std::vector<uint64_t>(static_cast<size_t>(frames) * rows * cols)};
+  for (uint64_t& c : t.codes) c = rng.next() & mask_of(bits);
+  return t;
+}
+
+// A smooth ramp written in binary: neighbouring tokens share their high bits.
+TokenPlane gradient_plane(int frames, int rows, int cols, int bits) {
+  TokenPlane t{frames, rows, cols, bits, {}};
+  for (int f = 0; f < frames; ++f)
+    for (int y = 0; y < rows; ++y)
+      for (int x = 0; x < cols; ++x)
+        t.codes.push_back(static_cast<uint64_t>(3 * x + 5 * y + 2 * f) / 4 & mask_of(bits));
+  return t;
+}
+
+// Every channel is a blocky random pattern (8x8 blocks) with 3% of the bits flipped: spatially
+// correlated like real token channels, and channels 2k and 2k+1 equal, as correlated channels are.
+TokenPlane blocky_plane(Rng& rng, int frames, int rows, int cols, int bits) {
+  TokenPlane t{frames, rows, cols, bits, std::vector<uint64_t>(static_cast<size_t>(frames) * rows * cols)};
+  const int brows = rows / 8 + 1, bcols = cols / 8 + 1;
+  std::vector<uint64_t> blocks(static_cast<size_t>(brows) * bcols);
+  for (uint64_t& b : blocks) b = rng.next();
+  for (int f = 0; f < frames; ++f)
+    for (int y = 0; y < rows; ++y)
+      for (int x = 0; x < cols; ++x) {
+        uint64_t c = 0;
+        const uint64_t b = blocks[static_cast<size_t>(y / 8) * bcols + x / 8];
+        for (int i = 0; i < bits; ++i) c |= ((b >> (i / 2)) & 1) << i;
+        for (int i = 0; i < bits; ++i)
+          if (rng.below(100) < 3) c ^= 1ull << i;
+        t.codes[(static_cast<size_t>(f) * rows + y) * cols + x] = c;
+      }
+  return t;
+}
+
+bool round_trips(const TokenPlane& t, size_t* size = nullptr) {
+  const std::vector<uint8_t> bytes = bsq::entropy::encode_tokens(t);
+  if (size) *size = bytes.size();
+  TokenPlane back;
+  std::string error;
+  const bool ok =
+      bsq::entropy::decode_tokens(bytes.data(), bytes.size(), t.frames, t.rows, t.cols, t.bits, &back, &error);
+  if (!ok) MESSAGE(error);
+  return ok && back.codes == t.codes && back.frames == t.frames && back.rows == t.rows && back.cols == t.cols &&
+         back.bits == t.bits;
+}
+
+uint64_t fnv1a(const std::vector<uint8_t>& bytes) {
+  uint64_t h = 0xCBF29CE484222325ull;
+  for (uint8_t b : bytes) h = (h ^ b) * 0x100000001B3ull;
+  return h;
+}
+
+}  // namespace
+
+TEST_CASE("range coder: empty stream") {
+  RangeEncoder enc;
+  const std::vector<uint8_t> bytes = enc.finish();
+  CHECK(bytes.size() == 1);
+  RangeDecoder dec(bytes.data(), bytes.size());
+  CHECK(dec.at_end());
+  CHECK_FALSE(dec.overrun());
+  // Even an empty stream has one byte: a zero-length input is truncated, and safe to read.
+  RangeDecoder none(nullptr, 0);
+  CHECK(none.overrun());
+  none.decode(32768);
+  CHECK(none.overrun());
+}
+
+TEST_CASE("range coder: one-symbol streams at every kind of probability") {
+  for (uint32_t p1 : {1u, 2u, 100u, 32768u, 65000u, 65534u, 65535u})
+    for (int bit : {0, 1}) {
+      CAPTURE(p1);
+      CAPTURE(bit);
+      const std::vector<Decision> ds{{bit, p1}};
+      const std::vector<uint8_t> bytes = encode_all(ds);
+      CHECK(decodes_back(bytes, ds));
+      CHECK(bytes.size() <= 4);  // 16 bits of information at most, plus the flush
+    }
+}
+
+TEST_CASE("range coder: out-of-range probabilities are clamped alike on both sides") {
+  const std::vector<Decision> ds{{1, 0}, {0, 0}, {1, 65536}, {0, 70000}, {1, 0xFFFFFFFFu}};
+  CHECK(decodes_back(encode_all(ds), ds));
+}
+
+TEST_CASE("range coder: random bits at extreme and random probabilities round trip") {
+  Rng rng{1};
+  for (uint32_t p1 : {1u, 65535u, 3u, 65533u, 32768u}) {
+    CAPTURE(p1);
+    // Bits drawn from the stated probability, then bits that contradict it every time.
+    std::vector<Decision> typical, adverse;
+    for (int k = 0; k < 20000; ++k) {
+      typical.push_back({static_cast<int>(rng.below(65536) < p1), p1});
+      adverse.push_back({p1 < 32768 ? 1 : 0, p1});
+    }
+    CHECK(decodes_back(encode_all(typical), typical));
+    CHECK(decodes_back(encode_all(adverse), adverse));
+  }
+  std::vector<Decision> mixed;
+  for (int k = 0; k < 200000; ++k) {
+    const uint32_t choice = rng.below(4);
+    const uint32_t p1 = choice == 0 ? 1 + rng.below(16) : choice == 1 ? 65535 - rng.below(16) : 1 + rng.below(65535);
+    mixed.push_back({static_cast<int>(rng.below(65536) < p1) ^ static_cast<int>(rng.below(50) == 0), p1});
+  }
+  CHECK(decodes_back(encode_all(mixed), mixed));
+}
+
+TEST_CASE("range coder: long runs of carries") {
+  // Bits that keep the interval at the top of the range produce long runs of 0xFF bytes that a
+  // later carry must ripple through.
+  std::vector<Decision> ds;
+  for (int k = 0; k < 5000; ++k) ds.push_back({0, 65535});
+  for (int k = 0; k < 5000; ++k) ds.push_back({0, 60000});
+  ds.push_back({1, 1});
+  for (int k = 0; k < 5000; ++k) ds.push_back({k % 2, 32768});
+  CHECK(decodes_back(encode_all(ds), ds));
+}
+
+TEST_CASE("range coder: output within 0.1% + 8 bytes of the ideal code length") {
+  Rng rng{2};
+  std::vector<Decision> ds;
+  for (int k = 0; k < 1000000; ++k) {
+    // Probabilities spread over the whole range, skewed toward confident ones as a prior's are.
+    const uint32_t r = rng.below(3);
+    const uint32_t p1 = r == 0 ? 1 + rng.below(65535) : r == 1 ? 1 + rng.below(2000) : 65535 - rng.below(2000);
+    ds.push_back({static_cast<int>(rng.below(65536) < p1), p1});
+  }
+  const std::vector<uint8_t> bytes = encode_all(ds);
+  const double ideal_bytes = ideal_bits(ds) / 8;
+  MESSAGE("coded " << bytes.size() << " bytes, ideal " << ideal_bytes);
+  CHECK(bytes.size() <= ideal_bytes * 1.001 + 8);
+  CHECK(decodes_back(bytes, ds));
+}
+
+TEST_CASE("range coder: truncated streams are reported as overrun") {
+  Rng rng{3};
+  std::vector<Decision> ds;
+  for (int k = 0; k < 4000; ++k) ds.push_back({static_cast<int>(rng.below(2)), 32768});
+  const std::vector<uint8_t> bytes = encode_all(ds);
+  for (size_t cut = 0; cut < bytes.size(); ++cut) {
+    RangeDecoder dec(bytes.data(), cut);
+    for (const Decision& d : ds) dec.decode(d.p1);
+    CHECK(dec.overrun());
+  }
+}
+
+TEST_CASE("token coder: tiny and extreme shapes round trip") {
+  Rng rng{4};
+  for (int bits : {1, 2, 7, 18, 32, 36, 63, 64}) {
+    CAPTURE(bits);
+    CHECK(round_trips(random_plane(rng, 1, 1, 1, bits)));
+    CHECK(round_trips(random_plane(rng, 1, 1, 9, bits)));
+    CHECK(round_trips(random_plane(rng, 1, 9, 1, bits)));
+    CHECK(round_trips(random_plane(rng, 3, 5, 4, bits)));
+    CHECK(round_trips(gradient_plane(2, 11, 13, bits)));
+  }
+  TokenPlane zeros{1, 16, 16, 64, std::vector<uint64_t>(256, 0)};
+  TokenPlane ones{1, 16, 16, 64, std::vector<uint64_t>(256, ~0ull)};
+  CHECK(round_trips(zeros));
+  CHECK(round_trips(ones));
+}
+
+TEST_CASE("token coder: larger random and structured grids round trip") {
+  Rng rng{5};
+  CHECK(round_trips(random_plane(rng, 1, 40, 50, 32)));
+  CHECK(round_trips(blocky_plane(rng, 1, 64, 96, 32)));
+  CHECK(round_trips(blocky_plane(rng, 4, 20, 30, 18)));
+  CHECK(round_trips(gradient_plane(1, 100, 120, 32)));
+  CHECK(round_trips(gradient_plane(1, 30, 40, 64)));
+}
+
+TEST_CASE("token coder: bits above `bits` are ignored") {
+  TokenPlane t{1, 2, 2, 4, {0xF3, 0x10, 0xFFFF, 0x5}};
+  const std::vector<uint8_t> bytes = bsq::entropy::encode_tokens(t);
+  TokenPlane back;
+  std::string error;
+  REQUIRE(bsq::entropy::decode_tokens(bytes.data(), bytes.size(), 1, 2, 2, 4, &back, &error));
+  CHECK(back.codes == std::vector<uint64_t>{0x3, 0x0, 0xF, 0x5});
+}
+
+TEST_CASE("token coder: structured grids compress well below raw, random ones stay near raw") {
+  Rng rng{6};
+  size_t size = 0;
+  const TokenPlane gradient = gradient_plane(1, 64, 64, 32);
+  REQUIRE(round_trips(gradient, &size));
+  MESSAGE("gradient 64x64x32: " << size << " bytes of " << 64 * 64 * 4 << " raw");
+  CHECK(size < 64 * 64 * 4 / 10);
+
+  const TokenPlane blocky = blocky_plane(rng, 1, 96, 128, 32);
+  REQUIRE(round_trips(blocky, &size));
+  MESSAGE("blocky 96x128x32: " << size << " bytes of " << 96 * 128 * 4 << " raw");
+  CHECK(size < 96 * 128 * 4 * 4 / 10);
+
+  const TokenPlane noise = random_plane(rng, 1, 96, 128, 32);
+  REQUIRE(round_trips(noise, &size));
+  MESSAGE("random 96x128x32: " << size << " bytes of " << 96 * 128 * 4 << " raw");
+  CHECK(size < 96 * 128 * 4 * 1.01);
+}
+
+TEST_CASE("token coder: ideal code length matches the coded size") {
+  Rng rng{7};
+  for (const TokenPlane& t : {blocky_plane(rng, 1, 80, 80, 32), random_plane(rng, 1, 40, 40, 18)}) {
+    const double ideal_bytes = bsq::entropy::ideal_code_length_bits(t) / 8;
+    const size_t size = bsq::entropy::encode_tokens(t).size();
+    CHECK(size <= ideal_bytes * 1.001 + 8);
+    CHECK(size >= ideal_bytes - 1);
+  }
+}
+
+TEST_CASE("token coder: the stream is fixed by the format") {
+  // The prior is part of the format: a change to any context, rate or table changes this hash
+  // and makes old streams undecodable. Update it only together with a format version bump.
+  Rng rng{8};
+  const std::vector<uint8_t> a = bsq::entropy::encode_tokens(blocky_plane(rng, 2, 24, 40, 32));
+  Rng again{8};
+  const std::vector<uint8_t> b = bsq::entropy::encode_tokens(blocky_plane(again, 2, 24, 40, 32));
+  CHECK(a == b);
+  CHECK(a.size() == 2003);
+  CHECK(fnv1a(a) == 0xc491f04ba8a81544ull);
+}
+
+TEST_CASE("token coder: malformed arguments are refused") {
+  std::string error;
+  TokenPlane out;
+  const uint8_t byte = 0;
+  CHECK_FALSE(bsq::entropy::decode_tokens(&byte, 1, 1, 1, 1, 0, &out, &error));
+  CHECK(error == "entropy decoder: bits per token outside 1..64");
+  CHECK_FALSE(bsq::entropy::decode_tokens(&byte, 1, 1, 1, 1, 65, &out, &error));
+  CHECK_FALSE(bsq::entropy::decode_tokens(&byte, 1, 1, 0, 1, 8, &out, &error));
+  CHECK(error == "entropy decoder: token rows outside 1..65536");
+  CHECK_FALSE(bsq::entropy::decode_tokens(&byte, 1, 1, 1, 65537, 8, &out, &error));
+  CHECK(error == "entropy decoder: token columns outside 1..65536");
+  CHECK_FALSE(bsq::entropy::decode_tokens(&byte, 1, 0, 1, 1, 8, &out, &error));
+  CHECK(error == "entropy decoder: frame count outside 1..100000");
+  CHECK_FALSE(bsq::entropy::decode_tokens(&byte, 1, 100, 1000, 1000, 8, &out, &error));
+  CHECK(error == "entropy decoder: more than 2^26 tokens");
+  CHECK_FALSE(bsq::entropy::decode_tokens(nullptr, 5, 1, 1, 1, 8, &out, &error));
+  CHECK(error == "entropy decoder: no data");
+
+  CHECK(bsq::entropy::encode_tokens(TokenPlane{1, 2, 2, 8, {1, 2, 3}}).empty());  // 3 codes for 4 tokens
+  CHECK(bsq::entropy::encode_tokens(TokenPlane{1, 2, 2, 0, {1, 2, 3, 4}}).empty());
+  CHECK(bsq::entropy::ideal_code_length_bits(TokenPlane{}) == 0);
+}
+
+TEST_CASE("token coder: truncated streams fail, extended ones too") {
+  Rng rng{9};
+  const TokenPlane t = blocky_plane(rng, 1, 32, 32, 32);
+  const std::vector<uint8_t> bytes = bsq::entropy::encode_tokens(t);
+  std::string error;
+  TokenPlane back;
+  for (size_t cut = 0; cut < bytes.size(); ++cut) {
+    CAPTURE(cut);
+    CHECK_FALSE(bsq::entropy::decode_tokens(bytes.data(), cut, 1, 32, 32, 32, &back, &error));
+  }
+  CHECK(error.find("entropy decoder: token stream") == 0);
+  std::vector<uint8_t> longer = bytes;
+  longer.push_back(0);
+  CHECK_FALSE(bsq::entropy::decode_tokens(longer.data(), longer.size(), 1, 32, 32, 32, &back, &error));
+  CHECK(error == "entropy decoder: token stream has bytes past its end");
+}
+
+TEST_CASE("token coder: damaged streams terminate with an error or some tokens") {
+  Rng rng{10};
+  const TokenPlane t = blocky_plane(rng, 2, 16, 24, 36);
+  const std::vector<uint8_t> bytes = bsq::entropy::encode_tokens(t);
+  int refused = 0, trials = 0;
+  for (size_t at = 0; at < bytes.size(); at += 1 + bytes.size() / 200)
+    for (int bit = 0; bit < 8; bit += 3) {
+      std::vector<uint8_t> damaged = bytes;
+      damaged[at] ^= static_cast<uint8_t>(1u << bit);
+      TokenPlane back;
+      std::string error;
+      const bool ok = bsq::entropy::decode_tokens(damaged.data(), damaged.size(), 2, 16, 24, 36, &back, &error);
+      ++trials;
+      if (!ok) ++refused;
+      if (ok) CHECK(back.codes.size() == t.codes.size());
+    }
+  MESSAGE(refused << " of " << trials << " single-bit errors detected (stream length, coder state)");
+  for (int k = 0; k < 50; ++k) {  // pure garbage of every length
+    std::vector<uint8_t> garbage(rng.below(300));
+    for (uint8_t& b : garbage) b = static_cast<uint8_t>(rng.next());
+    TokenPlane back;
+    std::string error;
+    bsq::entropy::decode_tokens(garbage.data(), garbage.size(), 1 + rng.below(3), 1 + rng.below(20), 1 + rng.below(20),
+                                1 + rng.below(64), &back, &error);
+  }
+}
