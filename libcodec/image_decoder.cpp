@@ -1,0 +1,41 @@
+// Image decoder: validated container, entropy-decoded tokens, tokenizer decode.
+#include <fmt/format.h>
+
+#include "bsq/codec.h"
+#include "container_reader.h"
+#include "token_coder.h"
+
+namespace bsq {
+
+StatusOr<Image> decode_image(const Tokenizer& tokenizer, const uint8_t* data, size_t size) {
+  auto container = bitstream::read_container(data, size, tokenizer.fingerprint());
+  if (!container.ok()) return container.status();
+  const auto& h = container->header;
+  const auto& c = tokenizer.config();
+  // The fingerprint matched, so these hold for streams this library wrote; check anyway, since a
+  // stream can be crafted.
+  if (h.patch != c.patch || h.bits != c.bits)
+    return Status(StatusCode::kModelMismatch,
+                  fmt::format("stream has {}-pixel patches and {}-bit tokens, the model {} and {}", h.patch, h.bits,
+                              c.patch, c.bits));
+  if (h.frames != 1 || container->frames.size() != 1)
+    return Status(StatusCode::kUnsupported, fmt::format("stream holds {} frames; images have one", h.frames));
+
+  TokenGrid grid;
+  grid.frames = 1;
+  grid.rows = static_cast<int>(h.grid_rows);
+  grid.cols = static_cast<int>(h.grid_cols);
+  grid.bits = h.bits;
+  grid.width = static_cast<int>(h.width);
+  grid.height = static_cast<int>(h.height);
+  const auto& chunk = container->frames[0];
+  entropy::TokenPlane plane;
+  std::string error;
+  if (!entropy::decode_tokens(chunk.coded.data(), chunk.coded.size(), grid.frames, grid.rows, grid.cols, grid.bits,
+                              &plane, &error))
+    return Status(StatusCode::kInvalidData, fmt::format("frame chunk at byte {}: {}", chunk.offset, error));
+  grid.codes = std::move(plane.codes);
+  return tokenizer.decode(grid);
+}
+
+}  // namespace bsq
