@@ -1,0 +1,126 @@
+// bsqdec: decodes a .bsq stream into an image file, or describes the stream (--info). Parses options,
+// calls the library, reports.
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <cmath>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bsq/codec.h"
+#include "bsq/metrics.h"
+#include "cli_common.h"
+#include "media/image_io.h"
+#include "media/input_bytes.h"
+#include "output_file.h"
+#include "progress_line.h"
+#include "stream_info.h"
+
+namespace {
+
+using bsq::Status;
+using bsq::StatusCode;
+using bsq::cli::Console;
+
+// The whole stream in memory, capped as image inputs are (media/input_bytes.h).
+bsq::StatusOr<std::vector<uint8_t>> read_stream(const std::string& path) {
+  auto bytes = path == "-" ? bsq::media::detail::read_stdin_bytes() : bsq::media::detail::read_file_bytes(path);
+  if (bytes.ok()) return bytes;
+  return Status(bytes.status().code(),
+                fmt::format("cannot read '{}': {}", bsq::cli::display_name(path, "<stdin>"), bytes.status().message()));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Console console{"bsqdec"};
+  bsq::cli::CommonOptions o;
+  std::string compare;
+  bool info = false;
+  CLI::App app{
+      "bsqdec: decodes a .bsq stream into an image; the format follows OUTPUT's extension\n"
+      "(.png .ppm .bmp .tif .jpg .webp). INPUT and OUTPUT may be - for stdin and stdout (PNG)."};
+  app.set_version_flag("--version", "bsqdec " BSQ_VERSION);
+  app.add_option("INPUT", o.input, "Stream to decode (- reads stdin)")->required();
+  app.add_option("OUTPUT", o.output, "Image to write (- writes PNG to stdout); not with --info");
+  bsq::cli::add_model_options(app, o);
+  app.add_option("--compare", compare, "Reference image: report the PSNR of the decoded image against it");
+  app.add_flag("--info", info, "Print the stream's header and chunk sizes instead of decoding (no model needed)");
+  bsq::cli::add_report_options(app, o, console);
+  if (const int rc = bsq::cli::parse_command_line(app, argc, argv, console); rc >= 0) return rc;
+
+  const std::string in_name = bsq::cli::display_name(o.input, "<stdin>");
+  if (info) {
+    if (!o.output.empty() || !compare.empty())
+      return console.fail(Status(StatusCode::kInvalidArgument, "--info takes only INPUT (and --json)"));
+    auto bytes = read_stream(o.input);
+    if (!bytes.ok()) return console.fail(bytes.status());
+    const Status shown = bsq::cli::print_stream_info(in_name, bytes.value(), o.json);
+    return shown.ok() ? 0 : console.fail(shown);
+  }
+  if (o.output.empty()) return console.fail(Status(StatusCode::kInvalidArgument, "OUTPUT is required (see --help)"));
+
+  // Everything that can be checked cheaply is, before the model loads and the decoder runs.
+  auto model_path = bsq::cli::find_model(o.model);
+  if (!model_path.ok()) return console.fail(model_path.status());
+  auto out = bsq::cli::OutputFile::open(o.output, o.input, o.overwrite);
+  if (!out.ok()) return console.fail(out.status());
+  bsq::cli::Stopwatch total;
+  auto bytes = read_stream(o.input);
+  if (!bytes.ok()) return console.fail(bytes.status());
+  std::optional<bsq::Image> reference;
+  if (!compare.empty()) {
+    auto image = bsq::media::read_image(compare);
+    if (!image.ok()) return console.fail(image.status());
+    reference = std::move(image.value());
+  }
+  auto tokenizer = bsq::cli::open_model(model_path.value(), o.threads, console);
+  if (!tokenizer.ok()) return console.fail(tokenizer.status());
+
+  bsq::cli::Stopwatch decode_time;
+  auto image = [&] {
+    bsq::cli::ProgressLine progress(console.program, "decoding", !console.quiet);
+    return bsq::decode_image(tokenizer.value(), bytes->data(), bytes->size());
+  }();
+  const double decode_seconds = decode_time.seconds();
+  if (!image.ok()) {
+    // Naming the model file too tells the user which of their models was the wrong one.
+    const bool mismatch = image.status().code() == StatusCode::kModelMismatch;
+    return console.fail(Status(image.status().code(), fmt::format("{}: {}{}", in_name, image.status().message(),
+                                                                  mismatch ? " (" + model_path.value() + ")" : "")));
+  }
+
+  std::optional<double> psnr;
+  if (reference) {
+    if (reference->width != image->width || reference->height != image->height)
+      return console.fail(Status(StatusCode::kInvalidArgument,
+                                 fmt::format("--compare: '{}' is {}x{}, the decoded image {}x{}", compare,
+                                             reference->width, reference->height, image->width, image->height)));
+    auto value = bsq::psnr(image.value(), *reference);
+    if (!value.ok()) return console.fail(value.status());
+    psnr = value.value();
+  }
+  // Written only after everything else succeeded, so a failed comparison leaves no file either.
+  Status written = out->name_target(bsq::media::write_image(image.value(), out->write_path()));
+  if (written.ok()) written = out->commit();
+  if (!written.ok()) return console.fail(written);
+
+  const double bpp = 8.0 * static_cast<double>(bytes->size()) / (static_cast<double>(image->width) * image->height);
+  console.note(fmt::format("decoded in {:.3f} s, {:.3f} s in all", decode_seconds, total.seconds()));
+  if (o.json) {
+    bsq::cli::JsonObject json;
+    json.add("input", in_name).add("output", bsq::cli::display_name(o.output, "<stdout>"));
+    json.add("width", image->width).add("height", image->height).add("bytes", bytes->size()).add("bpp", bpp);
+    json.add("seconds", decode_seconds).add("total_seconds", total.seconds());
+    json.add("model", model_path.value()).add("device", tokenizer->device());
+    if (psnr) json.add("reference", compare).add("psnr", *psnr);  // null when identical (infinite)
+    fmt::print(out->is_stdout() ? stderr : stdout, "{}\n", json.str());
+  } else if (!console.quiet) {
+    const std::string quality = psnr ? fmt::format(", PSNR {:.2f} dB against {}", *psnr, compare) : "";
+    fmt::print(stderr, "bsqdec: {} -> {} ({}x{}): {} bytes, {:.4f} bpp, {:.2f} s{}\n", in_name,
+               bsq::cli::display_name(o.output, "<stdout>"), image->width, image->height, bytes->size(), bpp,
+               decode_seconds, quality);
+  }
+  return 0;
+}

@@ -1,0 +1,103 @@
+// bsqenc: encodes an image file into a .bsq stream. Parses options, calls the library, reports.
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
+
+#include "bsq/codec.h"
+#include "cli_common.h"
+#include "media/image_io.h"
+#include "output_file.h"
+#include "progress_line.h"
+
+namespace {
+
+using bsq::Status;
+using bsq::StatusCode;
+using bsq::cli::Console;
+
+// Today's models have one operating point, which this value names. Other values are refused rather
+// than silently mapped, so scripts written now will not change meaning when models gain rates.
+constexpr int kDefaultQuality = 90;
+
+// The conversion to 8-bit RGB loses alpha and low-order bits; say so rather than lose them quietly.
+void warn_about_source(const bsq::media::ReadInfo& info, const std::string& name, const Console& console) {
+  if (info.had_alpha) console.warning(fmt::format("'{}' has an alpha channel; it was dropped", name));
+  if (info.source_bits > 8)
+    console.warning(fmt::format("'{}' has {}-bit samples; they were reduced to 8 bits", name, info.source_bits));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Console console{"bsqenc"};
+  bsq::cli::CommonOptions o;
+  int quality = kDefaultQuality;
+  CLI::App app{
+      "bsqenc: encodes an image (PNG, JPEG, WebP, BMP, TIFF, PPM, ...: any still image FFmpeg reads)\n"
+      "into a .bsq stream. INPUT and OUTPUT may be - for stdin and stdout."};
+  app.set_version_flag("--version", "bsqenc " BSQ_VERSION);
+  app.add_option("INPUT", o.input, "Image to encode (- reads stdin)")->required();
+  app.add_option("OUTPUT", o.output, "Stream to write (- writes stdout)")->required();
+  bsq::cli::add_model_options(app, o);
+  app.add_option("-q,--quality", quality, "Quality 0..100; models have one rate today, so only the default")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100));
+  bsq::cli::add_report_options(app, o, console);
+  if (const int rc = bsq::cli::parse_command_line(app, argc, argv, console); rc >= 0) return rc;
+
+  if (quality != kDefaultQuality)
+    return console.fail(Status(
+        StatusCode::kInvalidArgument,
+        fmt::format("-q {}: the model has a single rate, selected by the default -q {}", quality, kDefaultQuality)));
+  // Everything that can be checked cheaply is, before the model loads and the encoder runs.
+  auto model_path = bsq::cli::find_model(o.model);
+  if (!model_path.ok()) return console.fail(model_path.status());
+  auto out = bsq::cli::OutputFile::open(o.output, o.input, o.overwrite);
+  if (!out.ok()) return console.fail(out.status());
+
+  const std::string in_name = bsq::cli::display_name(o.input, "<stdin>");
+  bsq::cli::Stopwatch total;
+  bsq::media::ReadInfo info;
+  auto image = bsq::media::read_image(o.input, &info);
+  if (!image.ok()) return console.fail(image.status());
+  warn_about_source(info, in_name, console);
+  console.note(fmt::format("{}: {}x{} {}, {}-bit{}", in_name, image->width, image->height, info.format,
+                           info.source_bits, info.was_gray ? " gray" : ""));
+
+  auto tokenizer = bsq::cli::open_model(model_path.value(), o.threads, console);
+  if (!tokenizer.ok()) return console.fail(tokenizer.status());
+
+  bsq::cli::Stopwatch encode_time;
+  auto stream = [&] {
+    bsq::cli::ProgressLine progress(console.program, "encoding", !console.quiet);
+    return bsq::encode_image(tokenizer.value(), image.value());
+  }();
+  const double encode_seconds = encode_time.seconds();
+  if (!stream.ok()) return console.fail(stream.status());
+  Status written = out->write(stream.value());
+  if (written.ok()) written = out->commit();
+  if (!written.ok()) return console.fail(written);
+
+  const auto pixels = static_cast<double>(image->width) * image->height;
+  const size_t bytes = stream->size();
+  const double bpp = 8.0 * static_cast<double>(bytes) / pixels;
+  console.note(fmt::format("encoded in {:.3f} s, {:.3f} s in all", encode_seconds, total.seconds()));
+  if (o.json) {
+    bsq::cli::JsonObject json;
+    json.add("input", in_name).add("output", bsq::cli::display_name(o.output, "<stdout>"));
+    json.add("width", image->width).add("height", image->height).add("bytes", bytes).add("bpp", bpp);
+    json.add("raw_bpp", tokenizer->config().raw_bpp())
+        .add("seconds", encode_seconds)
+        .add("total_seconds", total.seconds());
+    json.add("source_format", info.format).add("source_bits", info.source_bits);
+    json.add("gray", info.was_gray).add("alpha_dropped", info.had_alpha);
+    json.add("model", model_path.value()).add("device", tokenizer->device());
+    fmt::print(out->is_stdout() ? stderr : stdout, "{}\n", json.str());
+  } else if (!console.quiet) {
+    fmt::print(stderr, "bsqenc: {} ({}x{}) -> {}: {} bytes, {:.4f} bpp, {:.2f} s\n", in_name, image->width,
+               image->height, bsq::cli::display_name(o.output, "<stdout>"), bytes, bpp, encode_seconds);
+  }
+  return 0;
+}

@@ -1,0 +1,152 @@
+// Exit codes, one-line messages, option parsing, model lookup and JSON for the bsq command lines.
+#include "cli_common.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+
+namespace bsq::cli {
+namespace fs = std::filesystem;
+
+int exit_code(StatusCode code) {
+  switch (code) {
+    case StatusCode::kOk:
+      return kExitOk;
+    case StatusCode::kInvalidArgument:
+      return kExitUsage;
+    case StatusCode::kIoError:
+      return kExitIo;
+    // An unknown stream version or an image over the size caps is, for the user, input this
+    // program cannot take: the same answer as a damaged file.
+    case StatusCode::kInvalidData:
+    case StatusCode::kUnsupported:
+      return kExitInvalidInput;
+    case StatusCode::kModelMismatch:
+      return kExitModelMismatch;
+    default:
+      return kExitOther;
+  }
+}
+
+int Console::fail(const Status& status) const {
+  std::string text = status.message().empty() ? std::string("failed") : status.message();
+  for (char& c : text)
+    if (c == '\n' || c == '\r') c = ' ';  // one line, whatever a dependency said
+  fmt::print(stderr, "{}: {}\n", program, text);
+  return exit_code(status.code());
+}
+
+void Console::warning(std::string_view text) const {
+  if (!quiet) fmt::print(stderr, "{}: warning: {}\n", program, text);
+}
+
+void Console::note(std::string_view text) const {
+  if (verbose) fmt::print(stderr, "{}: {}\n", program, text);
+}
+
+void add_model_options(CLI::App& app, CommonOptions& options) {
+  app.add_option("--model", options.model, "Model file (default: $BSQ_MODEL, else the installed default.bsqm)");
+  app.add_option("--threads", options.threads, "Compute threads (0: all hardware threads)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1024));
+}
+
+void add_report_options(CLI::App& app, CommonOptions& options, Console& console) {
+  app.add_flag("--json", options.json, "Print statistics as one JSON line on stdout (on stderr when OUTPUT is -)");
+  app.add_flag("-y,--overwrite", options.overwrite, "Replace OUTPUT if it exists");
+  app.add_flag("--quiet", console.quiet, "Print errors only (and --json)");
+  app.add_flag("-v,--verbose", console.verbose, "Also print the model, the device and the time of each step");
+}
+
+int parse_command_line(CLI::App& app, int argc, char** argv, const Console& console) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    return console.fail(Status(StatusCode::kInvalidArgument, fmt::format("{} (see --help)", e.what())));
+  }
+  if (console.quiet && console.verbose)
+    return console.fail(Status(StatusCode::kInvalidArgument, "--quiet and --verbose exclude each other"));
+  return -1;
+}
+
+StatusOr<std::string> find_model(const std::string& option) {
+  if (!option.empty()) return option;
+  if (const char* env = std::getenv("BSQ_MODEL"); env != nullptr && *env != '\0') return std::string(env);
+  std::vector<fs::path> places;
+  std::error_code ec;
+  // Relative to the binary, so an installed tree works wherever its prefix is moved.
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) places.push_back((exe.parent_path() / BSQ_MODEL_FROM_BINARY).lexically_normal());
+  places.emplace_back(BSQ_SOURCE_MODEL);  // a build tree used in place
+  std::string looked;
+  for (const auto& place : places) {
+    if (fs::is_regular_file(place, ec)) return place.string();
+    looked += (looked.empty() ? "" : ", ") + place.string();
+  }
+  return Status(StatusCode::kIoError, fmt::format("no model: give --model or set BSQ_MODEL (not found: {})", looked));
+}
+
+StatusOr<Tokenizer> open_model(const std::string& path, int threads, const Console& console) {
+  // The model loader would read a directory as a huge file and call it damaged; say what it is.
+  std::error_code ec;
+  if (fs::is_directory(path, ec))
+    return Status(StatusCode::kIoError, fmt::format("cannot open model '{}': is a directory", path));
+  RuntimeOptions runtime;
+  runtime.threads = threads;
+  auto tokenizer = Tokenizer::open(path, runtime);
+  if (tokenizer.ok()) {
+    const ModelConfig& c = tokenizer->config();
+    console.note(fmt::format("model {} (fingerprint {:016x}): {}-pixel patches, {} bits per token ({} bpp raw), on {}",
+                             path, tokenizer->fingerprint(), c.patch, c.bits, c.raw_bpp(), tokenizer->device()));
+  }
+  return tokenizer;
+}
+
+std::string json_string(std::string_view text) {
+  std::string out = "\"";
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += ch;
+    } else if (c < 0x20) {
+      out += fmt::format("\\u{:04x}", c);
+    } else {
+      out += ch;  // bytes >= 0x80 pass through: UTF-8 stays UTF-8
+    }
+  }
+  return out + "\"";
+}
+
+std::string json_array(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (size_t i = 0; i < items.size(); ++i) out += (i ? "," : "") + items[i];
+  return out + "]";
+}
+
+JsonObject& JsonObject::add(std::string_view key, std::string_view value) { return add_raw(key, json_string(value)); }
+
+JsonObject& JsonObject::add(std::string_view key, double value) {
+  // JSON has no infinity: PSNR of identical images is reported as null.
+  return add_raw(key, std::isfinite(value) ? fmt::format("{}", value) : std::string("null"));
+}
+
+JsonObject& JsonObject::add(std::string_view key, bool value) { return add_raw(key, value ? "true" : "false"); }
+
+JsonObject& JsonObject::add_raw(std::string_view key, std::string json) {
+  fields_.emplace_back(std::string(key), std::move(json));
+  return *this;
+}
+
+std::string JsonObject::str() const {
+  std::string out = "{";
+  for (size_t i = 0; i < fields_.size(); ++i)
+    out += fmt::format("{}{}:{}", i ? "," : "", json_string(fields_[i].first), fields_[i].second);
+  return out + "}";
+}
+
+}  // namespace bsq::cli

@@ -1,0 +1,99 @@
+// Plumbing shared by bsqenc and bsqdec: exit codes, messages, option parsing, model lookup, JSON.
+//
+// Every message goes to stderr as one line "PROGRAM: text", so scripts can show it as is.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "bsq/status.h"
+#include "bsq/tokenizer.h"
+
+namespace bsq::cli {
+
+// Exit codes of every bsq tool (bsqtrain too); the man pages list them under EXIT STATUS.
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitOther = 1,          // a bug or a failure inside a dependency
+  kExitUsage = 2,          // bad options, refused output, unknown output extension
+  kExitIo = 3,             // a file could not be opened, read or written
+  kExitInvalidInput = 4,   // not an image, not a .bsq stream, damaged, truncated, unsupported version
+  kExitModelMismatch = 5,  // the stream was made with another model
+};
+int exit_code(StatusCode code);
+
+// Messages on stderr for one program run.
+struct Console {
+  std::string program;   // "bsqenc"
+  bool quiet = false;    // --quiet: errors only
+  bool verbose = false;  // -v: also what was done, with which model, and how long it took
+
+  int fail(const Status& status) const;       // prints the error, returns its exit code
+  void warning(std::string_view text) const;  // unless quiet
+  void note(std::string_view text) const;     // only when verbose
+};
+
+// What bsqenc and bsqdec both take.
+struct CommonOptions {
+  std::string input, output, model;
+  int threads = 0;
+  bool json = false;
+  bool overwrite = false;
+};
+// --model and --threads.
+void add_model_options(CLI::App& app, CommonOptions& options);
+// --json, -y/--overwrite, --quiet and -v/--verbose.
+void add_report_options(CLI::App& app, CommonOptions& options, Console& console);
+
+// Parses argv. Returns -1 to go on, otherwise the exit code for --help, --version or a usage error
+// (reported as one line, as every other error).
+int parse_command_line(CLI::App& app, int argc, char** argv, const Console& console);
+
+// The model to use: --model, else $BSQ_MODEL, else <binary>/../share/bsq/models/default.bsqm, else
+// the source tree's models/default.bsqm. kIoError naming the places looked at when none exists.
+StatusOr<std::string> find_model(const std::string& option);
+
+// Opens the model and says, when verbose, which one runs where.
+StatusOr<Tokenizer> open_model(const std::string& path, int threads, const Console& console);
+
+// A path for messages: "-" becomes stdio_name ("<stdin>", "<stdout>").
+inline std::string display_name(const std::string& path, const char* stdio_name) {
+  return path == "-" ? std::string(stdio_name) : path;
+}
+
+// One JSON object on one line, keys in insertion order. Non-finite numbers become null.
+class JsonObject {
+ public:
+  JsonObject& add(std::string_view key, std::string_view value);
+  JsonObject& add(std::string_view key, const char* value) { return add(key, std::string_view(value)); }
+  JsonObject& add(std::string_view key, const std::string& value) { return add(key, std::string_view(value)); }
+  JsonObject& add(std::string_view key, double value);
+  JsonObject& add(std::string_view key, bool value);
+  template <typename T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>, int> = 0>
+  JsonObject& add(std::string_view key, T value) {
+    return add_raw(key, std::to_string(value));
+  }
+  JsonObject& add_null(std::string_view key) { return add_raw(key, "null"); }
+  JsonObject& add_raw(std::string_view key, std::string json);  // an already formatted value
+  std::string str() const;
+
+ private:
+  std::vector<std::pair<std::string, std::string>> fields_;
+};
+
+std::string json_string(std::string_view text);  // quoted and escaped
+std::string json_array(const std::vector<std::string>& items);
+
+// Wall-clock time of one step, for -v and --json.
+struct Stopwatch {
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  double seconds() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); }
+};
+
+}  // namespace bsq::cli

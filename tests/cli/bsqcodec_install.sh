@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# cmake --install into an empty prefix: the installed bsqenc/bsqdec run from any directory, find the
+# installed default model (relative to themselves, so also after the prefix moves), and every man
+# page renders. Usage: bsqcodec_install.sh CMAKE BUILD_DIR TINY_MODEL_DIR
+source "$(dirname "$0")/bsqcodec_common.sh"
+cmake=$1
+build=$2
+tiny=$3/tiny1.bsqm
+[ -f "$tiny" ] || { echo "FAIL: $tiny missing (the bsqcodec_cli_tiny_model fixture makes it)"; exit 1; }
+unset BSQ_MODEL
+prefix=$tmp/prefix
+mkdir "$prefix"
+"$cmake" --install "$build" --prefix "$prefix" >"$log/install.log" 2>&1 ||
+  { echo "FAIL: cmake --install: $(tail -5 "$log/install.log")"; exit 1; }
+for bin in bsqenc bsqdec; do [ -x "$prefix/bin/$bin" ] || fail "bin/$bin not installed"; done
+
+# Man pages: installed and rendered by man itself.
+for page in man1/bsqenc.1 man1/bsqdec.1 man1/bsqtrain.1 man5/bsq.5; do
+  file=$prefix/share/man/$page
+  [ -f "$file" ] || { fail "$page not installed"; continue; }
+  title=$(basename "$file" | cut -d. -f1 | tr a-z A-Z)
+  MANWIDTH=80 man -l -P cat "$file" >"$log/man.txt" 2>"$log/man.err" || fail "man -l $page: $(cat "$log/man.err")"
+  grep -q "^$title(" "$log/man.txt" && grep -q "^NAME" "$log/man.txt" || fail "man -l $page renders no page"
+done
+
+# From another directory, with the tiny model named explicitly.
+cd "$work" || exit 1  # neither the build nor the prefix
+make_image in.png 48x32
+"$prefix/bin/bsqenc" --model "$tiny" in.png explicit.bsq 2>"$log/err" || fail "installed bsqenc: $(cat "$log/err")"
+"$prefix/bin/bsqdec" --model "$tiny" explicit.bsq out.png 2>"$log/err" || fail "installed bsqdec: $(cat "$log/err")"
+[ "$(dims out.png)" = 48x32 ] || fail "installed round trip gave $(dims out.png)"
+
+# Without --model: the installed default.bsqm. When the shipped model is not there (not trained
+# yet), put the tiny one in its place, which proves the lookup without depending on it.
+installed=$prefix/share/bsq/models/default.bsqm
+if [ ! -f "$installed" ]; then
+  mkdir -p "$(dirname "$installed")" && cp "$tiny" "$installed"
+fi
+for root in "$prefix" "$tmp/moved"; do
+  "$root/bin/bsqenc" -v -y in.png default.bsq 2>"$log/err" || { fail "bsqenc without --model under $root: $(cat "$log/err")"; break; }
+  grep -q "model $root/share/bsq/models/default.bsqm " "$log/err" || fail "bsqenc under $root did not use its installed model: $(cat "$log/err")"
+  "$root/bin/bsqdec" -y default.bsq default.png 2>"$log/err" || fail "bsqdec without --model under $root: $(cat "$log/err")"
+  [ "$root" = "$prefix" ] && mv "$prefix" "$tmp/moved"  # a relocated install still finds its model
+done
+cmp -s "$tmp/moved/share/bsq/models/default.bsqm" "$tiny" && ! cmp -s default.bsq explicit.bsq &&
+  fail "the default model (the tiny one) gave another stream than --model"
+
+finish "bsqenc/bsqdec install"

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# bsqenc | bsqdec end to end with a tiny random model: every input kind and odd size, pipes, output
+# formats, deterministic decoding, --json, --compare and --info.
+# Usage: bsqcodec_roundtrip.sh BSQENC BSQDEC TINY_MODEL_DIR
+source "$(dirname "$0")/bsqcodec_common.sh"
+bsqenc=$1
+bsqdec=$2
+model=$3/tiny1.bsqm
+[ -f "$model" ] || { echo "FAIL: $model missing (the bsqcodec_cli_tiny_model fixture makes it)"; exit 1; }
+unset BSQ_MODEL
+enc() { "$bsqenc" --model "$model" "$@"; }
+dec() { "$bsqdec" --model "$model" "$@"; }
+cd "$work" && mkdir in out || exit 1
+
+# Inputs: name, size, ffmpeg output options.
+make_image in/rgb.png 64x48
+make_image in/photo.jpg 64x48 -q:v 3
+make_image in/lossless.webp 64x48 -c:v libwebp -lossless 1
+make_image in/deep.png 64x48 -pix_fmt rgb48be
+make_image in/gray.png 64x48 -pix_fmt gray
+make_image in/gray.pgm 40x24 -pix_fmt gray
+make_image in/pic.bmp 64x48
+make_image in/pic.tif 64x48
+make_image in/pic.ppm 64x48
+make_image in/one.png 1x1
+make_image in/tiny.png 3x5
+make_image in/strip.png 1000x7
+# Half-transparent: alpha that is really there, so the warning must appear.
+ffmpeg -v error -f lavfi -i "testsrc=size=64x48,format=rgba,colorchannelmixer=aa=0.5" -frames:v 1 -y in/alpha.png ||
+  fail "ffmpeg could not make in/alpha.png"
+
+for input in in/*; do
+  name=$(basename "$input")
+  enc "$input" "out/$name.bsq" 2>"$log/err" || { fail "bsqenc $name: exit $? ($(cat "$log/err"))"; continue; }
+  # Only the summary line, plus the documented warnings for what the conversion lost.
+  case $name in
+    alpha.png) grep -q "warning: .*alpha" "$log/err" || fail "bsqenc $name: no alpha warning: $(cat "$log/err")" ;;
+    deep.png) grep -q "warning: .*16-bit" "$log/err" || fail "bsqenc $name: no 16-bit warning: $(cat "$log/err")" ;;
+    *) ! grep -q warning "$log/err" || fail "bsqenc $name: unexpected warning: $(cat "$log/err")" ;;
+  esac
+  dec --json --compare "$input" "out/$name.bsq" "out/$name.png" >"$log/json" 2>"$log/err" ||
+    { fail "bsqdec $name: exit $? ($(cat "$log/err"))"; continue; }
+  [ "$(dims "out/$name.png")" = "$(dims "$input")" ] || fail "$name: decoded $(dims "out/$name.png"), input $(dims "$input")"
+  size=$(json_field width <"$log/json")x$(json_field height <"$log/json")
+  [ "$size" = "$(dims "$input")" ] || fail "$name: --json says $size"
+  psnr=$(json_field psnr <"$log/json")
+  # A random model reconstructs badly, but the PSNR must be a real, finite number.
+  [[ $psnr =~ ^[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$ ]] || fail "$name: PSNR '$psnr' is not a finite number ($(cat "$log/json"))"
+  dec "out/$name.bsq" "out/$name.again.png" 2>/dev/null || fail "bsqdec $name: second decode failed"
+  cmp -s "out/$name.png" "out/$name.again.png" || fail "$name: two decodes differ"
+done
+
+# Pipes: stdin and stdout on both sides give the same bytes as files.
+cat in/rgb.png | enc - - | dec - out/pipe.png 2>"$log/err" || fail "cat | bsqenc - - | bsqdec - out: $(cat "$log/err")"
+cmp -s out/pipe.png out/rgb.png.png || fail "the pipe round trip differs from the file round trip"
+enc - - <in/rgb.png >out/stdin.bsq 2>/dev/null || fail "bsqenc - - exit $?"
+cmp -s out/stdin.bsq out/rgb.png.bsq || fail "encoding from stdin differs from encoding the file"
+dec out/rgb.png.bsq - >out/stdout.png 2>/dev/null || fail "bsqdec to stdout exit $?"
+cmp -s out/stdout.png out/rgb.png.png || fail "decoding to stdout differs from decoding to a file"
+enc --json in/rgb.png - >/dev/null 2>"$log/json" || fail "bsqenc --json to stdout"
+[ "$(json_field bytes <"$log/json")" = "$(wc -c <out/rgb.png.bsq)" ] || fail "bsqenc --json to stdout: $(cat "$log/json")"
+
+# Thread counts do not change the stream or the pixels.
+enc --threads 1 in/strip.png out/t1.bsq 2>/dev/null && enc --threads 2 in/strip.png out/t2.bsq 2>/dev/null ||
+  fail "bsqenc --threads"
+cmp -s out/t1.bsq out/t2.bsq || fail "the stream depends on --threads"
+dec --threads 1 out/t1.bsq out/t1.png 2>/dev/null && dec --threads 2 out/t1.bsq out/t2.png 2>/dev/null ||
+  fail "bsqdec --threads"
+cmp -s out/t1.png out/t2.png || fail "the decoded image depends on --threads"
+
+# Output formats by extension, and special files written in place.
+for ext in ppm bmp tif jpg webp; do
+  dec out/rgb.png.bsq "out/rgb.$ext" 2>/dev/null || { fail "bsqdec to .$ext: exit $?"; continue; }
+  [ "$(dims "out/rgb.$ext")" = 64x48 ] || fail ".$ext output is $(dims "out/rgb.$ext")"
+done
+dec out/rgb.png.bsq /dev/null 2>/dev/null || fail "bsqdec to /dev/null"
+enc in/rgb.png /dev/null 2>/dev/null || fail "bsqenc to /dev/null"
+
+# -y replaces; --quiet is silent; the JSON of bsqenc has its keys; $BSQ_MODEL is the default model.
+cp in/rgb.png out/replace.png
+dec -y out/rgb.png.bsq out/replace.png 2>/dev/null && cmp -s out/replace.png out/rgb.png.png || fail "-y did not replace"
+enc --quiet -y in/rgb.png out/rgb.png.bsq 2>"$log/err" || fail "bsqenc --quiet exit $?"
+[ ! -s "$log/err" ] || fail "bsqenc --quiet printed: $(cat "$log/err")"
+enc --json -y in/alpha.png out/alpha.bsq >"$log/json" 2>/dev/null || fail "bsqenc --json exit $?"
+for key in input output width height bytes bpp raw_bpp seconds source_format alpha_dropped model device; do
+  grep -q "\"$key\":" "$log/json" || fail "bsqenc --json lacks $key: $(cat "$log/json")"
+done
+[ "$(json_field alpha_dropped <"$log/json")" = true ] || fail "bsqenc --json: alpha_dropped is not true"
+BSQ_MODEL=$model "$bsqenc" in/rgb.png out/env.bsq 2>/dev/null || fail "bsqenc with \$BSQ_MODEL exit $?"
+cmp -s out/env.bsq out/rgb.png.bsq || fail "\$BSQ_MODEL gave another stream"
+
+# --info: header and chunk sizes, without a model.
+"$bsqdec" --model /nonexistent --info out/rgb.png.bsq >"$log/info" 2>&1 || fail "bsqdec --info exit $?: $(cat "$log/info")"
+grep -q "64x48" "$log/info" && grep -q FRAM "$log/info" && grep -q BEND "$log/info" || fail "--info: $(cat "$log/info")"
+"$bsqdec" --info --json - <out/rgb.png.bsq >"$log/json" || fail "bsqdec --info --json exit $?"
+[ "$(json_field width <"$log/json")" = 64 ] && grep -q '"type":"FRAM"' "$log/json" || fail "--info --json: $(cat "$log/json")"
+[ "$(json_field bytes <"$log/json")" = "$(wc -c <out/rgb.png.bsq)" ] || fail "--info --json bytes: $(cat "$log/json")"
+
+finish "bsqenc/bsqdec round trips"

@@ -1,0 +1,40 @@
+// bsq_make_tiny_model SEED OUTPUT.bsqm: a tiny random model (tests/tiny_model.h), so the command-line
+// tests run the real binaries end to end in milliseconds without the shipped model.
+#include <torch/torch.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include "model/model_file.h"
+#include "model/tokenizer_model.h"
+#include "tiny_model.h"
+
+int main(int argc, char** argv) {
+  if (argc != 3) {
+    std::fprintf(stderr, "usage: bsq_make_tiny_model SEED OUTPUT.bsqm\n");
+    return 2;
+  }
+  char* end = nullptr;
+  const unsigned long long seed = std::strtoull(argv[1], &end, 10);
+  if (end == argv[1] || *end != '\0') {
+    std::fprintf(stderr, "bsq_make_tiny_model: SEED must be a number, not '%s'\n", argv[1]);
+    return 2;
+  }
+  torch::manual_seed(seed);
+  bsq::model::TokenizerModel net(bsq::testing::tiny_config());
+  // Default initialisation makes nearly every token the same; wider weights make tokens (and so
+  // streams) depend on the image, as with a trained model. Same recipe as tests/test_codec.cpp.
+  torch::NoGradGuard no_grad;
+  for (auto& p : net->parameters()) p.normal_(0, 0.3);
+  std::error_code ec;  // the fixture writes into a fresh build directory
+  if (const auto dir = std::filesystem::path(argv[2]).parent_path(); !dir.empty())
+    std::filesystem::create_directories(dir, ec);
+  const bsq::Status saved = bsq::model::save_model(net, argv[2], bsq::model::WeightPrecision::kFloat32);
+  if (!saved.ok()) {
+    std::fprintf(stderr, "bsq_make_tiny_model: %s\n", saved.message().c_str());
+    return 1;
+  }
+  return 0;
+}
