@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -30,8 +31,12 @@ Status prepare_csv(const std::string& path, int64_t step) {
   std::ifstream in(path);
   std::string line;
   if (in && std::getline(in, line)) {
-    while (std::getline(in, line))
-      if (!line.empty() && std::stoll(line.substr(0, line.find(','))) <= step) kept.push_back(line);
+    while (std::getline(in, line)) {
+      // Rows that do not start with a step number are not ours: drop them.
+      char* end = nullptr;
+      const long long row_step = std::strtoll(line.c_str(), &end, 10);
+      if (end != line.c_str() && *end == ',' && row_step <= step) kept.push_back(line);
+    }
   }
   std::ofstream out(path, std::ios::trunc);
   for (const auto& row : kept) out << row << '\n';

@@ -2,6 +2,7 @@
 # bsqenc and bsqdec: --help lists the same long options as the man page, --version works, and the
 # man pages render without groff warnings. Usage: bsqcodec_help.sh BSQENC BSQDEC MAN_DIR
 source "$(dirname "$0")/bsqcodec_common.sh"
+source "$(dirname "$0")/help_matches_man.sh"
 bsqenc=$1
 bsqdec=$2
 man_dir=$3
@@ -9,14 +10,7 @@ man_dir=$3
 for tool in bsqenc bsqdec; do
   bin=${!tool}
   page=$man_dir/$tool.1
-  "$bin" --help >"$log/help" || fail "$tool --help exits non-zero"
-  grep -o -- '--[a-z][a-z-]*' "$log/help" | sort -u >"$log/help_opts"
-  [ "$(wc -l <"$log/help_opts")" -ge 9 ] || fail "$tool --help lists only $(wc -l <"$log/help_opts") options"
-  sed 's/\\-/-/g' "$page" | grep -o -- '--[a-z][a-z-]*' | sort -u >"$log/man_opts"
-  missing=$(comm -23 "$log/help_opts" "$log/man_opts" | tr '\n' ' ')
-  [ -z "$missing" ] || fail "$tool: options in --help but not in the man page: $missing"
-  extra=$(comm -13 "$log/help_opts" "$log/man_opts" | tr '\n' ' ')
-  [ -z "$extra" ] || fail "$tool: options in the man page but not in --help: $extra"
+  while read -r problem; do fail "$tool: $problem"; done < <(help_matches_man "$bin" "$page" 9 "$log")
   # The short options of --help appear in the man page too.
   for short in $(grep -o -- ' -[a-z],' "$log/help" | tr -d ' ,'); do
     grep -q -- "^\.BR \\\\$short " "$page" || fail "$tool: $short is not documented in the man page"

@@ -8,6 +8,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+source "$(dirname "$0")/help_matches_man.sh"
 
 # expect CODE PATTERN -- ARGS...: exit code, exactly one line on stderr matching PATTERN.
 expect() {
@@ -21,14 +22,7 @@ expect() {
 }
 
 # --help documents every option, and the man page documents the same ones.
-"$bin" --help >"$tmp/help" || fail "--help exits non-zero"
-grep -o -- '--[a-z][a-z-]*' "$tmp/help" | sort -u >"$tmp/help_opts"
-[ "$(wc -l <"$tmp/help_opts")" -ge 30 ] || fail "--help lists only $(wc -l <"$tmp/help_opts") options"
-sed 's/\\-/-/g' "$man" | grep -o -- '--[a-z][a-z-]*' | sort -u >"$tmp/man_opts"
-missing=$(comm -23 "$tmp/help_opts" "$tmp/man_opts" | tr '\n' ' ')
-[ -z "$missing" ] || fail "options in --help but not in the man page: $missing"
-extra=$(comm -13 "$tmp/help_opts" "$tmp/man_opts" | tr '\n' ' ')
-[ -z "$extra" ] || fail "options in the man page but not in --help: $extra"
+while read -r problem; do fail "bsqtrain: $problem"; done < <(help_matches_man "$bin" "$man" 30 "$tmp")
 "$bin" --version | grep -q '^bsqtrain ' || fail "--version"
 
 # Usage errors: exit 2.
