@@ -16,16 +16,19 @@ out=$root/bench/forward_memory.md
   echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); threads: $threads (0 = all)."
   echo "Command: \`bench/forward_memory.sh\` on $(date -u +%Y-%m-%d)."
   echo
-  echo "| size | megapixels | seconds | peak RSS MiB | MiB per megapixel above 256x256 |"
+  echo "| size | megapixels | seconds | peak RSS MiB | MiB per megapixel added since the previous size |"
   echo "|---|---|---|---|---|"
 } >"$out.tmp"
-base=$("$bin" "$model" 256 256 "$threads" | awk '{print $5}')
+read -r _ _ prev_mp _ base < <("$bin" "$model" 256 256 "$threads")
+prev_peak=$base
 for side in 512 1024 2048; do
   read -r w h mp s peak < <("$bin" "$model" "$side" "$side" "$threads")
-  per=$(awk -v p="$peak" -v b="$base" -v mp="$mp" 'BEGIN {printf "%.0f", (p - b) / (mp - 0.065536)}')
+  per=$(awk -v p="$peak" -v q="$prev_peak" -v mp="$mp" -v pm="$prev_mp" 'BEGIN {printf "%.0f", (p - q) / (mp - pm)}')
   echo "| ${w}x${h} | $mp | $s | $peak | $per |" >>"$out.tmp"
+  prev_peak=$peak prev_mp=$mp
 done
 echo >>"$out.tmp"
-echo "Baseline (256x256): $base MiB. Linear growth shows as a constant last column." >>"$out.tmp"
+echo "Baseline (256x256): $base MiB. Linear growth shows as a flat last column, quadratic growth" >>"$out.tmp"
+echo "(global attention) as one that quadruples with each doubling of the side." >>"$out.tmp"
 mv "$out.tmp" "$out"
 cat "$out"

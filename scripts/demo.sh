@@ -11,6 +11,7 @@ dec=$root/build/apps/bsqdec
 out=$root/out/demo
 mkdir -p "$out"
 printf '%-22s %11s %9s %7s %8s\n' image size bytes bpp PSNR
+: >"$out/summary.txt"
 while IFS=$'\t' read -r split package path; do
   [ "$split" = dev ] || continue
   case "$path" in *.avi|*.mp4|*.mkv) continue ;; esac
@@ -22,6 +23,8 @@ while IFS=$'\t' read -r split package path; do
   h=$(sed -E 's/.*"height": ?([0-9]+).*/\1/' <<<"$json")
   psnr=$(sed -E 's/.*"psnr": ?([0-9.]+|null).*/\1/' <<<"$json")
   bytes=$(stat -c %s "$out/$name.bsq")
-  printf '%-22s %11s %9d %7.4f %8s\n' "$name" "${w}x${h}" "$bytes" "$(awk -v b="$bytes" -v w="$w" -v h="$h" 'BEGIN {print 8 * b / (w * h)}')" "$psnr"
+  awk -v n="$name" -v w="$w" -v h="$h" -v b="$bytes" -v p="$psnr" \
+    'BEGIN {printf "%-22s %11s %9d %7.4f %8.2f\n", n, w "x" h, b, 8 * b / (w * h), p}' | tee -a "$out/summary.txt"
 done < <(grep -v '^#' "$root/data/manifest.tsv")
+awk '{bpp += $4; psnr += $5; n++} END {printf "%-22s %11s %9s %7.4f %8.2f\n", "mean of " n, "", "", bpp / n, psnr / n}' "$out/summary.txt"
 echo "streams and decoded images are in $out" >&2
