@@ -12,6 +12,7 @@ packages=(
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev ffmpeg
   zlib1g-dev libcli11-dev libfmt-dev doctest-dev
   groff-base man-db            # rendering and checking the man pages
+  libjpeg-turbo-progs webp libavif-bin libjxl-tools gnuplot-nox  # eval/rd_eval.sh: reference codecs, plot
 )
 missing=()
 for p in "${packages[@]}"; do
