@@ -6,6 +6,7 @@
 
 #include <thread>
 
+#include "model/bsq_quantizer.h"
 #include "model/image_tensor.h"
 #include "model/model_file.h"
 
@@ -78,14 +79,7 @@ StatusOr<TokenGrid> Tokenizer::encode(const Image& image) const {
     grid.bits = c.bits;
     grid.width = image.width;
     grid.height = image.height;
-    const auto signs = (u >= 0).to(torch::kUInt8).contiguous();
-    const uint8_t* s = signs.data_ptr<uint8_t>();
-    grid.codes.resize(static_cast<size_t>(signs.numel() / c.bits));
-    for (size_t t = 0; t < grid.codes.size(); ++t) {
-      uint64_t code = 0;
-      for (int i = 0; i < c.bits; ++i) code |= static_cast<uint64_t>(s[t * c.bits + i]) << i;
-      grid.codes[t] = code;
-    }
+    grid.codes = model::pack_codes(u);
     return grid;
   });
 }
@@ -101,11 +95,7 @@ StatusOr<Image> Tokenizer::decode(const TokenGrid& grid) const {
     return Status(StatusCode::kInvalidArgument, "decode: token grid does not match the model or its image size");
   return guarded("decode", [&]() -> StatusOr<Image> {
     torch::InferenceMode inference;
-    auto bits = torch::empty({1, grid.frames, grid.rows, grid.cols, c.bits}, torch::kFloat32);
-    float* b = bits.data_ptr<float>();
-    const float scale = 1.0f / std::sqrt(static_cast<float>(c.bits));
-    for (size_t t = 0; t < grid.codes.size(); ++t)
-      for (int i = 0; i < c.bits; ++i) b[t * c.bits + i] = (grid.codes[t] >> i & 1) ? scale : -scale;
+    const auto bits = model::unpack_codes(grid.codes, c.bits).view({1, grid.frames, grid.rows, grid.cols, c.bits});
     const auto pixels = impl_->net->decode(bits.to(impl_->device));
     return model::tensor_to_image(pixels[0][0], grid.width, grid.height);
   });

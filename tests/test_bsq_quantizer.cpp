@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <random>
 
 #include "model/bsq_quantizer.h"
 
@@ -24,15 +25,22 @@ TEST_CASE("codes lie on the unit sphere and agree with the signs of u") {
 }
 
 TEST_CASE("index <-> bits round trip, bit i of the index is channel i") {
-  const auto indices = torch::tensor({int64_t{0}, int64_t{1}, int64_t{5}, int64_t{1} << 20, (int64_t{1} << 32) - 1});
-  const auto codes = indices_to_codes(indices, 32);
-  CHECK(torch::equal(codes_to_indices(codes), indices));
-  CHECK(codes[2][0].item<float>() > 0);   // 5 = 0b101: channel 0 set
-  CHECK(codes[2][1].item<float>() < 0);   // channel 1 clear
+  const std::vector<uint64_t> indices = {0, 1, 5, uint64_t{1} << 20, (uint64_t{1} << 32) - 1};
+  const auto codes = unpack_codes(indices, 32);
+  CHECK(pack_codes(codes) == indices);
+  CHECK(codes[2][0].item<float>() > 0);  // 5 = 0b101: channel 0 set
+  CHECK(codes[2][1].item<float>() < 0);  // channel 1 clear
   CHECK(codes[2][2].item<float>() > 0);
-  torch::manual_seed(1);
-  const auto random = torch::randint(0, int64_t{1} << 40, {1000}, torch::kInt64);
-  CHECK(torch::equal(codes_to_indices(indices_to_codes(random, 40)), random));
+  CHECK(torch::allclose(codes.norm(2, -1), torch::ones({5})));  // unpacked codes are on the sphere
+  std::mt19937_64 rng(1);
+  for (int64_t bits : {1, 7, 40, 64}) {
+    std::vector<uint64_t> random(1000);
+    const uint64_t mask = bits == 64 ? ~uint64_t{0} : (uint64_t{1} << bits) - 1;
+    for (auto& r : random) r = rng() & mask;
+    CHECK(pack_codes(unpack_codes(random, bits)) == random);
+  }
+  // Packing reads signs: bit i = [u_i >= 0], so sign(0) = +1 gives a set bit.
+  CHECK(pack_codes(torch::tensor({{0.5f, -0.1f, 0.0f}})) == std::vector<uint64_t>{0b101});
 }
 
 // Exact entropies over all 2^L codes, for comparison with the factorised version.

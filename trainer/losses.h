@@ -9,8 +9,9 @@ namespace bsq::train {
 
 torch::Tensor reconstruction_loss(const torch::Tensor& pred, const torch::Tensor& target, ReconstructionLoss kind);
 
-// MS-SSIM of [N, 3, H, W] images in [0, 1]; uses as many of the 5 standard scales as fit an
-// 11-pixel window (weights renormalised), so it also works on small training crops.
+// MS-SSIM of [N, 3, H, W] images in [0, 1], differentiable, for training only: evaluation uses
+// bsq::ms_ssim (bsq/metrics.h) on the 8-bit output. Uses as many of the 5 standard scales as fit
+// an 11-pixel window (weights renormalised), so it also works on small training crops.
 torch::Tensor ms_ssim(const torch::Tensor& a, const torch::Tensor& b);
 
 }  // namespace bsq::train

@@ -24,6 +24,12 @@ Status guarded(const std::string& what, Fn&& fn) {
   }
 }
 
+// Identifies the model options in a checkpoint; FNV-1a, unlike std::hash, is the same in every build.
+int64_t config_hash(const ModelConfig& config) {
+  const std::string text = config.to_text();
+  return static_cast<int64_t>(model::fnv1a64(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
+}
+
 }  // namespace
 
 Trainer::Trainer(const TrainOptions& options)
@@ -100,7 +106,7 @@ Status Trainer::save_checkpoint(const std::string& path) const {
     archive.write("optimizer", optimizer);
     archive.write("step", torch::tensor(step_, torch::kInt64));
     archive.write("elapsed", torch::tensor(elapsed_, torch::kFloat64));
-    archive.write("config", torch::tensor(static_cast<int64_t>(std::hash<std::string>{}(options_.model.to_text()))));
+    archive.write("config", torch::tensor(config_hash(options_.model)));
     archive.save_to(tmp);
   });
   if (status.ok() && std::rename(tmp.c_str(), path.c_str()) != 0)
@@ -116,7 +122,7 @@ Status Trainer::load_checkpoint(const std::string& path) {
     torch::serialize::InputArchive archive;
     archive.load_from(path);
     archive.read("config", config);
-    other_model = config.item<int64_t>() != static_cast<int64_t>(std::hash<std::string>{}(options_.model.to_text()));
+    other_model = config.item<int64_t>() != config_hash(options_.model);
     if (other_model) return;
     torch::NoGradGuard no_grad;
     for (auto& p : net_->named_parameters()) archive.read("net." + p.key(), p.value());

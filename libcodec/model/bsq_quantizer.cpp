@@ -33,19 +33,28 @@ BsqEntropy bsq_entropy(const torch::Tensor& u, double inv_temperature) {
   return out;
 }
 
-torch::Tensor codes_to_indices(const torch::Tensor& codes) {
-  const int64_t bits = codes.size(-1);
-  TORCH_CHECK(bits <= 63, "token indices hold at most 63 bits in an int64 tensor");
-  const auto weights = torch::pow(2, torch::arange(bits, torch::kInt64)).to(codes.device());
-  return ((codes >= 0).to(torch::kInt64) * weights).sum(-1);
+std::vector<uint64_t> pack_codes(const torch::Tensor& u) {
+  const int64_t bits = u.size(-1);
+  TORCH_CHECK(bits >= 1 && bits <= 64, "pack_codes: 1..64 bits per token");
+  const auto signs = (u >= 0).to(torch::kCPU, torch::kUInt8).contiguous();
+  const uint8_t* s = signs.data_ptr<uint8_t>();
+  std::vector<uint64_t> indices(static_cast<size_t>(signs.numel() / bits));
+  for (size_t t = 0; t < indices.size(); ++t) {
+    uint64_t index = 0;
+    for (int64_t i = 0; i < bits; ++i) index |= static_cast<uint64_t>(s[t * bits + i]) << i;
+    indices[t] = index;
+  }
+  return indices;
 }
 
-torch::Tensor indices_to_codes(const torch::Tensor& indices, int64_t bits) {
-  TORCH_CHECK(bits <= 63, "token indices hold at most 63 bits in an int64 tensor");
-  const auto shifts = torch::arange(bits, torch::kInt64).to(indices.device());
-  const auto b = indices.unsqueeze(-1).bitwise_right_shift(shifts).bitwise_and(1);
-  const double scale = 1.0 / std::sqrt(static_cast<double>(bits));
-  return (b.to(torch::kFloat32) * 2 - 1) * scale;
+torch::Tensor unpack_codes(const std::vector<uint64_t>& indices, int64_t bits) {
+  TORCH_CHECK(bits >= 1 && bits <= 64, "unpack_codes: 1..64 bits per token");
+  auto codes = torch::empty({static_cast<int64_t>(indices.size()), bits}, torch::kFloat32);
+  float* c = codes.data_ptr<float>();
+  const float scale = 1.0f / std::sqrt(static_cast<float>(bits));
+  for (size_t t = 0; t < indices.size(); ++t)
+    for (int64_t i = 0; i < bits; ++i) c[t * bits + i] = (indices[t] >> i & 1) ? scale : -scale;
+  return codes;
 }
 
 BsqQuantizerImpl::BsqQuantizerImpl(int64_t width, int64_t bits) : bits_(bits) {

@@ -3,6 +3,9 @@
 
 #include <torch/torch.h>
 
+#include <cstdint>
+#include <vector>
+
 namespace bsq::model {
 
 struct BsqOutput {
@@ -26,9 +29,10 @@ torch::Tensor straight_through(const torch::Tensor& u, double hardness);
 // Factorised entropy of the soft bit assignment p_i = sigmoid(4 * u_i * inv_temperature).
 BsqEntropy bsq_entropy(const torch::Tensor& u, double inv_temperature);
 
-// Token index <-> bits. Bit i of the index is b_i = [u_i >= 0]; bit 0 is the first channel.
-torch::Tensor codes_to_indices(const torch::Tensor& codes);         // [..., L] -> int64 [...]
-torch::Tensor indices_to_codes(const torch::Tensor& indices, int64_t bits);  // -> float [..., L]
+// Token index <-> bits, the one place the codec converts between them. Bit i of a token's
+// index is b_i = [u_i >= 0]; bit 0 is the first channel. L <= 64, so an index fits a uint64.
+std::vector<uint64_t> pack_codes(const torch::Tensor& u);                      // [..., L] -> one per token
+torch::Tensor unpack_codes(const std::vector<uint64_t>& indices, int64_t bits);  // -> float [N, L], +-1/sqrt(L)
 
 class BsqQuantizerImpl : public torch::nn::Module {
  public:
