@@ -17,10 +17,6 @@ using bsq::Status;
 using bsq::StatusCode;
 using bsq::cli::Console;
 
-// Today's models have one operating point, which this value names. Other values are refused rather
-// than silently mapped, so scripts written now will not change meaning when models gain rates.
-constexpr int kDefaultQuality = 90;
-
 // The conversion to 8-bit RGB loses alpha and low-order bits; say so rather than lose them quietly.
 void warn_about_source(const bsq::media::ReadInfo& info, const std::string& name, const Console& console) {
   if (info.had_alpha) console.warning(fmt::format("'{}' has an alpha channel; it was dropped", name));
@@ -33,7 +29,7 @@ void warn_about_source(const bsq::media::ReadInfo& info, const std::string& name
 int main(int argc, char** argv) {
   Console console{"bsqenc"};
   bsq::cli::CommonOptions o;
-  int quality = kDefaultQuality;
+  int quality = bsq::kDefaultQuality;
   CLI::App app{
       "bsqenc: encodes an image (PNG, JPEG, WebP, BMP, TIFF, PPM, ...: any still image FFmpeg reads)\n"
       "into a .bsq stream. INPUT and OUTPUT may be - for stdin and stdout."};
@@ -41,16 +37,13 @@ int main(int argc, char** argv) {
   app.add_option("INPUT", o.input, "Image to encode (- reads stdin)")->required();
   app.add_option("OUTPUT", o.output, "Stream to write (- writes stdout)")->required();
   bsq::cli::add_model_options(app, o);
-  app.add_option("-q,--quality", quality, "Quality 0..100; models have one rate today, so only the default")
-      ->capture_default_str()
-      ->check(CLI::Range(0, 100));
+  auto* quality_option =
+      app.add_option("-q,--quality", quality, "Quality 0..100: bits per token, from the model's fewest to all")
+          ->capture_default_str()
+          ->check(CLI::Range(0, 100));
   bsq::cli::add_report_options(app, o, console);
   if (const int rc = bsq::cli::parse_command_line(app, argc, argv, console); rc >= 0) return rc;
 
-  if (quality != kDefaultQuality)
-    return console.fail(Status(
-        StatusCode::kInvalidArgument,
-        fmt::format("-q {}: the model has a single rate, selected by the default -q {}", quality, kDefaultQuality)));
   // Everything that can be checked cheaply is, before the model loads and the encoder runs.
   auto model_path = bsq::cli::find_model(o.model);
   if (!model_path.ok()) return console.fail(model_path.status());
@@ -68,11 +61,18 @@ int main(int argc, char** argv) {
 
   auto tokenizer = bsq::cli::open_model(model_path.value(), o.threads, console);
   if (!tokenizer.ok()) return console.fail(tokenizer.status());
+  const bsq::ModelConfig& config = tokenizer->config();
+  if (quality_option->count() > 0 && !config.scalable())
+    console.warning(
+        fmt::format("the model has a single rate ({} bits per token); -q {} changes nothing", config.bits, quality));
+  const int bits = bsq::bits_for_quality(config, quality);
+  console.note(fmt::format("quality {}: {} of {} bits per token, {:.4f} bpp before entropy coding", quality, bits,
+                           config.bits, static_cast<double>(bits) / (config.patch * config.patch)));
 
   bsq::cli::Stopwatch encode_time;
   auto stream = [&] {
     bsq::cli::ProgressLine progress(console.program, "encoding", !console.quiet);
-    return bsq::encode_image(tokenizer.value(), image.value());
+    return bsq::encode_image(tokenizer.value(), image.value(), {quality});
   }();
   const double encode_seconds = encode_time.seconds();
   if (!stream.ok()) return console.fail(stream.status());
@@ -88,7 +88,9 @@ int main(int argc, char** argv) {
     bsq::cli::JsonObject json;
     json.add("input", in_name).add("output", bsq::cli::display_name(o.output, "<stdout>"));
     json.add("width", image->width).add("height", image->height).add("bytes", bytes).add("bpp", bpp);
-    json.add("raw_bpp", tokenizer->config().raw_bpp())
+    json.add("quality", quality)
+        .add("bits", bits)
+        .add("raw_bpp", static_cast<double>(bits) / (config.patch * config.patch))
         .add("seconds", encode_seconds)
         .add("total_seconds", total.seconds());
     json.add("source_format", info.format).add("source_bits", info.source_bits);

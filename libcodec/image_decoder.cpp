@@ -14,10 +14,12 @@ StatusOr<Image> decode_image(const Tokenizer& tokenizer, const uint8_t* data, si
   const auto& c = tokenizer.config();
   // The fingerprint matched, so these hold for streams this library wrote; check anyway, since a
   // stream can be crafted.
-  if (h.patch != c.patch || h.bits != c.bits)
+  if (h.patch != c.patch || h.bits < c.lowest_bits() || h.bits > c.bits)
     return Status(StatusCode::kModelMismatch,
-                  fmt::format("stream has {}-pixel patches and {}-bit tokens, the model {} and {}", h.patch, h.bits,
-                              c.patch, c.bits));
+                  c.scalable() ? fmt::format("stream has {}-pixel patches and {}-bit tokens, the model {} and {} to {}",
+                                             h.patch, h.bits, c.patch, c.lowest_bits(), c.bits)
+                               : fmt::format("stream has {}-pixel patches and {}-bit tokens, the model {} and {}",
+                                             h.patch, h.bits, c.patch, c.bits));
   if (h.frames != 1 || container->frames.size() != 1)
     return Status(StatusCode::kUnsupported, fmt::format("stream holds {} frames; images have one", h.frames));
 

@@ -24,6 +24,8 @@ void for_each_field(Config& c, Fn&& fn) {
   fn("mlp_ratio", c.mlp_ratio);
 }
 
+constexpr const char* kMinBitsKey = "min_bits";
+
 Status invalid(const std::string& what) { return {StatusCode::kInvalidArgument, "model config: " + what}; }
 
 }  // namespace
@@ -40,12 +42,16 @@ Status ModelConfig::validate() const {
   if (stem_channels < 4 || stem_channels > 1024) return invalid("stem_channels must be in 4..1024");
   if (max_frames < 1 || max_frames > 1024) return invalid("max_frames must be in 1..1024");
   if (mlp_ratio < 1 || mlp_ratio > 16) return invalid("mlp_ratio must be in 1..16");
+  if (min_bits < 0 || min_bits > bits) return invalid("min_bits must be in 0..bits");
   return Status::Ok();
 }
 
 std::string ModelConfig::to_text() const {
   std::string out;
   for_each_field(*this, [&](const char* name, int value) { out += fmt::format("{}={}\n", name, value); });
+  // Optional key, written only when set: fixed-rate models keep the text (and the checkpoint
+  // ids derived from it) they had before nested bits existed.
+  if (min_bits > 0) out += fmt::format("{}={}\n", kMinBitsKey, min_bits);
   return out;
 }
 
@@ -67,6 +73,11 @@ StatusOr<ModelConfig> ModelConfig::from_text(const std::string& text) {
     }
   }
   ModelConfig config;
+  if (auto it = values.find(kMinBitsKey); it != values.end()) {
+    if (it->second < 0 || it->second > 64) return invalid("'min_bits' out of range");
+    config.min_bits = static_cast<int>(it->second);
+    values.erase(it);
+  }
   Status status;
   for_each_field(config, [&](const char* name, int& field) {
     auto it = values.find(name);

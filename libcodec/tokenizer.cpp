@@ -63,10 +63,17 @@ const ModelConfig& Tokenizer::config() const { return impl_->net->config(); }
 uint64_t Tokenizer::fingerprint() const { return impl_->fingerprint; }
 std::string Tokenizer::device() const { return impl_->device.is_cuda() ? "cuda" : "cpu"; }
 
-StatusOr<TokenGrid> Tokenizer::encode(const Image& image) const {
+StatusOr<TokenGrid> Tokenizer::encode(const Image& image, int bits) const {
   if (image.width < 1 || image.height < 1 || image.width > kMaxSide || image.height > kMaxSide ||
       image.rgb.size() != static_cast<size_t>(image.width) * image.height * 3)
     return Status(StatusCode::kInvalidArgument, fmt::format("encode: bad image {}x{}", image.width, image.height));
+  const int kept = bits == 0 ? config().bits : bits;
+  if (kept < config().lowest_bits() || kept > config().bits)
+    return Status(StatusCode::kInvalidArgument,
+                  config().scalable()
+                      ? fmt::format("encode: this model codes {} to {} bits per token, not {}", config().lowest_bits(),
+                                    config().bits, kept)
+                      : fmt::format("encode: this model codes {} bits per token, not {}", config().bits, kept));
   return guarded("encode", [&]() -> StatusOr<TokenGrid> {
     torch::InferenceMode inference;
     const auto& c = config();
@@ -76,10 +83,10 @@ StatusOr<TokenGrid> Tokenizer::encode(const Image& image) const {
     grid.frames = static_cast<int>(u.size(0));
     grid.rows = static_cast<int>(u.size(1));
     grid.cols = static_cast<int>(u.size(2));
-    grid.bits = c.bits;
+    grid.bits = kept;
     grid.width = image.width;
     grid.height = image.height;
-    grid.codes = model::pack_codes(u);
+    grid.codes = model::pack_codes(u.narrow(-1, 0, kept));
     return grid;
   });
 }
@@ -88,14 +95,15 @@ StatusOr<Image> Tokenizer::decode(const TokenGrid& grid) const {
   const auto& c = config();
   const int w = c.window_pixels();
   // The grid must be exactly what encode() makes for an image of this size.
-  if (grid.bits != c.bits || grid.frames != 1 || grid.width < 1 || grid.height < 1 || grid.width > kMaxSide ||
-      grid.height > kMaxSide || grid.rows != (grid.height + w - 1) / w * c.window ||
+  if (grid.bits < c.lowest_bits() || grid.bits > c.bits || grid.frames != 1 || grid.width < 1 || grid.height < 1 ||
+      grid.width > kMaxSide || grid.height > kMaxSide || grid.rows != (grid.height + w - 1) / w * c.window ||
       grid.cols != (grid.width + w - 1) / w * c.window ||
       grid.codes.size() != static_cast<size_t>(grid.rows) * grid.cols * grid.frames)
     return Status(StatusCode::kInvalidArgument, "decode: token grid does not match the model or its image size");
   return guarded("decode", [&]() -> StatusOr<Image> {
     torch::InferenceMode inference;
-    const auto bits = model::unpack_codes(grid.codes, c.bits).view({1, grid.frames, grid.rows, grid.cols, c.bits});
+    const auto bits =
+        model::unpack_codes(grid.codes, grid.bits, c.bits).view({1, grid.frames, grid.rows, grid.cols, c.bits});
     const auto pixels = impl_->net->decode(bits.to(impl_->device));
     return model::tensor_to_image(pixels[0][0], grid.width, grid.height);
   });

@@ -1,5 +1,6 @@
-// bsq_make_tiny_model SEED OUTPUT.bsqm: a tiny random model (tests/tiny_model.h), so the command-line
-// tests run the real binaries end to end in milliseconds without the shipped model.
+// bsq_make_tiny_model SEED OUTPUT.bsqm [MIN_BITS]: a tiny random model (tests/tiny_model.h), so the
+// command-line tests run the real binaries end to end in milliseconds without the shipped model.
+// MIN_BITS > 0 makes it a nested-bit model (several rates).
 #include <torch/torch.h>
 
 #include <cstdio>
@@ -12,8 +13,8 @@
 #include "tiny_model.h"
 
 int main(int argc, char** argv) {
-  if (argc != 3) {
-    std::fprintf(stderr, "usage: bsq_make_tiny_model SEED OUTPUT.bsqm\n");
+  if (argc != 3 && argc != 4) {
+    std::fprintf(stderr, "usage: bsq_make_tiny_model SEED OUTPUT.bsqm [MIN_BITS]\n");
     return 2;
   }
   char* end = nullptr;
@@ -22,8 +23,14 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "bsq_make_tiny_model: SEED must be a number, not '%s'\n", argv[1]);
     return 2;
   }
+  auto config = bsq::testing::tiny_config();
+  if (argc == 4) config.min_bits = std::atoi(argv[3]);
+  if (const auto valid = config.validate(); !valid.ok()) {
+    std::fprintf(stderr, "bsq_make_tiny_model: %s\n", valid.message().c_str());
+    return 2;
+  }
   torch::manual_seed(seed);
-  bsq::model::TokenizerModel net(bsq::testing::tiny_config());
+  bsq::model::TokenizerModel net(config);
   // Default initialisation makes nearly every token the same; wider weights make tokens (and so
   // streams) depend on the image, as with a trained model. Same recipe as tests/test_codec.cpp.
   torch::NoGradGuard no_grad;

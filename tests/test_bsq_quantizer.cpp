@@ -26,7 +26,7 @@ TEST_CASE("codes lie on the unit sphere and agree with the signs of u") {
 
 TEST_CASE("index <-> bits round trip, bit i of the index is channel i") {
   const std::vector<uint64_t> indices = {0, 1, 5, uint64_t{1} << 20, (uint64_t{1} << 32) - 1};
-  const auto codes = unpack_codes(indices, 32);
+  const auto codes = unpack_codes(indices, 32, 32);
   CHECK(pack_codes(codes) == indices);
   CHECK(codes[2][0].item<float>() > 0);  // 5 = 0b101: channel 0 set
   CHECK(codes[2][1].item<float>() < 0);  // channel 1 clear
@@ -37,10 +37,25 @@ TEST_CASE("index <-> bits round trip, bit i of the index is channel i") {
     std::vector<uint64_t> random(1000);
     const uint64_t mask = bits == 64 ? ~uint64_t{0} : (uint64_t{1} << bits) - 1;
     for (auto& r : random) r = rng() & mask;
-    CHECK(pack_codes(unpack_codes(random, bits)) == random);
+    CHECK(pack_codes(unpack_codes(random, bits, bits)) == random);
   }
   // Packing reads signs: bit i = [u_i >= 0], so sign(0) = +1 gives a set bit.
   CHECK(pack_codes(torch::tensor({{0.5f, -0.1f, 0.0f}})) == std::vector<uint64_t>{0b101});
+}
+
+TEST_CASE("nested bits: missing channels unpack to 0, the kept ones keep the model's scale") {
+  const auto codes = unpack_codes({0b01, 0b10}, 2, 8);  // 2 of a model's 8 bits
+  REQUIRE(codes.sizes() == torch::IntArrayRef({2, 8}));
+  const float s = 1.0f / std::sqrt(8.0f);
+  CHECK(codes[0][0].item<float>() == doctest::Approx(s));
+  CHECK(codes[0][1].item<float>() == doctest::Approx(-s));
+  CHECK(codes[1][0].item<float>() == doctest::Approx(-s));
+  CHECK(codes[1][1].item<float>() == doctest::Approx(s));
+  CHECK(codes.narrow(1, 2, 6).abs().sum().item<float>() == 0.0f);
+  CHECK(pack_codes(codes.narrow(1, 0, 2)) == std::vector<uint64_t>{0b01, 0b10});
+
+  const auto mask = leading_bits_mask(torch::tensor({1, 3, 4}), 4);
+  CHECK(torch::equal(mask, torch::tensor({{1.f, 0.f, 0.f, 0.f}, {1.f, 1.f, 1.f, 0.f}, {1.f, 1.f, 1.f, 1.f}})));
 }
 
 // Exact entropies over all 2^L codes, for comparison with the factorised version.

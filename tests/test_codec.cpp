@@ -13,9 +13,11 @@ using namespace bsq;
 
 namespace {
 
-std::string tiny_model_file(const std::string& name, uint64_t seed) {
+std::string tiny_model_file(const std::string& name, uint64_t seed, int min_bits = 0) {
   torch::manual_seed(seed);
-  model::TokenizerModel net(testing::tiny_config());
+  auto config = testing::tiny_config();
+  config.min_bits = min_bits;
+  model::TokenizerModel net(config);
   for (auto& p : net->parameters()) p.data().normal_(0, 0.3);  // make tokens vary with the image
   const auto path = testing::temp_path(name);
   REQUIRE(model::save_model(net, path, model::WeightPrecision::kFloat32).ok());
@@ -65,4 +67,52 @@ TEST_CASE("the decoder refuses other models, damage and truncation with a status
   const auto status = decode_image(tok.value(), flipped.data(), flipped.size()).status();
   CHECK(status.code() == StatusCode::kInvalidData);
   CHECK(status.message().find("CRC") != std::string::npos);
+}
+
+TEST_CASE("quality -> bits: geometric from lowest_bits to bits, one rate for a fixed model") {
+  ModelConfig c;
+  c.bits = 64;
+  c.min_bits = 8;
+  CHECK(bits_for_quality(c, 0) == 8);
+  CHECK(bits_for_quality(c, 1) == 8);
+  CHECK(bits_for_quality(c, 34) == 16);  // 8 * 8^(33/99) = 16
+  CHECK(bits_for_quality(c, 67) == 32);  // 8 * 8^(66/99) = 32
+  CHECK(bits_for_quality(c, 100) == 64);
+  CHECK(bits_for_quality(c, 250) == 64);
+  for (int q = 1; q < 100; ++q) CHECK(bits_for_quality(c, q) <= bits_for_quality(c, q + 1));
+  ModelConfig fixed;
+  for (int q : {0, 50, 100}) CHECK(bits_for_quality(fixed, q) == fixed.bits);
+}
+
+TEST_CASE("nested bits: each quality is its own rate, decodes to the tokenizer's output at that rate") {
+  auto tok = Tokenizer::open(tiny_model_file("nested.bsqm", 3, 2), {1, false});  // 2..8 bits per token
+  REQUIRE(tok.ok());
+  const Image image = gradient_image(40, 24);
+  size_t previous = 0;
+  for (int quality : {1, 50, 100}) {
+    CAPTURE(quality);
+    const int bits = bits_for_quality(tok->config(), quality);
+    auto bytes = encode_image(tok.value(), image, {quality});
+    REQUIRE(bytes.ok());
+    CHECK(bytes->size() >= previous);  // more bits per token never code smaller here
+    previous = bytes->size();
+    auto back = decode_image(tok.value(), bytes->data(), bytes->size());
+    REQUIRE(back.ok());
+    auto grid = tok->encode(image, bits);
+    REQUIRE(grid.ok());
+    CHECK(grid->bits == bits);
+    CHECK(back->rgb == tok->decode(grid.value()).value().rgb);
+  }
+  // The first k bits of the full grid are the k-bit grid.
+  const auto full = tok->encode(image).value(), two = tok->encode(image, 2).value();
+  for (size_t i = 0; i < full.codes.size(); ++i) CHECK((full.codes[i] & 3) == two.codes[i]);
+  CHECK(tok->encode(image, 1).status().code() == StatusCode::kInvalidArgument);  // below min_bits
+  CHECK(tok->encode(image, 9).status().code() == StatusCode::kInvalidArgument);  // above bits
+
+  // A fixed-rate model takes only its own rate.
+  auto fixed = Tokenizer::open(tiny_model_file("fixed.bsqm", 3), {1, false});
+  REQUIRE(fixed.ok());
+  CHECK(fixed->encode(image, 4).status().code() == StatusCode::kInvalidArgument);
+  auto low = tok->encode(image, 2).value();
+  CHECK(fixed->decode(low).status().code() == StatusCode::kInvalidArgument);
 }

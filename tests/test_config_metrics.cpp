@@ -29,6 +29,27 @@ TEST_CASE("model config: text round trip and validation") {
   bad = c;
   bad.heads = 5;
   CHECK_FALSE(bad.validate().ok());
+  bad = c;
+  bad.min_bits = 19;  // more than bits
+  CHECK_FALSE(bad.validate().ok());
+}
+
+TEST_CASE("model config: nested bits are optional in the text form") {
+  ModelConfig fixed;
+  CHECK(fixed.to_text().find("min_bits") == std::string::npos);  // old model files read the same
+  CHECK_FALSE(fixed.scalable());
+  CHECK(fixed.lowest_bits() == fixed.bits);
+
+  ModelConfig nested;
+  nested.bits = 64;
+  nested.min_bits = 4;
+  auto parsed = ModelConfig::from_text(nested.to_text());
+  REQUIRE(parsed.ok());
+  CHECK(parsed->min_bits == 4);
+  CHECK(parsed->scalable());
+  CHECK(parsed->lowest_bits() == 4);
+  CHECK(parsed->to_text() == nested.to_text());
+  CHECK_FALSE(ModelConfig::from_text(fixed.to_text() + "min_bits=33\n").ok());  // above bits = 32
 }
 
 TEST_CASE("PSNR by hand") {

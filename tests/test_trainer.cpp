@@ -142,6 +142,100 @@ TEST_CASE("losses: identical images cost nothing, MS-SSIM of identical images is
   CHECK(reconstruction_loss(noisy, x, ReconstructionLoss::kMse).item<double>() > 0.0);
 }
 
+TEST_CASE("nested bits: kept bits per crop are in range, spread out, and a function of seed and step") {
+  TrainOptions o;
+  o.model.bits = 64;
+  o.model.min_bits = 8;
+  std::vector<int> count(65, 0);
+  for (int64_t step = 0; step < 2000; ++step) {
+    const auto kept = kept_bits(o, step, 4);
+    REQUIRE(kept.size() == 4);
+    CHECK(kept == kept_bits(o, step, 4));
+    for (int64_t k : kept) {
+      REQUIRE(k >= 8);
+      REQUIRE(k <= 64);
+      ++count[k];
+    }
+  }
+  // Log-uniform over [7.5, 64.5]: the ends both occur, and [8, 16) gets about as many draws as [32, 64].
+  CHECK(count[8] > 0);
+  CHECK(count[64] > 0);
+  int low = 0, high = 0;
+  for (int k = 8; k < 16; ++k) low += count[k];
+  for (int k = 32; k <= 64; ++k) high += count[k];
+  CHECK(std::abs(low - high) < 0.15 * (low + high));
+  o.seed = 2;
+  CHECK(kept_bits(o, 5, 64) != [&] {
+    auto p = o;
+    p.seed = 1;
+    return kept_bits(p, 5, 64);
+  }());
+  // A fixed-rate model keeps every bit.
+  TrainOptions fixed;
+  CHECK(kept_bits(fixed, 3, 2) == std::vector<int64_t>{fixed.model.bits, fixed.model.bits});
+}
+
+TEST_CASE("log-MSE loss: each crop's gradient is that of log(mse) up to one common scale") {
+  torch::manual_seed(2);
+  const auto target = torch::rand({2, 1, 3, 8, 8}) * 2 - 1;
+  // Crop 0 is 10x noisier than crop 1.
+  const auto noise = torch::randn({2, 1, 3, 8, 8}) * torch::tensor({0.3f, 0.03f}).view({2, 1, 1, 1, 1});
+  auto pred = (target + noise).requires_grad_(true);
+  reconstruction_loss(pred, target, ReconstructionLoss::kLogMse).backward();
+  const auto grad = pred.grad().clone();
+  auto pred2 = (target + noise).requires_grad_(true);
+  (pred2 - target).pow(2).flatten(1).mean(1).add(1e-5).log().mean().backward();
+  const auto reference = pred2.grad();
+  // Same direction for both crops, one common factor.
+  const double ratio0 = (grad[0].norm() / reference[0].norm()).item<double>();
+  const double ratio1 = (grad[1].norm() / reference[1].norm()).item<double>();
+  CHECK(ratio0 == doctest::Approx(ratio1).epsilon(1e-4));
+  CHECK(torch::allclose(grad, reference * ratio0, 1e-4, 1e-9));
+  // With crops of equal error the weights are all 1: the loss is the plain MSE.
+  const auto same = target + 0.1;
+  CHECK(reconstruction_loss(same, target, ReconstructionLoss::kLogMse).item<double>() ==
+        doctest::Approx(reconstruction_loss(same, target, ReconstructionLoss::kMse).item<double>()));
+}
+
+TEST_CASE("--init: a model file with fewer bits starts the run exactly where it was") {
+  torch::set_num_threads(1);
+  auto small = tiny_options();
+  small.model.bits = 6;
+  Trainer source(small);
+  const auto images = synthetic_images();
+  BatchSource batches(images, {small.batch, small.crop, small.seed, true});
+  source.step(batches.make(0));
+  const auto path = testing::temp_path("init_source.bsqm");
+  REQUIRE(source.export_model(path, model::WeightPrecision::kFloat32).ok());
+
+  auto grown = tiny_options();
+  grown.model.bits = 8;
+  grown.model.min_bits = 2;
+  Trainer run(grown);
+  REQUIRE(run.initialise_from(path).ok());
+  torch::NoGradGuard no_grad;
+  const auto x = batches.make(1);
+  const auto before = source.ema()->decode(source.ema()->encode(x).codes);
+  const auto enc = run.net()->encode(x);
+  // The first 6 channels are the source's bits; the 2 new ones are switched off, as is any 7th/8th bit.
+  CHECK(torch::equal(enc.u.narrow(-1, 0, 6) >= 0, source.ema()->encode(x).u >= 0));
+  const auto after = run.net()->decode(enc.codes);
+  CHECK(torch::allclose(after, before, 1e-4, 1e-5));
+  for (const auto& p : run.ema()->named_parameters())
+    CHECK(torch::equal(p.value(), run.net()->named_parameters()[p.key()]));
+
+  // Anything but the bit count must match.
+  auto wider = grown;
+  wider.model.width = 24;
+  Trainer mismatch(wider);
+  CHECK(mismatch.initialise_from(path).code() == StatusCode::kModelMismatch);
+  auto fewer = grown;
+  fewer.model.bits = 4;
+  fewer.model.min_bits = 0;
+  Trainer shrink(fewer);
+  CHECK(shrink.initialise_from(path).code() == StatusCode::kModelMismatch);
+}
+
 TEST_CASE("corpus loader: splits, skipped videos, clear errors") {
   const auto dir = std::filesystem::path(testing::temp_path("corpus"));
   std::filesystem::create_directories(dir / "pkg");

@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
 
   app.add_option("--out", o.out_dir, "Run directory for checkpoint, model and CSV")->capture_default_str();
   app.add_flag("--resume", o.resume, "Continue from OUT/checkpoint.pt when it exists");
+  app.add_option("--init", o.init_model, "Start a fresh run from this model file's weights (--bits may be larger)");
   app.add_option("--eval-only", eval_model, "Only evaluate this model file on the dev split and exit");
   app.add_option("--manifest", o.manifest, "Corpus manifest (split, package, path)")->capture_default_str();
   app.add_option("--corpus", o.corpus, "Directory the corpus was fetched into")->capture_default_str();
@@ -46,6 +47,7 @@ int main(int argc, char** argv) {
   app.add_option("--heads", m.heads, "Attention heads")->capture_default_str()->group(g);
   app.add_option("--bits", m.bits, "Bits per token L (raw rate L/patch^2 bpp)")->capture_default_str()->group(g);
   app.add_option("--window", m.window, "Attention window side, in tokens")->capture_default_str()->group(g);
+  app.add_option("--min-bits", m.min_bits, "Nested bits: train decoding from the first k >= this bits (0: all bits)")->capture_default_str()->group(g);
   app.add_option("--stem-channels", m.stem_channels, "Channels of the conv stem and head")->capture_default_str()->group(g);
   app.add_option("--max-frames", m.max_frames, "Longest clip for temporal attention")->capture_default_str()->group(g);
 
@@ -62,7 +64,7 @@ int main(int argc, char** argv) {
   app.add_option("--seed", o.seed, "Seed of the initialisation and of every batch")->capture_default_str()->group(g);
   app.add_option("--continuous-steps", o.continuous_steps, "Steps with a continuous (unquantised) bottleneck first")->capture_default_str()->check(CLI::NonNegativeNumber)->group(g);
   app.add_option("--ramp-steps", o.ramp_steps, "Steps blending from continuous to binary codes")->capture_default_str()->check(CLI::NonNegativeNumber)->group(g);
-  app.add_option("--loss", loss, "Reconstruction loss")->capture_default_str()->check(CLI::IsMember({"mse", "l1", "ms-ssim"}))->group(g);
+  app.add_option("--loss", loss, "Reconstruction loss")->capture_default_str()->check(CLI::IsMember({"mse", "l1", "ms-ssim", "log-mse"}))->group(g);
   app.add_option("--entropy-weight", o.entropy_weight, "Weight of the BSQ entropy term (per bit)")->capture_default_str()->check(CLI::NonNegativeNumber)->group(g);
   app.add_option("--entropy-gamma", o.entropy_gamma, "Weight of the codebook entropy inside that term")->capture_default_str()->check(CLI::NonNegativeNumber)->group(g);
   app.add_option("--entropy-inv-temperature", o.entropy_inv_temperature, "Soft bits are sigmoid(4 * u * this)")->capture_default_str()->check(CLI::PositiveNumber)->group(g);
@@ -82,7 +84,8 @@ int main(int argc, char** argv) {
   static const std::map<std::string, bsq::train::ReconstructionLoss> kLosses = {
       {"mse", bsq::train::ReconstructionLoss::kMse},
       {"l1", bsq::train::ReconstructionLoss::kL1},
-      {"ms-ssim", bsq::train::ReconstructionLoss::kMsSsim}};
+      {"ms-ssim", bsq::train::ReconstructionLoss::kMsSsim},
+      {"log-mse", bsq::train::ReconstructionLoss::kLogMse}};
   o.loss = kLosses.at(loss);
 
   const bsq::Status status = eval_model.empty() ? bsq::train::run_training(o) : bsq::train::run_evaluation(eval_model, o);

@@ -9,12 +9,20 @@
 
 namespace bsq::train {
 
-struct DevResult {
+struct DevLevel {
+  int bits = 0;              // leading bits kept per token
+  double raw_bpp = 0;        // bits / patch^2
   std::vector<double> psnr;  // per image, RGB PSNR of the 8-bit reconstruction
   double mean_psnr = 0;
-  double raw_bpp = 0;        // L / patch^2
 };
 
+struct DevResult {
+  std::vector<DevLevel> levels;  // ascending bits; the last one keeps every bit
+  const DevLevel& full() const { return levels.back(); }
+};
+
+// Fixed-rate models are evaluated at their one rate; nested-bit models at lowest_bits, bits/4,
+// bits/2 and bits (those within range), each image encoded once.
 StatusOr<DevResult> evaluate_model(const std::string& model_path, const std::vector<CorpusImage>& images, int threads);
 
 }  // namespace bsq::train

@@ -1,4 +1,4 @@
-// Reconstruction losses on pixels in [-1, 1]: MSE, L1 and MS-SSIM (as 1 - MS-SSIM).
+// Reconstruction losses on pixels in [-1, 1]: MSE, L1, MS-SSIM (as 1 - MS-SSIM) and log MSE.
 #pragma once
 
 #include <torch/torch.h>

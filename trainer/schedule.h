@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <random>
+#include <vector>
 
 #include "train_options.h"
 
@@ -23,6 +25,19 @@ inline double quantizer_hardness(const TrainOptions& o, int64_t step) {
   if (step < o.continuous_steps) return 0.0;
   if (o.ramp_steps <= 0) return 1.0;
   return std::min(1.0, static_cast<double>(step - o.continuous_steps + 1) / static_cast<double>(o.ramp_steps));
+}
+
+// Nested bits: how many leading bits each crop of this step's batch keeps, log-uniform over
+// lowest_bits..bits (every rate gets a similar share of the training; equal steps in log rate
+// are roughly equal steps in PSNR). A function of seed and step, so resumed runs repeat it.
+inline std::vector<int64_t> kept_bits(const TrainOptions& o, int64_t step, int64_t batch) {
+  const ModelConfig& m = o.model;
+  std::vector<int64_t> kept(static_cast<size_t>(batch), m.bits);
+  if (!m.scalable()) return kept;
+  std::mt19937_64 rng(o.seed * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(step) + 1);
+  std::uniform_real_distribution<double> log_bits(std::log(m.lowest_bits() - 0.5), std::log(m.bits + 0.5));
+  for (auto& k : kept) k = std::clamp<int64_t>(std::llround(std::exp(log_bits(rng))), m.lowest_bits(), m.bits);
+  return kept;
 }
 
 }  // namespace bsq::train

@@ -8,7 +8,9 @@
 
 namespace bsq::train {
 
-enum class ReconstructionLoss { kMse, kL1, kMsSsim };
+// kLogMse: mean over crops of log MSE, i.e. it maximises the mean PSNR, so hard crops (and, with
+// nested bits, crops decoded from few bits) do not drown out the easy ones as they do in one MSE.
+enum class ReconstructionLoss { kMse, kL1, kMsSsim, kLogMse };
 
 struct TrainOptions {
   ModelConfig model;
@@ -42,6 +44,7 @@ struct TrainOptions {
 
   // Bookkeeping.
   std::string out_dir = "runs/default";
+  std::string init_model;  // start from this model file's weights (a fresh run only)
   bool resume = false;
   int64_t eval_every = 1000;      // dev evaluation, checkpoint and model export
   int64_t log_every = 50;

@@ -22,7 +22,15 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kCsvHeader = "step,elapsed_s,lr,hardness,train_loss,train_psnr,dev_psnr,raw_bpp";
+// dev_psnr and raw_bpp are at full rate; dev_levels lists "bits:PSNR" for every evaluated rate.
+constexpr const char* kCsvHeader = "step,elapsed_s,lr,hardness,train_loss,train_psnr,dev_psnr,raw_bpp,dev_levels";
+
+std::string levels_text(const DevResult& dev) {
+  std::string out;
+  for (const auto& level : dev.levels)
+    out += fmt::format("{}{}:{:.2f}", out.empty() ? "" : " ", level.bits, level.mean_psnr);
+  return out;
+}
 
 // Keeps the CSV rows up to `step`, so a resumed run does not repeat rows written after the
 // checkpoint it resumes from.
@@ -50,10 +58,13 @@ Status run_evaluation(const std::string& model_path, const TrainOptions& options
   if (!corpus.ok()) return corpus.status();
   auto result = evaluate_model(model_path, corpus->dev, options.threads);
   if (!result.ok()) return result.status();
-  for (size_t i = 0; i < corpus->dev.size(); ++i)
-    fmt::print("{:<60} {:6.2f} dB\n", corpus->dev[i].name, result->psnr[i]);
-  fmt::print("dev mean PSNR {:.2f} dB at {:.4f} bpp raw ({} images)\n", result->mean_psnr, result->raw_bpp,
-             corpus->dev.size());
+  for (const auto& level : result->levels) {
+    if (result->levels.size() > 1) fmt::print("{} bits per token:\n", level.bits);
+    for (size_t i = 0; i < corpus->dev.size(); ++i)
+      fmt::print("{:<60} {:6.2f} dB\n", corpus->dev[i].name, level.psnr[i]);
+    fmt::print("dev mean PSNR {:.2f} dB at {:.4f} bpp raw ({} images)\n", level.mean_psnr, level.raw_bpp,
+               corpus->dev.size());
+  }
   return Status::Ok();
 }
 
@@ -76,6 +87,8 @@ Status run_training(const TrainOptions& options) {
   if (options.resume && fs::exists(checkpoint)) {
     BSQ_RETURN_IF_ERROR(trainer.load_checkpoint(checkpoint));
     fmt::print(stderr, "resuming from step {}\n", trainer.steps_done());
+  } else if (!options.init_model.empty()) {
+    BSQ_RETURN_IF_ERROR(trainer.initialise_from(options.init_model));
   }
   BSQ_RETURN_IF_ERROR(prepare_csv(csv_path, trainer.steps_done()));
 
@@ -96,12 +109,14 @@ Status run_training(const TrainOptions& options) {
     auto dev = evaluate_model(model_path, corpus->dev, options.threads);
     if (!dev.ok()) return dev.status();
     std::ofstream csv(csv_path, std::ios::app);
-    csv << fmt::format("{},{:.1f},{:.6g},{:.3f},{:.6f},{:.3f},{:.3f},{:.4f}\n", step, trainer.elapsed_seconds(), s.lr,
-                       s.hardness, s.loss, s.train_psnr, dev->mean_psnr, dev->raw_bpp);
+    csv << fmt::format("{},{:.1f},{:.6g},{:.3f},{:.6f},{:.3f},{:.3f},{:.4f},{}\n", step, trainer.elapsed_seconds(),
+                       s.lr, s.hardness, s.loss, s.train_psnr, dev->full().mean_psnr, dev->full().raw_bpp,
+                       levels_text(dev.value()));
     if (!csv) return {StatusCode::kIoError, fmt::format("cannot append to '{}'", csv_path)};
     BSQ_RETURN_IF_ERROR(trainer.save_checkpoint(checkpoint));
-    progress.message(fmt::format("step {}: dev PSNR {:.2f} dB at {:.3f} bpp raw (entropy {:.2f}/{:.2f} bits)", step,
-                                 dev->mean_psnr, dev->raw_bpp, s.entropy_per_sample, s.entropy_codebook));
+    progress.message(fmt::format("step {}: dev PSNR {:.2f} dB at {:.3f} bpp raw (entropy {:.2f}/{:.2f} bits){}", step,
+                                 dev->full().mean_psnr, dev->full().raw_bpp, s.entropy_per_sample, s.entropy_codebook,
+                                 dev->levels.size() > 1 ? " bits:PSNR " + levels_text(dev.value()) : ""));
     last = std::chrono::steady_clock::now();  // evaluation time is not training time
   }
   progress.finish();

@@ -60,7 +60,14 @@ StepStats Trainer::step(const torch::Tensor& cpu_batch) {
 
   net_->train();
   const auto encoded = net_->encode(batch, s.hardness);
-  const auto recon = net_->decode(encoded.codes);
+  auto codes = encoded.codes;
+  if (options_.model.scalable()) {
+    // Each crop is decoded from only its first k bits, as the codec does at a lower rate.
+    const auto kept = torch::tensor(kept_bits(options_, step_, batch.size(0)), torch::kInt64);
+    const auto mask = model::leading_bits_mask(kept, options_.model.bits).to(device_);
+    codes = codes * mask.view({mask.size(0), 1, 1, 1, mask.size(1)});
+  }
+  const auto recon = net_->decode(codes);
   const auto reconstruction = reconstruction_loss(recon, batch, options_.loss);
   const auto entropy = model::bsq_entropy(encoded.u, options_.entropy_inv_temperature);
   // The entropy term ramps in with the quantiser. During the continuous phase it would push u
@@ -84,6 +91,44 @@ StepStats Trainer::step(const torch::Tensor& cpu_batch) {
   s.entropy_per_sample = entropy.per_sample.item<double>();
   s.entropy_codebook = entropy.codebook.item<double>();
   return s;
+}
+
+Status Trainer::initialise_from(const std::string& path) {
+  auto loaded = model::load_model(path);
+  if (!loaded.ok()) return loaded.status();
+  const ModelConfig& from = loaded->net->config();
+  const ModelConfig& to = options_.model;
+  if (from.bits > to.bits)
+    return {StatusCode::kModelMismatch,
+            fmt::format("--init model '{}' has {} bits per token, more than --bits {}", path, from.bits, to.bits)};
+  auto source = loaded->net->named_parameters();
+  torch::NoGradGuard no_grad;
+  for (auto& p : net_->named_parameters()) {
+    const auto* src = source.find(p.key());
+    if (src == nullptr)
+      return {StatusCode::kModelMismatch, fmt::format("--init model '{}' has no '{}'", path, p.key())};
+    auto dst = p.value();
+    const auto value = src->to(dst.device());
+    if (value.sizes() == dst.sizes()) {
+      dst.copy_(value);
+    } else if (p.key() == "quantizer.down.weight" || p.key() == "quantizer.down.bias") {
+      // More bits than the source: its projections become the first channels; the new ones keep
+      // their random initialisation.
+      dst.narrow(0, 0, from.bits).copy_(value);
+    } else if (p.key() == "quantizer.up.weight") {
+      // Codes are +-1/sqrt(L): scale the old columns so they see the same input they were trained
+      // on, and start the new channels at 0 so the network initially computes what the source did.
+      dst.zero_();
+      dst.narrow(1, 0, from.bits).copy_(value * std::sqrt(static_cast<double>(to.bits) / from.bits));
+    } else {
+      return {StatusCode::kModelMismatch,
+              fmt::format("--init model '{}': '{}' has another shape (only --bits may grow)", path, p.key())};
+    }
+  }
+  const auto src = net_->parameters();
+  auto dst = ema_->parameters();
+  for (size_t i = 0; i < src.size(); ++i) dst[i].copy_(src[i]);
+  return Status::Ok();
 }
 
 void Trainer::update_ema() {

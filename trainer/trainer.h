@@ -36,6 +36,10 @@ class Trainer {
   // Writes the EMA weights as a model file.
   Status export_model(const std::string& path, model::WeightPrecision precision) const;
 
+  // Copies the weights of a model file into a fresh run. Shapes must match, except that the
+  // run may have more bits per token (the source's bits become its first channels).
+  Status initialise_from(const std::string& path);
+
   model::TokenizerModel& net() { return net_; }
   model::TokenizerModel& ema() { return ema_; }
 

@@ -47,14 +47,19 @@ std::vector<uint64_t> pack_codes(const torch::Tensor& u) {
   return indices;
 }
 
-torch::Tensor unpack_codes(const std::vector<uint64_t>& indices, int64_t bits) {
-  TORCH_CHECK(bits >= 1 && bits <= 64, "unpack_codes: 1..64 bits per token");
-  auto codes = torch::empty({static_cast<int64_t>(indices.size()), bits}, torch::kFloat32);
+torch::Tensor unpack_codes(const std::vector<uint64_t>& indices, int64_t bits, int64_t model_bits) {
+  TORCH_CHECK(bits >= 1 && bits <= model_bits && model_bits <= 64, "unpack_codes: 1..L bits per token, L <= 64");
+  auto codes = torch::zeros({static_cast<int64_t>(indices.size()), model_bits}, torch::kFloat32);
   float* c = codes.data_ptr<float>();
-  const float scale = 1.0f / std::sqrt(static_cast<float>(bits));
+  const float scale = 1.0f / std::sqrt(static_cast<float>(model_bits));
   for (size_t t = 0; t < indices.size(); ++t)
-    for (int64_t i = 0; i < bits; ++i) c[t * bits + i] = (indices[t] >> i & 1) ? scale : -scale;
+    for (int64_t i = 0; i < bits; ++i) c[t * model_bits + i] = (indices[t] >> i & 1) ? scale : -scale;
   return codes;
+}
+
+torch::Tensor leading_bits_mask(const torch::Tensor& kept_bits, int64_t model_bits) {
+  const auto channel = torch::arange(model_bits, kept_bits.options().dtype(torch::kInt64));
+  return (channel.unsqueeze(0) < kept_bits.to(torch::kInt64).unsqueeze(1)).to(torch::kFloat32);
 }
 
 BsqQuantizerImpl::BsqQuantizerImpl(int64_t width, int64_t bits) : bits_(bits) {

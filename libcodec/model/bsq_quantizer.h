@@ -31,8 +31,13 @@ BsqEntropy bsq_entropy(const torch::Tensor& u, double inv_temperature);
 
 // Token index <-> bits, the one place the codec converts between them. Bit i of a token's
 // index is b_i = [u_i >= 0]; bit 0 is the first channel. L <= 64, so an index fits a uint64.
-std::vector<uint64_t> pack_codes(const torch::Tensor& u);                      // [..., L] -> one per token
-torch::Tensor unpack_codes(const std::vector<uint64_t>& indices, int64_t bits);  // -> float [N, L], +-1/sqrt(L)
+std::vector<uint64_t> pack_codes(const torch::Tensor& u);  // [..., k] -> one per token
+// -> float [N, L]: channels below `bits` are +-1/sqrt(L), the rest (a nested-bit model's
+// untransmitted bits) are 0. bits <= L.
+torch::Tensor unpack_codes(const std::vector<uint64_t>& indices, int64_t bits, int64_t model_bits);
+
+// For nested-bit training: [B] bit counts -> [B, L] float mask, 1 on each row's first k channels.
+torch::Tensor leading_bits_mask(const torch::Tensor& kept_bits, int64_t model_bits);
 
 class BsqQuantizerImpl : public torch::nn::Module {
  public:

@@ -35,7 +35,7 @@ dec() { expect "$1" "$2" -- "$bsqdec" --model "$model" "${@:4}"; }
 # Usage errors: 2.
 enc 2 "not expected" -- --no-such-option in.png out.bsq
 enc 2 "required" -- in.png
-enc 2 "single rate" -- -q 50 in.png out.bsq
+enc 2 "101" -- -q 101 in.png out.bsq
 enc 2 "exclude" -- --quiet -v in.png out.bsq
 enc 2 "overwrite" -- in.png existing.bsq
 cmp -s existing.bsq good.bsq || fail "bsqenc changed an existing output without -y"

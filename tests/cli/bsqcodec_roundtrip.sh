@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bsqenc | bsqdec end to end with a tiny random model: every input kind and odd size, pipes, output
-# formats, deterministic decoding, --json, --compare and --info.
+# formats, deterministic decoding, --json, --compare, --info and -q with a nested-bit model.
 # Usage: bsqcodec_roundtrip.sh BSQENC BSQDEC TINY_MODEL_DIR
 source "$(dirname "$0")/bsqcodec_common.sh"
 bsqenc=$1
@@ -82,7 +82,7 @@ dec -y out/rgb.png.bsq out/replace.png 2>/dev/null && cmp -s out/replace.png out
 enc --quiet -y in/rgb.png out/rgb.png.bsq 2>"$log/err" || fail "bsqenc --quiet exit $?"
 [ ! -s "$log/err" ] || fail "bsqenc --quiet printed: $(cat "$log/err")"
 enc --json -y in/alpha.png out/alpha.bsq >"$log/json" 2>/dev/null || fail "bsqenc --json exit $?"
-for key in input output width height bytes bpp raw_bpp seconds source_format alpha_dropped model device; do
+for key in input output width height bytes bpp quality bits raw_bpp seconds source_format alpha_dropped model device; do
   grep -q "\"$key\":" "$log/json" || fail "bsqenc --json lacks $key: $(cat "$log/json")"
 done
 [ "$(json_field alpha_dropped <"$log/json")" = true ] || fail "bsqenc --json: alpha_dropped is not true"
@@ -95,5 +95,33 @@ grep -q "64x48" "$log/info" && grep -q FRAM "$log/info" && grep -q BEND "$log/in
 "$bsqdec" --info --json - <out/rgb.png.bsq >"$log/json" || fail "bsqdec --info --json exit $?"
 [ "$(json_field width <"$log/json")" = 64 ] && grep -q '"type":"FRAM"' "$log/json" || fail "--info --json: $(cat "$log/json")"
 [ "$(json_field bytes <"$log/json")" = "$(wc -c <out/rgb.png.bsq)" ] || fail "--info --json bytes: $(cat "$log/json")"
+
+# -q with a fixed-rate model: the one rate, and a warning that -q did nothing.
+enc -q 20 in/rgb.png out/q20.bsq 2>"$log/err" || fail "bsqenc -q 20 exit $?"
+grep -q "warning: .*single rate" "$log/err" || fail "bsqenc -q with a fixed-rate model: no warning: $(cat "$log/err")"
+cmp -s out/q20.bsq out/rgb.png.bsq || fail "-q changed the stream of a fixed-rate model"
+
+# -q with a nested-bit model (2..8 bits per token): bits and size grow with the quality, every
+# stream decodes, and --info reports the bits the stream carries.
+nested=$3/nested.bsqm
+last_bits=0
+last_bytes=0
+for q in 0 30 60 100; do
+  "$bsqenc" --model "$nested" --json -q "$q" in/photo.jpg "out/n$q.bsq" >"$log/json" 2>"$log/err" || fail "nested -q $q: exit $? ($(cat "$log/err"))"
+  bits=$(json_field bits <"$log/json")
+  bytes=$(wc -c <"out/n$q.bsq")
+  [ "$bits" -ge "$last_bits" ] && [ "$bytes" -ge "$last_bytes" ] || fail "nested -q $q: $bits bits, $bytes bytes after $last_bits, $last_bytes"
+  last_bits=$bits
+  last_bytes=$bytes
+  "$bsqdec" --model "$nested" "out/n$q.bsq" "out/n$q.png" 2>"$log/err" || fail "nested -q $q: bsqdec exit $? ($(cat "$log/err"))"
+  [ "$(dims "out/n$q.png")" = 64x48 ] || fail "nested -q $q: decoded $(dims "out/n$q.png")"
+  "$bsqdec" --info --json "out/n$q.bsq" >"$log/info" || fail "nested -q $q: --info"
+  [ "$(json_field bits <"$log/info")" = "$bits" ] || fail "nested -q $q: --info says $(cat "$log/info"), bsqenc $bits bits"
+done
+[ "$(json_field bits <"$log/json")" = 8 ] || fail "nested -q 100 does not use all 8 bits: $(cat "$log/json")"
+"$bsqenc" --model "$nested" --json -q 0 in/photo.jpg - 2>&1 >/dev/null | grep -q '"bits":2' || fail "nested -q 0 does not use the lowest 2 bits"
+# A stream of 2-bit tokens names the nested model; another model refuses it.
+"$bsqdec" --model "$model" out/n0.bsq out/wrong.png 2>/dev/null
+[ $? = 5 ] || fail "a fixed-rate model decoded the nested model's stream"
 
 finish "bsqenc/bsqdec round trips"

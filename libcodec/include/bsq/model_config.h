@@ -18,9 +18,16 @@ struct ModelConfig {
   int stem_channels = 64;   // channels of the convolutional stem and head at 1/2 and 1/4 res
   int max_frames = 16;      // longest clip the temporal attention is trained for
   int mlp_ratio = 4;
+  // Nested bits: 0 for a fixed-rate model (tokens always carry all `bits`). Otherwise the model
+  // was trained to decode from only the first k bits of every token, any k in min_bits..bits,
+  // so one model gives many rates (the missing bits read as 0, between -1 and +1).
+  int min_bits = 0;
 
   // Raw rate of the bottleneck: bits / patch^2, in bits per pixel.
   double raw_bpp() const { return static_cast<double>(bits) / (patch * patch); }
+  // Fewest bits per token the decoder accepts; `bits` for a fixed-rate model.
+  int lowest_bits() const { return min_bits > 0 ? min_bits : bits; }
+  bool scalable() const { return lowest_bits() < bits; }
   // Pixels per attention window side; inputs are padded to a multiple of this.
   int window_pixels() const { return window * patch; }
 

@@ -44,7 +44,10 @@ class Tokenizer {
   uint64_t fingerprint() const;   // identifies the model file's content
   std::string device() const;     // "cpu" or "cuda"
 
-  StatusOr<TokenGrid> encode(const Image& image) const;
+  // bits: how many leading bits of each token to keep, config().lowest_bits()..config().bits;
+  // 0 keeps all of them. Fewer bits give a lower rate (nested-bit models only).
+  StatusOr<TokenGrid> encode(const Image& image, int bits = 0) const;
+  // Accepts grids of lowest_bits()..bits bits per token.
   StatusOr<Image> decode(const TokenGrid& grid) const;
 
  private:
