@@ -7,7 +7,7 @@
 
 namespace bsq {
 
-StatusOr<Image> decode_image(const Tokenizer& tokenizer, const uint8_t* data, size_t size) {
+StatusOr<TokenGrid> decode_tokens(const Tokenizer& tokenizer, const uint8_t* data, size_t size) {
   auto container = bitstream::read_container(data, size, tokenizer.fingerprint());
   if (!container.ok()) return container.status();
   const auto& h = container->header;
@@ -37,7 +37,13 @@ StatusOr<Image> decode_image(const Tokenizer& tokenizer, const uint8_t* data, si
                               &plane, &error))
     return Status(StatusCode::kInvalidData, fmt::format("frame chunk at byte {}: {}", chunk.offset, error));
   grid.codes = std::move(plane.codes);
-  return tokenizer.decode(grid);
+  return grid;
+}
+
+StatusOr<Image> decode_image(const Tokenizer& tokenizer, const uint8_t* data, size_t size) {
+  auto grid = decode_tokens(tokenizer, data, size);
+  if (!grid.ok()) return grid.status();
+  return tokenizer.decode(grid.value());
 }
 
 }  // namespace bsq

@@ -35,4 +35,8 @@ StatusOr<std::vector<uint8_t>> encode_image(const Tokenizer& tokenizer, const Im
                                             const EncodeOptions& options = {});
 StatusOr<Image> decode_image(const Tokenizer& tokenizer, const uint8_t* data, size_t size);
 
+// The first half of decode_image(): the validated stream's token grid, before the network runs.
+// Integer arithmetic only, so it is the same on every machine (conformance/ checks it).
+StatusOr<TokenGrid> decode_tokens(const Tokenizer& tokenizer, const uint8_t* data, size_t size);
+
 }  // namespace bsq

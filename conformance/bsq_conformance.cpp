@@ -1,0 +1,93 @@
+// bsq_conformance: decodes one .bsq stream and prints what a conforming decoder must reproduce.
+//
+//   ok WIDTHxHEIGHT frames=N bits=K tokens=HASH [psnr=P]
+//   error CLASS message
+//
+// HASH is the FNV-1a 64 of the decoded token grid (see conformance/README.md): the entropy decoder
+// and the container are integer-only, so it is the same on every machine and thread count. The
+// pixels come from floating-point network arithmetic; with --reference they are compared with a
+// reference decode (RGB PSNR, "inf" when identical). Exit status: 0 decoded, 1 refused, 2 usage or
+// I/O trouble with the model or the reference.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <cmath>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "bsq/codec.h"
+#include "bsq/metrics.h"
+#include "media/image_io.h"
+
+namespace {
+
+// FNV-1a 64 over the dimensions (u32 little-endian: frames, rows, cols, bits) and then every code
+// (u64 little-endian, bits above K cleared), frame by frame, row by row.
+uint64_t token_hash(const bsq::TokenGrid& grid) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  const auto eat = [&](uint64_t value, int bytes) {
+    for (int i = 0; i < bytes; ++i) {
+      h ^= (value >> (8 * i)) & 0xff;
+      h *= 0x100000001b3ull;
+    }
+  };
+  for (int dim : {grid.frames, grid.rows, grid.cols, grid.bits}) eat(static_cast<uint32_t>(dim), 4);
+  const uint64_t mask = grid.bits >= 64 ? ~uint64_t{0} : (uint64_t{1} << grid.bits) - 1;
+  for (uint64_t code : grid.codes) eat(code & mask, 8);
+  return h;
+}
+
+const char* class_name(bsq::StatusCode code) {
+  switch (code) {
+    case bsq::StatusCode::kInvalidData: return "invalid-data";
+    case bsq::StatusCode::kModelMismatch: return "model-mismatch";
+    case bsq::StatusCode::kUnsupported: return "unsupported";
+    case bsq::StatusCode::kInvalidArgument: return "invalid-argument";
+    case bsq::StatusCode::kIoError: return "io-error";
+    default: return "internal";
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"bsq_conformance: decodes a .bsq stream; prints its size, token hash and, against a\n"
+               "reference decode, its PSNR (see conformance/README.md)"};
+  std::string model, stream, reference, write_reference;
+  int threads = 1;
+  app.add_option("MODEL", model, "The model the stream was made with")->required();
+  app.add_option("STREAM", stream, "The .bsq stream")->required();
+  app.add_option("--reference", reference, "Reference decode (PNG) to compare the pixels with");
+  app.add_option("--write-reference", write_reference, "Write this decoder's pixels as a PNG reference");
+  app.add_option("--threads", threads, "Compute threads of the network (0: all)")->check(CLI::Range(0, 1024));
+  CLI11_PARSE(app, argc, argv);
+
+  auto tokenizer = bsq::Tokenizer::open(model, {threads, false});
+  if (!tokenizer.ok()) return fmt::print(stderr, "bsq_conformance: {}\n", tokenizer.status().message()), 2;
+  std::ifstream in(stream, std::ios::binary);
+  if (!in) return fmt::print(stderr, "bsq_conformance: cannot open '{}'\n", stream), 2;
+  const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+
+  auto grid = bsq::decode_tokens(tokenizer.value(), bytes.data(), bytes.size());
+  if (!grid.ok()) return fmt::print("error {} {}\n", class_name(grid.status().code()), grid.status().message()), 1;
+  auto image = tokenizer->decode(grid.value());
+  if (!image.ok()) return fmt::print("error {} {}\n", class_name(image.status().code()), image.status().message()), 1;
+
+  std::string line = fmt::format("ok {}x{} frames={} bits={} tokens={:016x}", grid->width, grid->height,
+                                 grid->frames, grid->bits, token_hash(grid.value()));
+  if (!write_reference.empty()) {
+    if (auto st = bsq::media::write_image(image.value(), write_reference); !st.ok())
+      return fmt::print(stderr, "bsq_conformance: {}\n", st.message()), 2;
+  }
+  if (!reference.empty()) {
+    auto ref = bsq::media::read_image(reference);
+    if (!ref.ok()) return fmt::print(stderr, "bsq_conformance: {}\n", ref.status().message()), 2;
+    auto psnr = bsq::psnr(ref.value(), image.value());
+    if (!psnr.ok()) return fmt::print(stderr, "bsq_conformance: {}\n", psnr.status().message()), 2;
+    line += std::isinf(psnr.value()) ? " psnr=inf" : fmt::format(" psnr={:.2f}", psnr.value());
+  }
+  fmt::print("{}\n", line);
+  return 0;
+}

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Regenerates the conformance set: model.bsqm (only when missing: it is fixed once committed),
+# streams/*.bsq, reference/*.png and expected.tsv. Run it only when the format or the reference
+# decoder changes on purpose, and say why in the commit. Usage: conformance/make_streams.sh BUILD_DIR
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+build=${1:?usage: make_streams.sh BUILD_DIR}
+enc=$build/apps/bsqenc
+check=$build/conformance/bsq_conformance
+maker=$build/tests/bsq_make_tiny_model
+for tool in "$enc" "$check" "$maker"; do [ -x "$tool" ] || { echo "make_streams: $tool missing: build first" >&2; exit 2; }; done
+command -v ffmpeg >/dev/null || { echo "make_streams: ffmpeg missing" >&2; exit 2; }
+
+# A small nested-bit model (2 to 8 bits per token), so that the set covers several rates and runs
+# in seconds. Its weights are random: conformance is about decoding, not about picture quality.
+model=$here/model.bsqm
+[ -f "$model" ] || "$maker" 7 "$model" 2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+"$maker" 8 "$tmp/other.bsqm" 2
+
+rm -rf "$here/streams" "$here/reference"
+mkdir -p "$here/streams" "$here/reference"
+# name, lavfi graph, quality
+while read -r name graph quality; do
+  ffmpeg -v error -nostdin -f lavfi -i "$graph" -frames:v 1 -pix_fmt rgb24 -y "$tmp/$name.png"
+  "$enc" --quiet --threads 1 --model "$model" -q "$quality" "$tmp/$name.png" "$here/streams/$name.bsq"
+done <<'LIST'
+one_pixel testsrc2=size=16x16,scale=1:1 100
+testsrc_q1 testsrc2=size=64x48 1
+testsrc_q50 testsrc2=size=64x48 50
+testsrc_q100 testsrc2=size=64x48 100
+mandelbrot_odd mandelbrot=size=257x131 75
+bars_wide smptebars=size=200x40 100
+LIST
+
+# Streams a decoder must refuse, each for one reason.
+s=$here/streams
+good=$s/testsrc_q100.bsq
+size=$(stat -c %s "$good")
+head -c $((size / 2)) "$good" > "$s/bad_truncated.bsq"
+cp "$good" "$s/bad_payload_flipped.bsq"
+offset=$((size - 20))  # inside the last frame chunk's coded bytes, before its CRC and the end chunk
+byte=$(od -An -tu1 -j "$offset" -N1 "$good" | tr -d ' ')
+printf "\\$(printf '%03o' $((byte ^ 255)))" | dd of="$s/bad_payload_flipped.bsq" bs=1 seek="$offset" conv=notrunc 2>/dev/null
+: > "$s/bad_empty.bsq"
+cp "$tmp/testsrc_q1.png" "$s/bad_not_bsq.bsq"
+"$enc" --quiet --threads 1 --model "$tmp/other.bsqm" "$tmp/testsrc_q1.png" "$s/bad_other_model.bsq"
+
+{
+  echo "# stream<TAB>what bsq_conformance prints (made by make_streams.sh; see README.md)"
+  for f in "$s"/*.bsq; do
+    name=$(basename "$f" .bsq)
+    if [[ $name == bad_* ]]; then
+      line=$("$check" "$model" "$f") && { echo "make_streams: $name decoded" >&2; exit 1; }
+      line=$(cut -d' ' -f1,2 <<<"$line")  # error and class: the message may be reworded
+    else
+      line=$("$check" --write-reference "$here/reference/$name.png" "$model" "$f")
+    fi
+    printf '%s\t%s\n' "$name" "$line"
+  done
+} > "$here/expected.tsv"
+cat "$here/expected.tsv"
