@@ -142,59 +142,49 @@ TEST_CASE("losses: identical images cost nothing, MS-SSIM of identical images is
   CHECK(reconstruction_loss(noisy, x, ReconstructionLoss::kMse).item<double>() > 0.0);
 }
 
-TEST_CASE("nested bits: kept bits per crop are in range, spread out, and a function of seed and step") {
+TEST_CASE("nested bits: kept bits per step are in range, spread out, and a function of seed and step") {
   TrainOptions o;
   o.model.bits = 64;
   o.model.min_bits = 8;
   std::vector<int> count(65, 0);
-  for (int64_t step = 0; step < 2000; ++step) {
-    const auto kept = kept_bits(o, step, 4);
-    REQUIRE(kept.size() == 4);
-    CHECK(kept == kept_bits(o, step, 4));
-    for (int64_t k : kept) {
-      REQUIRE(k >= 8);
-      REQUIRE(k <= 64);
-      ++count[k];
-    }
+  for (int64_t step = 0; step < 8000; ++step) {
+    const int64_t k = kept_bits(o, step);
+    REQUIRE(k >= 8);
+    REQUIRE(k <= 64);
+    CHECK(k == kept_bits(o, step));
+    ++count[k];
   }
-  // Log-uniform over [7.5, 64.5]: the ends both occur, and [8, 16) gets about as many draws as [32, 64].
+  // Log-uniform over [7.5, 64.5]: both ends occur, and [8, 16) gets about as many steps as [32, 64].
   CHECK(count[8] > 0);
   CHECK(count[64] > 0);
   int low = 0, high = 0;
   for (int k = 8; k < 16; ++k) low += count[k];
   for (int k = 32; k <= 64; ++k) high += count[k];
-  CHECK(std::abs(low - high) < 0.15 * (low + high));
-  o.seed = 2;
-  CHECK(kept_bits(o, 5, 64) != [&] {
-    auto p = o;
-    p.seed = 1;
-    return kept_bits(p, 5, 64);
-  }());
-  // A fixed-rate model keeps every bit.
-  TrainOptions fixed;
-  CHECK(kept_bits(fixed, 3, 2) == std::vector<int64_t>{fixed.model.bits, fixed.model.bits});
+  CHECK(std::abs(low - high) < 0.1 * (low + high));
+  auto other_seed = o;
+  other_seed.seed = 2;
+  int same = 0;
+  for (int64_t step = 0; step < 100; ++step) same += kept_bits(o, step) == kept_bits(other_seed, step);
+  CHECK(same < 50);
+  TrainOptions fixed;  // a fixed-rate model keeps every bit
+  CHECK(kept_bits(fixed, 3) == fixed.model.bits);
 }
 
-TEST_CASE("log-MSE loss: each crop's gradient is that of log(mse) up to one common scale") {
+TEST_CASE("log-MSE loss: scale * log(batch MSE), so its gradient is plain MSE's times scale / MSE") {
   torch::manual_seed(2);
   const auto target = torch::rand({2, 1, 3, 8, 8}) * 2 - 1;
-  // Crop 0 is 10x noisier than crop 1.
-  const auto noise = torch::randn({2, 1, 3, 8, 8}) * torch::tensor({0.3f, 0.03f}).view({2, 1, 1, 1, 1});
-  auto pred = (target + noise).requires_grad_(true);
-  reconstruction_loss(pred, target, ReconstructionLoss::kLogMse).backward();
-  const auto grad = pred.grad().clone();
-  auto pred2 = (target + noise).requires_grad_(true);
-  (pred2 - target).pow(2).flatten(1).mean(1).add(1e-5).log().mean().backward();
-  const auto reference = pred2.grad();
-  // Same direction for both crops, one common factor.
-  const double ratio0 = (grad[0].norm() / reference[0].norm()).item<double>();
-  const double ratio1 = (grad[1].norm() / reference[1].norm()).item<double>();
-  CHECK(ratio0 == doctest::Approx(ratio1).epsilon(1e-4));
-  CHECK(torch::allclose(grad, reference * ratio0, 1e-4, 1e-9));
-  // With crops of equal error the weights are all 1: the loss is the plain MSE.
-  const auto same = target + 0.1;
-  CHECK(reconstruction_loss(same, target, ReconstructionLoss::kLogMse).item<double>() ==
-        doctest::Approx(reconstruction_loss(same, target, ReconstructionLoss::kMse).item<double>()));
+  for (double sigma : {0.3, 0.03}) {
+    CAPTURE(sigma);
+    const auto noise = torch::randn({2, 1, 3, 8, 8}) * sigma;
+    auto a = (target + noise).requires_grad_(true);
+    auto b = (target + noise).requires_grad_(true);
+    const auto log_loss = reconstruction_loss(a, target, ReconstructionLoss::kLogMse);
+    const auto mse = reconstruction_loss(b, target, ReconstructionLoss::kMse);
+    CHECK(log_loss.item<double>() == doctest::Approx(kLogMseScale * std::log(mse.item<double>())));
+    log_loss.backward();
+    mse.backward();
+    CHECK(torch::allclose(a.grad(), b.grad() * (kLogMseScale / mse.item<double>()), 1e-4, 1e-12));
+  }
 }
 
 TEST_CASE("--init: a model file with fewer bits starts the run exactly where it was") {

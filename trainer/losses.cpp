@@ -60,14 +60,11 @@ torch::Tensor reconstruction_loss(const torch::Tensor& pred, const torch::Tensor
       const auto t = target.reshape({-1, 3, target.size(-2), target.size(-1)}).add(1).mul(0.5);
       return 1 - ms_ssim(p, t).mean();
     }
-    case ReconstructionLoss::kLogMse: {
-      // Gradient of mean_i log(mse_i), at the scale of a plain MSE: weights 1/mse_i (constants,
-      // normalised to mean 1). The 1e-5 floor (56 dB) keeps flat crops from taking over.
-      const auto per_crop = (pred - target).pow(2).flatten(1).mean(1);
-      auto weight = 1.0 / (per_crop.detach() + 1e-5);
-      weight = weight / weight.mean();
-      return (weight * per_crop).mean();
-    }
+    case ReconstructionLoss::kLogMse:
+      // kLogMseScale * log(MSE of the batch): its gradient is plain MSE's times kLogMseScale / MSE,
+      // equal to it at a batch MSE of kLogMseScale (29 dB), so the weight of the BSQ entropy term
+      // and the gradient clipping keep the meaning they have with --loss mse.
+      return kLogMseScale * torch::log((pred - target).pow(2).mean() + 1e-10);
     case ReconstructionLoss::kMse:
     default:
       return (pred - target).pow(2).mean();

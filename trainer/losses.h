@@ -7,6 +7,9 @@
 
 namespace bsq::train {
 
+// Scale of ReconstructionLoss::kLogMse: a typical MSE (29 dB PSNR for pixels in [-1, 1]).
+inline constexpr double kLogMseScale = 0.005;
+
 torch::Tensor reconstruction_loss(const torch::Tensor& pred, const torch::Tensor& target, ReconstructionLoss kind);
 
 // MS-SSIM of [N, 3, H, W] images in [0, 1], differentiable, for training only: evaluation uses

@@ -8,8 +8,9 @@
 
 namespace bsq::train {
 
-// kLogMse: mean over crops of log MSE, i.e. it maximises the mean PSNR, so hard crops (and, with
-// nested bits, crops decoded from few bits) do not drown out the easy ones as they do in one MSE.
+// kLogMse: log of the batch MSE, i.e. the batch PSNR. With nested bits each step decodes at one
+// rate; in log scale a step at a low rate (large errors) weighs no more than one at a high rate,
+// as it would with plain MSE. Within a batch, crops count as in plain MSE.
 enum class ReconstructionLoss { kMse, kL1, kMsSsim, kLogMse };
 
 struct TrainOptions {

@@ -62,8 +62,8 @@ StepStats Trainer::step(const torch::Tensor& cpu_batch) {
   const auto encoded = net_->encode(batch, s.hardness);
   auto codes = encoded.codes;
   if (options_.model.scalable()) {
-    // Each crop is decoded from only its first k bits, as the codec does at a lower rate.
-    const auto kept = torch::tensor(kept_bits(options_, step_, batch.size(0)), torch::kInt64);
+    // The batch is decoded from only the first k bits of its tokens, as the codec does at a lower rate.
+    const auto kept = torch::full({batch.size(0)}, kept_bits(options_, step_), torch::kInt64);
     const auto mask = model::leading_bits_mask(kept, options_.model.bits).to(device_);
     codes = codes * mask.view({mask.size(0), 1, 1, 1, mask.size(1)});
   }
