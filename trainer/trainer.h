@@ -37,7 +37,8 @@ class Trainer {
   Status export_model(const std::string& path, model::WeightPrecision precision) const;
 
   // Copies the weights of a model file into a fresh run. Shapes must match, except that the
-  // run may have more bits per token (the source's bits become its first channels).
+  // run may have more bits per token: the source's bits become its first channels, the new
+  // channels keep their random initialisation.
   Status initialise_from(const std::string& path);
 
   model::TokenizerModel& net() { return net_; }
