@@ -26,17 +26,17 @@ inline double quantizer_hardness(const TrainOptions& o, int64_t step) {
   return std::min(1.0, static_cast<double>(step - o.continuous_steps + 1) / static_cast<double>(o.ramp_steps));
 }
 
-// Nested bits: how many leading bits the whole batch of this step keeps, log-uniform over
-// lowest_bits..bits (every rate gets a similar share of the steps; equal steps in log rate are
-// roughly equal steps in PSNR). One k per step, not per crop, so that --loss log-mse can balance
-// rates without reweighting the crops of one batch against each other. A function of seed and
-// step, so resumed runs repeat it. A fixed-rate model always keeps all its bits.
+// Nested bits: how many leading bits the whole batch of this step keeps, uniform over
+// lowest_bits..bits. (Uniform in k rather than in log k: the high rates, where the last bits add
+// the least and a codec competes with the best, get as many steps as the low ones.) One k per
+// step, not per crop, so that --loss log-mse can balance rates without reweighting the crops of
+// one batch against each other. A function of seed and step, so resumed runs repeat it. A
+// fixed-rate model always keeps all its bits.
 inline int64_t kept_bits(const TrainOptions& o, int64_t step) {
   const ModelConfig& m = o.model;
   if (!m.scalable()) return m.bits;
   std::mt19937_64 rng(o.seed * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(step) + 1);
-  std::uniform_real_distribution<double> log_bits(std::log(m.lowest_bits() - 0.5), std::log(m.bits + 0.5));
-  return std::clamp<int64_t>(std::llround(std::exp(log_bits(rng))), m.lowest_bits(), m.bits);
+  return std::uniform_int_distribution<int64_t>(m.lowest_bits(), m.bits)(rng);
 }
 
 }  // namespace bsq::train
