@@ -10,12 +10,13 @@ build=${BSQ_BUILD_DIR:-$root/build}
 points_file=${BSQ_OPERATING_POINTS:-$root/eval/operating_points.tsv}
 codecs=${RD_CODECS:-bsq jpeg webp avif jxl}
 jobs=${RD_JOBS:-$(nproc)}
-# Sweeps chosen to span about 0.05 to 3 bpp on photos. AVIF's are quantizers (63 = worst) when the
+# Sweeps from each encoder's lowest setting (cjxl refuses -q below 5) to about 3 bpp on photos, so
+# that every curve reaches down to bsq's lowest rates. AVIF's are quantizers (63 = worst) when the
 # avifenc present has no -q (Debian 12's 0.11 has only --min/--max); qualities otherwise.
-jpeg_q=${JPEG_Q:-5 10 15 20 30 40 50 60 70 80 90 95}
-webp_q=${WEBP_Q:-5 10 20 30 40 50 60 70 80 90 95}
-avif_q=${AVIF_Q:-56 48 40 34 28 22 16 10}
-jxl_q=${JXL_Q:-10 20 30 40 50 60 70 80 90 95}
+jpeg_q=${JPEG_Q:-1 3 5 10 15 20 30 40 50 60 70 80 90 95}
+webp_q=${WEBP_Q:-0 2 5 10 20 30 40 50 60 70 80 90 95}
+avif_q=${AVIF_Q:-63 60 56 48 40 34 28 22 16 10}
+jxl_q=${JXL_Q:-5 10 20 30 40 50 60 70 80 90 95}
 
 die() { echo "rd_eval: $*" >&2; exit 3; }
 need() { command -v "$1" >/dev/null || die "'$1' not found: install the Debian package $2 (scripts/setup.sh does)"; }
@@ -100,7 +101,7 @@ encode_decode() {
 export -f encode_decode
 avif_has_q=0  # libavif >= 1.0 has -q/--qcolor (0-100); older ones only quantizers
 [[ " $codecs " == *" avif "* && "$(avifenc --help 2>&1 || true)" == *--qcolor* ]] && avif_has_q=1
-[ "$avif_has_q" = 1 ] && [ -z "${AVIF_Q:-}" ] && avif_q="20 30 40 50 60 70 80 90"
+[ "$avif_has_q" = 1 ] && [ -z "${AVIF_Q:-}" ] && avif_q="0 5 10 20 30 40 50 60 70 80 90"
 export tmp build rd_point avif_has_q
 
 # bsq first, one image at a time (bsqenc/bsqdec use every core themselves).

@@ -19,7 +19,7 @@
 
 namespace bsq {
 
-inline constexpr int kDefaultQuality = 75;
+inline constexpr int kDefaultQuality = 90;
 
 struct EncodeOptions {
   int quality = kDefaultQuality;  // 0..100, turned into bits per token by bits_for_quality()
