@@ -63,9 +63,7 @@ StepStats Trainer::step(const torch::Tensor& cpu_batch) {
   auto codes = encoded.codes;
   if (options_.model.scalable()) {
     // The batch is decoded from only the first k bits of its tokens, as the codec does at a lower rate.
-    const auto kept = torch::full({batch.size(0)}, kept_bits(options_, step_), torch::kInt64);
-    const auto mask = model::leading_bits_mask(kept, options_.model.bits).to(device_);
-    codes = codes * mask.view({mask.size(0), 1, 1, 1, mask.size(1)});
+    codes = codes * model::leading_bits_mask(kept_bits(options_, step_), options_.model.bits).to(device_);
   }
   const auto recon = net_->decode(codes);
   const auto reconstruction = reconstruction_loss(recon, batch, options_.loss);

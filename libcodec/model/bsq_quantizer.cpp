@@ -57,9 +57,8 @@ torch::Tensor unpack_codes(const std::vector<uint64_t>& indices, int64_t bits, i
   return codes;
 }
 
-torch::Tensor leading_bits_mask(const torch::Tensor& kept_bits, int64_t model_bits) {
-  const auto channel = torch::arange(model_bits, kept_bits.options().dtype(torch::kInt64));
-  return (channel.unsqueeze(0) < kept_bits.to(torch::kInt64).unsqueeze(1)).to(torch::kFloat32);
+torch::Tensor leading_bits_mask(int64_t kept_bits, int64_t model_bits) {
+  return (torch::arange(model_bits) < kept_bits).to(torch::kFloat32);
 }
 
 BsqQuantizerImpl::BsqQuantizerImpl(int64_t width, int64_t bits) : bits_(bits) {

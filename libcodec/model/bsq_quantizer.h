@@ -36,8 +36,8 @@ std::vector<uint64_t> pack_codes(const torch::Tensor& u);  // [..., k] -> one pe
 // untransmitted bits) are 0. bits <= L.
 torch::Tensor unpack_codes(const std::vector<uint64_t>& indices, int64_t bits, int64_t model_bits);
 
-// For nested-bit training: [B] bit counts -> [B, L] float mask, 1 on each row's first k channels.
-torch::Tensor leading_bits_mask(const torch::Tensor& kept_bits, int64_t model_bits);
+// For nested-bit training: a float [L] mask, 1 on the first `kept_bits` channels, 0 after them.
+torch::Tensor leading_bits_mask(int64_t kept_bits, int64_t model_bits);
 
 class BsqQuantizerImpl : public torch::nn::Module {
  public:
