@@ -99,10 +99,15 @@ Status Trainer::initialise_from(const std::string& path) {
   if (from.bits > to.bits)
     return {StatusCode::kModelMismatch,
             fmt::format("--init model '{}' has {} bits per token, more than --bits {}", path, from.bits, to.bits)};
+  // Another patch size changes only the stem and the head: their tensors that keep name and
+  // shape are copied, the others keep their random initialisation.
+  const bool other_patch = from.patch != to.patch;
+  const auto pixel_side = [](const std::string& key) { return key.rfind("stem.", 0) == 0 || key.rfind("head.", 0) == 0; };
   auto source = loaded->net->named_parameters();
   torch::NoGradGuard no_grad;
   for (auto& p : net_->named_parameters()) {
     const auto* src = source.find(p.key());
+    if (other_patch && pixel_side(p.key()) && (src == nullptr || src->sizes() != p.value().sizes())) continue;
     if (src == nullptr)
       return {StatusCode::kModelMismatch, fmt::format("--init model '{}' has no '{}'", path, p.key())};
     auto dst = p.value();
@@ -122,7 +127,7 @@ Status Trainer::initialise_from(const std::string& path) {
       dst.narrow(1, 0, from.bits).copy_(value * std::sqrt(static_cast<double>(to.bits) / from.bits));
     } else {
       return {StatusCode::kModelMismatch,
-              fmt::format("--init model '{}': '{}' has another shape (only --bits may grow)", path, p.key())};
+              fmt::format("--init model '{}': '{}' has another shape (only --bits and --patch may change)", path, p.key())};
     }
   }
   const auto src = net_->parameters();
