@@ -62,8 +62,8 @@ int main(int argc, char** argv) {
   if (o.output.empty()) return console.fail(Status(StatusCode::kInvalidArgument, "OUTPUT is required (see --help)"));
 
   // Everything that can be checked cheaply is, before the model loads and the decoder runs.
-  auto model_path = bsq::cli::find_model(o.model);
-  if (!model_path.ok()) return console.fail(model_path.status());
+  auto model_paths = bsq::cli::find_models(o.models);
+  if (!model_paths.ok()) return console.fail(model_paths.status());
   auto out = bsq::cli::OutputFile::open(o.output, o.input, o.overwrite);
   if (!out.ok()) return console.fail(out.status());
   bsq::cli::Stopwatch total;
@@ -75,20 +75,29 @@ int main(int argc, char** argv) {
     if (!image.ok()) return console.fail(image.status());
     reference = std::move(image.value());
   }
-  auto tokenizer = bsq::cli::open_model(model_path.value(), o.threads, console);
-  if (!tokenizer.ok()) return console.fail(tokenizer.status());
+  auto models = bsq::cli::open_models(model_paths.value(), o.threads, console);
+  if (!models.ok()) return console.fail(models.status());
+  // The stream names its model; a damaged stream fails here with the message decoding would give.
+  auto fingerprint = bsq::stream_model_fingerprint(bytes->data(), bytes->size());
+  const auto fail_on_input = [&](const Status& status) {
+    return console.fail(Status(status.code(), fmt::format("{}: {}", in_name, status.message())));
+  };
+  if (!fingerprint.ok()) return fail_on_input(fingerprint.status());
+  auto chosen = models->find(fingerprint.value());
+  if (!chosen.ok()) return fail_on_input(chosen.status());
+  const bsq::Tokenizer& tokenizer = models->tokenizers[chosen.value()];
+  const std::string& model_path = models->paths[chosen.value()];
 
   bsq::cli::Stopwatch decode_time;
   auto image = [&] {
     bsq::cli::ProgressLine progress(console.program, "decoding", !console.quiet);
-    return bsq::decode_image(tokenizer.value(), bytes->data(), bytes->size());
+    return bsq::decode_image(tokenizer, bytes->data(), bytes->size());
   }();
   const double decode_seconds = decode_time.seconds();
   if (!image.ok()) {
     // Naming the model file too tells the user which of their models was the wrong one.
     const bool mismatch = image.status().code() == StatusCode::kModelMismatch;
-    return console.fail(Status(image.status().code(), fmt::format("{}: {}{}", in_name, image.status().message(),
-                                                                  mismatch ? " (" + model_path.value() + ")" : "")));
+    return fail_on_input(Status(image.status().code(), image.status().message() + (mismatch ? " (" + model_path + ")" : "")));
   }
 
   std::optional<double> psnr;
@@ -113,7 +122,7 @@ int main(int argc, char** argv) {
     json.add("input", in_name).add("output", bsq::cli::display_name(o.output, "<stdout>"));
     json.add("width", image->width).add("height", image->height).add("bytes", bytes->size()).add("bpp", bpp);
     json.add("seconds", decode_seconds).add("total_seconds", total.seconds());
-    json.add("model", model_path.value()).add("device", tokenizer->device());
+    json.add("model", model_path).add("device", tokenizer.device());
     if (psnr) json.add("reference", compare).add("psnr", *psnr);  // null when identical (infinite)
     fmt::print(out->is_stdout() ? stderr : stdout, "{}\n", json.str());
   } else if (!console.quiet) {

@@ -38,15 +38,15 @@ int main(int argc, char** argv) {
   app.add_option("OUTPUT", o.output, "Stream to write (- writes stdout)")->required();
   bsq::cli::add_model_options(app, o);
   auto* quality_option =
-      app.add_option("-q,--quality", quality, "Quality 0..100: bits per token, from the model's fewest to all")
+      app.add_option("-q,--quality", quality, "Quality 0..100: the rate, from the model set's lowest to its highest")
           ->capture_default_str()
           ->check(CLI::Range(0, 100));
   bsq::cli::add_report_options(app, o, console);
   if (const int rc = bsq::cli::parse_command_line(app, argc, argv, console); rc >= 0) return rc;
 
   // Everything that can be checked cheaply is, before the model loads and the encoder runs.
-  auto model_path = bsq::cli::find_model(o.model);
-  if (!model_path.ok()) return console.fail(model_path.status());
+  auto model_paths = bsq::cli::find_models(o.models);
+  if (!model_paths.ok()) return console.fail(model_paths.status());
   auto out = bsq::cli::OutputFile::open(o.output, o.input, o.overwrite);
   if (!out.ok()) return console.fail(out.status());
 
@@ -59,20 +59,24 @@ int main(int argc, char** argv) {
   console.note(fmt::format("{}: {}x{} {}, {}-bit{}", in_name, image->width, image->height, info.format,
                            info.source_bits, info.was_gray ? " gray" : ""));
 
-  auto tokenizer = bsq::cli::open_model(model_path.value(), o.threads, console);
-  if (!tokenizer.ok()) return console.fail(tokenizer.status());
-  const bsq::ModelConfig& config = tokenizer->config();
-  if (quality_option->count() > 0 && !config.scalable())
-    console.warning(
-        fmt::format("the model has a single rate ({} bits per token); -q {} changes nothing", config.bits, quality));
-  const int bits = bsq::bits_for_quality(config, quality);
-  console.note(fmt::format("quality {}: {} of {} bits per token, {:.4f} bpp before entropy coding", quality, bits,
-                           config.bits, static_cast<double>(bits) / (config.patch * config.patch)));
+  auto models = bsq::cli::open_models(model_paths.value(), o.threads, console);
+  if (!models.ok()) return console.fail(models.status());
+  const auto configs = models->configs();
+  if (quality_option->count() > 0 && configs.size() == 1 && !configs[0].scalable())
+    console.warning(fmt::format("the model has a single rate ({} bits per token); -q {} changes nothing",
+                                configs[0].bits, quality));
+  const bsq::OperatingPoint point = bsq::operating_point(configs, quality);
+  const bsq::Tokenizer& tokenizer = models->tokenizers[point.model];
+  const std::string& model_path = models->paths[point.model];
+  const bsq::ModelConfig& config = tokenizer.config();
+  const int bits = point.bits;
+  console.note(fmt::format("quality {}: model {}, {} of {} bits per token, {:.4f} bpp before entropy coding", quality,
+                           model_path, bits, config.bits, static_cast<double>(bits) / (config.patch * config.patch)));
 
   bsq::cli::Stopwatch encode_time;
   auto stream = [&] {
     bsq::cli::ProgressLine progress(console.program, "encoding", !console.quiet);
-    return bsq::encode_image(tokenizer.value(), image.value(), {quality});
+    return bsq::encode_image(tokenizer, image.value(), {quality, bits});
   }();
   const double encode_seconds = encode_time.seconds();
   if (!stream.ok()) return console.fail(stream.status());
@@ -95,7 +99,7 @@ int main(int argc, char** argv) {
         .add("total_seconds", total.seconds());
     json.add("source_format", info.format).add("source_bits", info.source_bits);
     json.add("gray", info.was_gray).add("alpha_dropped", info.had_alpha);
-    json.add("model", model_path.value()).add("device", tokenizer->device());
+    json.add("model", model_path).add("device", tokenizer.device());
     fmt::print(out->is_stdout() ? stderr : stdout, "{}\n", json.str());
   } else if (!console.quiet) {
     fmt::print(stderr, "bsqenc: {} ({}x{}) -> {}: {} bytes, {:.4f} bpp, {:.2f} s\n", in_name, image->width,

@@ -48,7 +48,9 @@ void Console::note(std::string_view text) const {
 }
 
 void add_model_options(CLI::App& app, CommonOptions& options) {
-  app.add_option("--model", options.model, "Model file (default: $BSQ_MODEL, else the installed default.bsqm)");
+  app.add_option("--model", options.models,
+                 "Model file; repeat it for a set of models (default: $BSQ_MODEL, else the installed set)")
+      ->allow_extra_args(false);
   app.add_option("--threads", options.threads, "Compute threads (0: all hardware threads)")
       ->capture_default_str()
       ->check(CLI::Range(0, 1024));
@@ -73,21 +75,18 @@ int parse_command_line(CLI::App& app, int argc, char** argv, const Console& cons
   return -1;
 }
 
-StatusOr<std::string> find_model(const std::string& option) {
-  if (!option.empty()) return option;
-  if (const char* env = std::getenv("BSQ_MODEL"); env != nullptr && *env != '\0') return std::string(env);
-  std::vector<fs::path> places;
-  std::error_code ec;
-  // Relative to the binary, so an installed tree works wherever its prefix is moved.
-  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) places.push_back((exe.parent_path() / BSQ_MODEL_FROM_BINARY).lexically_normal());
-  places.emplace_back(BSQ_SOURCE_MODEL);  // a build tree used in place
-  std::string looked;
-  for (const auto& place : places) {
-    if (fs::is_regular_file(place, ec)) return place.string();
-    looked += (looked.empty() ? "" : ", ") + place.string();
-  }
-  return Status(StatusCode::kIoError, fmt::format("no model: give --model or set BSQ_MODEL (not found: {})", looked));
+namespace {
+
+// The shipped model set: the coarse model first, so that it codes the rate both of them reach.
+const std::vector<std::string> kShippedModels = {"default.bsqm", "fine.bsqm"};
+
+std::vector<std::string> split_paths(const std::string& list) {
+  std::vector<std::string> paths;
+  size_t start = 0;
+  for (size_t end; (end = list.find(':', start)) != std::string::npos; start = end + 1)
+    if (end > start) paths.push_back(list.substr(start, end - start));
+  if (start < list.size()) paths.push_back(list.substr(start));
+  return paths;
 }
 
 StatusOr<Tokenizer> open_model(const std::string& path, int threads, const Console& console) {
@@ -100,10 +99,64 @@ StatusOr<Tokenizer> open_model(const std::string& path, int threads, const Conso
   auto tokenizer = Tokenizer::open(path, runtime);
   if (tokenizer.ok()) {
     const ModelConfig& c = tokenizer->config();
+    const std::string bits = c.scalable() ? fmt::format("{} to {}", c.lowest_bits(), c.bits) : fmt::format("{}", c.bits);
     console.note(fmt::format("model {} (fingerprint {:016x}): {}-pixel patches, {} bits per token ({} bpp raw), on {}",
-                             path, tokenizer->fingerprint(), c.patch, c.bits, c.raw_bpp(), tokenizer->device()));
+                             path, tokenizer->fingerprint(), c.patch, bits, c.raw_bpp(), tokenizer->device()));
   }
   return tokenizer;
+}
+
+}  // namespace
+
+StatusOr<std::vector<std::string>> find_models(const std::vector<std::string>& option) {
+  if (!option.empty()) return option;
+  if (const char* env = std::getenv("BSQ_MODEL"); env != nullptr && *env != '\0') {
+    auto paths = split_paths(env);
+    if (!paths.empty()) return paths;
+  }
+  std::vector<fs::path> places;
+  std::error_code ec;
+  // Relative to the binary, so an installed tree works wherever its prefix is moved.
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) places.push_back((exe.parent_path() / BSQ_MODEL_DIR_FROM_BINARY).lexically_normal());
+  places.emplace_back(BSQ_SOURCE_MODEL_DIR);  // a build tree used in place
+  std::string looked;
+  for (const auto& place : places) {
+    std::vector<std::string> paths;
+    for (const auto& name : kShippedModels)
+      if (fs::is_regular_file(place / name, ec)) paths.push_back((place / name).string());
+    if (paths.size() == kShippedModels.size()) return paths;
+    looked += (looked.empty() ? "" : ", ") + place.string();
+  }
+  return Status(StatusCode::kIoError,
+                fmt::format("no model: give --model or set BSQ_MODEL (no {} and {} in {})", kShippedModels[0],
+                            kShippedModels[1], looked));
+}
+
+std::vector<ModelConfig> ModelSet::configs() const {
+  std::vector<ModelConfig> out;
+  for (const auto& t : tokenizers) out.push_back(t.config());
+  return out;
+}
+
+StatusOr<size_t> ModelSet::find(uint64_t fingerprint) const {
+  for (size_t i = 0; i < tokenizers.size(); ++i)
+    if (tokenizers[i].fingerprint() == fingerprint) return i;
+  std::string names;
+  for (const auto& p : paths) names += (names.empty() ? "" : ", ") + p;
+  return Status(StatusCode::kModelMismatch,
+                fmt::format("stream was made with model {:016x}, not with {}", fingerprint, names));
+}
+
+StatusOr<ModelSet> open_models(const std::vector<std::string>& paths, int threads, const Console& console) {
+  ModelSet set;
+  for (const auto& path : paths) {
+    auto tokenizer = open_model(path, threads, console);
+    if (!tokenizer.ok()) return tokenizer.status();
+    set.paths.push_back(path);
+    set.tokenizers.push_back(std::move(tokenizer.value()));
+  }
+  return set;
 }
 
 std::string json_string(std::string_view text) {

@@ -41,7 +41,8 @@ struct Console {
 
 // What bsqenc and bsqdec both take.
 struct CommonOptions {
-  std::string input, output, model;
+  std::string input, output;
+  std::vector<std::string> models;  // --model, once per model of the set
   int threads = 0;
   bool json = false;
   bool overwrite = false;
@@ -55,12 +56,24 @@ void add_report_options(CLI::App& app, CommonOptions& options, Console& console)
 // (reported as one line, as every other error).
 int parse_command_line(CLI::App& app, int argc, char** argv, const Console& console);
 
-// The model to use: --model, else $BSQ_MODEL, else <binary>/../share/bsq/models/default.bsqm, else
-// the source tree's models/default.bsqm. kIoError naming the places looked at when none exists.
-StatusOr<std::string> find_model(const std::string& option);
+// The models to use: --model (repeatable), else $BSQ_MODEL (paths separated by ':'), else the
+// shipped set (default.bsqm and fine.bsqm) in <binary>/../share/bsq/models, else in the source
+// tree's models/. kIoError naming the places looked at when none holds the whole set.
+StatusOr<std::vector<std::string>> find_models(const std::vector<std::string>& option);
 
-// Opens the model and says, when verbose, which one runs where.
-StatusOr<Tokenizer> open_model(const std::string& path, int threads, const Console& console);
+// A set of opened models; the quality picks one to encode with, the stream's fingerprint one to
+// decode with.
+struct ModelSet {
+  std::vector<std::string> paths;
+  std::vector<Tokenizer> tokenizers;
+
+  std::vector<ModelConfig> configs() const;
+  // The model a stream names; kModelMismatch naming the set when none of it is that model.
+  StatusOr<size_t> find(uint64_t fingerprint) const;
+};
+
+// Opens every model and says, when verbose, which one runs where.
+StatusOr<ModelSet> open_models(const std::vector<std::string>& paths, int threads, const Console& console);
 
 // A path for messages: "-" becomes stdio_name ("<stdin>", "<stdout>").
 inline std::string display_name(const std::string& path, const char* stdio_name) {

@@ -7,6 +7,12 @@
 
 namespace bsq {
 
+StatusOr<uint64_t> stream_model_fingerprint(const uint8_t* data, size_t size) {
+  auto container = bitstream::read_container(data, size, std::nullopt);
+  if (!container.ok()) return container.status();
+  return container->header.model_fingerprint;
+}
+
 StatusOr<TokenGrid> decode_tokens(const Tokenizer& tokenizer, const uint8_t* data, size_t size) {
   auto container = bitstream::read_container(data, size, tokenizer.fingerprint());
   if (!container.ok()) return container.status();

@@ -1,25 +1,16 @@
 // Image encoder: tokens from the tokenizer, coded by the bit prior, wrapped in a .bsq container.
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <cmath>
-
 #include "bsq/codec.h"
 #include "container_writer.h"
 #include "token_coder.h"
 
 namespace bsq {
 
-int bits_for_quality(const ModelConfig& config, int quality) {
-  const double lowest = config.lowest_bits();
-  const double t = (std::clamp(quality, 1, 100) - 1) / 99.0;
-  const long bits = std::lround(lowest * std::pow(config.bits / lowest, t));
-  return static_cast<int>(std::clamp<long>(bits, config.lowest_bits(), config.bits));
-}
-
 StatusOr<std::vector<uint8_t>> encode_image(const Tokenizer& tokenizer, const Image& image,
                                             const EncodeOptions& options) {
-  auto grid = tokenizer.encode(image, bits_for_quality(tokenizer.config(), options.quality));
+  const int bits = options.bits > 0 ? options.bits : bits_for_quality(tokenizer.config(), options.quality);
+  auto grid = tokenizer.encode(image, bits);
   if (!grid.ok()) return grid.status();
   const TokenGrid& g = grid.value();
   entropy::TokenPlane plane{g.frames, g.rows, g.cols, g.bits, g.codes};

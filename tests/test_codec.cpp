@@ -84,6 +84,40 @@ TEST_CASE("quality -> bits: geometric from lowest_bits to bits, one rate for a f
   for (int q : {0, 50, 100}) CHECK(bits_for_quality(fixed, q) == fixed.bits);
 }
 
+TEST_CASE("quality over a model set: geometric in raw rate, the first model holding the rate codes it") {
+  ModelConfig coarse, fine;
+  coarse.patch = 8, coarse.bits = 32, coarse.min_bits = 8;  // 0.125 to 0.5 bpp raw
+  fine.patch = 4, fine.bits = 32, fine.min_bits = 8;        // 0.5 to 2 bpp raw
+  const std::vector<ModelConfig> set = {coarse, fine};
+  const auto raw = [&](int q) {
+    const auto p = operating_point(set, q);
+    return static_cast<double>(p.bits) / (set[p.model].patch * set[p.model].patch);
+  };
+  CHECK(operating_point(set, 0).model == 0);
+  CHECK(operating_point(set, 0).bits == 8);
+  // 0.125 * 16^(49/99) = 0.494 bpp: 31.6 bits of the coarse model; 0.125 * 16^(50/99) = 0.507: 8.1 of the fine.
+  CHECK(operating_point(set, 50).model == 0);
+  CHECK(operating_point(set, 50).bits == 32);
+  CHECK(operating_point(set, 51).model == 1);
+  CHECK(operating_point(set, 51).bits == 8);
+  CHECK(operating_point(set, 100).model == 1);
+  CHECK(operating_point(set, 100).bits == 32);
+  for (int q = 1; q < 100; ++q) CHECK(raw(q) <= raw(q + 1));
+  // Where both ranges hold the rate, the earlier model codes it.
+  CHECK(operating_point({fine, fine}, 70).model == 0);
+  // A gap between the ranges: the model nearer in log rate, at its nearest bits.
+  ModelConfig low = coarse, high = fine;
+  low.bits = 16;      // 0.125 to 0.25 bpp
+  high.min_bits = 16;  // 1 to 2 bpp
+  // 0.125 * 16^(39/99) = 0.279 bpp: nearer 0.25 than 1.
+  CHECK(operating_point({low, high}, 40).model == 0);
+  CHECK(operating_point({low, high}, 40).bits == 16);
+  // 0.125 * 16^(69/99) = 0.865 bpp: nearer 1.
+  CHECK(operating_point({low, high}, 70).model == 1);
+  CHECK(operating_point({low, high}, 70).bits == 16);
+  CHECK(operating_point({}, 50).bits == 0);
+}
+
 TEST_CASE("nested bits: each quality is its own rate, decodes to the tokenizer's output at that rate") {
   auto tok = Tokenizer::open(tiny_model_file("nested.bsqm", 3, 2), {1, false});  // 2..8 bits per token
   REQUIRE(tok.ok());

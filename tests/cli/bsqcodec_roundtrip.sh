@@ -124,4 +124,23 @@ done
 "$bsqdec" --model "$model" out/n0.bsq out/wrong.png 2>/dev/null
 [ $? = 5 ] || fail "a fixed-rate model decoded the nested model's stream"
 
+# A model set (--model twice): -q 100 reaches the fixed 8-bit model, listed first, lower
+# qualities the nested one; bsqdec takes the model each stream names, whatever the order.
+for q in 30 100; do
+  "$bsqenc" --model "$model" --model "$nested" --json -q "$q" in/photo.jpg "out/set$q.bsq" >"$log/json" 2>"$log/err" ||
+    fail "set -q $q: exit $? ($(cat "$log/err"))"
+  want=$nested
+  [ "$q" = 100 ] && want=$model
+  grep -q "\"model\":\"$want\"" "$log/json" || fail "set -q $q: not coded with $want: $(cat "$log/json")"
+  "$bsqdec" --model "$nested" --model "$model" "out/set$q.bsq" "out/set$q.png" 2>"$log/err" ||
+    fail "set -q $q: bsqdec exit $? ($(cat "$log/err"))"
+  BSQ_MODEL="$nested:$model" "$bsqdec" "out/set$q.bsq" "out/env$q.png" 2>"$log/err" ||
+    fail "set -q $q: bsqdec with a \$BSQ_MODEL list: exit $? ($(cat "$log/err"))"
+  cmp -s "out/set$q.png" "out/env$q.png" || fail "set -q $q: --model and \$BSQ_MODEL decode differently"
+done
+cmp -s out/set30.bsq out/n30.bsq || fail "set -q 30: another stream than the nested model alone"
+# A stream neither model of the set made: 5, naming both.
+"$bsqdec" --model "$nested" --model "$nested" out/rgb.png.bsq out/wrong.png 2>"$log/err"
+[ $? = 5 ] && grep -q "nested.bsqm, .*nested.bsqm" "$log/err" || fail "a set without the stream's model: $(cat "$log/err")"
+
 finish "bsqenc/bsqdec round trips"

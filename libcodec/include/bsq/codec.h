@@ -5,6 +5,11 @@
 //   auto bytes = bsq::encode_image(tok.value(), image, {60});  // quality 60: a complete .bsq stream
 //   auto back = bsq::decode_image(tok.value(), bytes->data(), bytes->size());
 //
+// With a set of models (a coarse and a fine one, say), the quality picks the model and its bits:
+//   auto point = bsq::operating_point({coarse.config(), fine.config()}, 60);
+//   bytes = bsq::encode_image(point.model == 0 ? coarse : fine, image, {60, point.bits});
+//   // and the decoder takes the model whose fingerprint() is stream_model_fingerprint(bytes).
+//
 // The decoder checks the stream before it decodes: damaged, truncated, foreign-version and
 // other-model streams come back as a Status naming the problem.
 #pragma once
@@ -23,17 +28,32 @@ inline constexpr int kDefaultQuality = 90;
 
 struct EncodeOptions {
   int quality = kDefaultQuality;  // 0..100, turned into bits per token by bits_for_quality()
+  int bits = 0;                   // bits per token, overriding quality (operating_point() gives them)
 };
 
-// Bits per token at a quality 0..100 (clamped). A nested-bit model gives its lowest_bits at 0 and
-// 1 and all its bits at 100, geometrically in between: bits = lowest * (L / lowest)^((q - 1) / 99),
-// rounded, so equal quality steps are about equal steps in log rate (and in PSNR). A fixed-rate
+// A codec can ship a set of models, each covering a range of raw rates (lowest_bits to bits per
+// token). Quality 0..100 (clamped to 1..100) picks a raw rate geometrically between the set's
+// lowest and highest, r = lowest * (highest / lowest)^((q - 1) / 99), so equal quality steps are
+// about equal steps in log rate (and in PSNR). The first model whose range holds r codes it
+// (models earlier in the list win where ranges touch), or the one nearest in log rate when r falls
+// in a gap; bits = round(r * patch^2), within that model's range.
+struct OperatingPoint {
+  size_t model = 0;  // index into the set
+  int bits = 0;      // bits per token
+};
+OperatingPoint operating_point(const std::vector<ModelConfig>& models, int quality);
+
+// The same for one model: its lowest_bits at quality 0 and 1, all its bits at 100. A fixed-rate
 // model has one rate, whatever the quality.
 int bits_for_quality(const ModelConfig& config, int quality);
 
 StatusOr<std::vector<uint8_t>> encode_image(const Tokenizer& tokenizer, const Image& image,
                                             const EncodeOptions& options = {});
 StatusOr<Image> decode_image(const Tokenizer& tokenizer, const uint8_t* data, size_t size);
+
+// Which model a stream needs: the fingerprint its header names (the whole stream is validated, so
+// a damaged one fails here as it would in decode_image). For picking a tokenizer out of a set.
+StatusOr<uint64_t> stream_model_fingerprint(const uint8_t* data, size_t size);
 
 // The first half of decode_image(): the validated stream's token grid, before the network runs.
 // Integer arithmetic only, so it is the same on every machine (conformance/ checks it).
