@@ -227,6 +227,40 @@ TEST_CASE("--init: a model file with fewer bits starts the run where it was, at 
   CHECK(shrink.initialise_from(path).code() == StatusCode::kModelMismatch);
 }
 
+TEST_CASE("--init: deeper encoder and decoder start as the source model, and their new blocks learn") {
+  torch::set_num_threads(1);
+  const auto options = tiny_options();
+  Trainer source(options);
+  const auto images = synthetic_images();
+  BatchSource batches(images, {options.batch, options.crop, options.seed, true});
+  source.step(batches.make(0));
+  const auto path = testing::temp_path("init_shallow.bsqm");
+  REQUIRE(source.export_model(path, model::WeightPrecision::kFloat32).ok());
+
+  auto deeper = options;
+  deeper.model.encoder_depth += 1;
+  deeper.model.decoder_depth += 2;
+  Trainer run(deeper);
+  REQUIRE(run.initialise_from(path).ok());
+  const auto x = batches.make(1);
+  {
+    torch::NoGradGuard no_grad;
+    const auto want = source.ema()->decode(source.ema()->encode(x).codes);
+    CHECK(torch::allclose(run.net()->decode(run.net()->encode(x).codes), want, 1e-4, 1e-5));
+  }
+  // The new blocks are not stuck at the identity: a training step moves their output projections.
+  const std::string added = "decoder.blocks." + std::to_string(options.model.decoder_depth) + ".fc2.weight";
+  CHECK(run.net()->named_parameters()[added].abs().max().item<double>() == 0.0);
+  run.step(batches.make(2));
+  CHECK(run.net()->named_parameters()[added].abs().max().item<double>() > 0.0);
+
+  // Fewer blocks than the source: refused.
+  auto shallower = options;
+  shallower.model.decoder_depth -= 1;
+  Trainer shrink(shallower);
+  CHECK(shrink.initialise_from(path).code() == StatusCode::kModelMismatch);
+}
+
 TEST_CASE("corpus loader: splits, skipped videos, clear errors") {
   const auto dir = std::filesystem::path(testing::temp_path("corpus"));
   std::filesystem::create_directories(dir / "pkg");

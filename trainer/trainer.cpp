@@ -5,6 +5,8 @@
 
 #include <cmath>
 #include <cstdio>
+#include <string>
+#include <string_view>
 
 #include "losses.h"
 #include "model/bsq_quantizer.h"
@@ -28,6 +30,24 @@ Status guarded(const std::string& what, Fn&& fn) {
 int64_t config_hash(const ModelConfig& config) {
   const std::string text = config.to_text();
   return static_cast<int64_t>(model::fnv1a64(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
+}
+
+bool starts_with(const std::string& s, std::string_view prefix) { return s.rfind(prefix, 0) == 0; }
+bool ends_with(const std::string& s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// A tensor of a transformer block (model/transformer.cpp names them encoder.blocks.N.* and
+// decoder.blocks.N.*).
+bool block_tensor(const std::string& key) {
+  return starts_with(key, "encoder.blocks.") || starts_with(key, "decoder.blocks.");
+}
+
+// The last layer of a block's attention or MLP branch, whose output is added to the residual stream.
+bool residual_output(const std::string& key) {
+  for (const char* suffix : {".attention.proj.weight", ".attention.proj.bias", ".fc2.weight", ".fc2.bias"})
+    if (ends_with(key, suffix)) return true;
+  return false;
 }
 
 }  // namespace
@@ -99,6 +119,10 @@ Status Trainer::initialise_from(const std::string& path) {
   if (from.bits > to.bits)
     return {StatusCode::kModelMismatch,
             fmt::format("--init model '{}' has {} bits per token, more than --bits {}", path, from.bits, to.bits)};
+  if (from.encoder_depth > to.encoder_depth || from.decoder_depth > to.decoder_depth)
+    return {StatusCode::kModelMismatch,
+            fmt::format("--init model '{}' has {}+{} transformer blocks, more than --encoder-depth {} --decoder-depth {}",
+                        path, from.encoder_depth, from.decoder_depth, to.encoder_depth, to.decoder_depth)};
   // Another patch size changes only the stem and the head: their tensors that keep name and
   // shape are copied, the others keep their random initialisation.
   const bool other_patch = from.patch != to.patch;
@@ -108,6 +132,13 @@ Status Trainer::initialise_from(const std::string& path) {
   for (auto& p : net_->named_parameters()) {
     const auto* src = source.find(p.key());
     if (other_patch && pixel_side(p.key()) && (src == nullptr || src->sizes() != p.value().sizes())) continue;
+    if (src == nullptr && block_tensor(p.key())) {
+      // A block the source lacks (deeper encoder or decoder): its residual branches' output
+      // projections start at 0, so the block passes its input through and the network computes
+      // what the source did; the rest stays random, and gets gradient once those projections move.
+      if (residual_output(p.key())) p.value().zero_();
+      continue;
+    }
     if (src == nullptr)
       return {StatusCode::kModelMismatch, fmt::format("--init model '{}' has no '{}'", path, p.key())};
     auto dst = p.value();
@@ -127,7 +158,8 @@ Status Trainer::initialise_from(const std::string& path) {
       dst.narrow(1, 0, from.bits).copy_(value * std::sqrt(static_cast<double>(to.bits) / from.bits));
     } else {
       return {StatusCode::kModelMismatch,
-              fmt::format("--init model '{}': '{}' has another shape (only --bits and --patch may change)", path, p.key())};
+              fmt::format("--init model '{}': '{}' has another shape (only --bits, --patch and the depths may change)",
+                          path, p.key())};
     }
   }
   const auto src = net_->parameters();
