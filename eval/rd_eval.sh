@@ -69,7 +69,7 @@ echo "rd_eval: ${#names[@]} images, codecs: $codecs" >&2
 
 # One measurement: encode, decode with the real decoder, measure. Writes one CSV row to $tmp/rows/ID.
 encode_decode() {
-  local codec=$1 q=$2 name=$3 id=$4 model=${5:-}
+  local codec=$1 q=$2 name=$3 id=$4 models=${5:-}
   local ref=$tmp/ref/$name.png work=$tmp/work_$id
   mkdir -p "$work"
   local file dec=$work/dec.png
@@ -89,8 +89,12 @@ encode_decode() {
           cjxl "$ref" "$file" -e 7 -q "$q" >/dev/null 2>&1 || { echo "rd_eval: cjxl failed on $name at $q" >&2; return 1; }
           djxl "$file" "$dec" --bits_per_sample=8 >/dev/null 2>&1 || { echo "rd_eval: djxl failed on $name" >&2; return 1; } ;;
     bsq)  file=$work/c.bsq
-          "$build/apps/bsqenc" -y --quiet --model "$model" -q "${q#*:}" "$ref" "$file"
-          "$build/apps/bsqdec" -y --quiet --model "$model" "$file" "$dec"
+          local model_list=() m
+          IFS=: read -ra model_list <<<"$models"
+          local args=()
+          for m in "${model_list[@]}"; do args+=(--model "$m"); done
+          "$build/apps/bsqenc" -y --quiet "${args[@]}" -q "${q#*:}" "$ref" "$file"
+          "$build/apps/bsqdec" -y --quiet "${args[@]}" "$file" "$dec"
           q=${q%%:*} ;;  # the row names the operating point
   esac
   local measured
@@ -107,13 +111,20 @@ export tmp build rd_point avif_has_q
 # bsq first, one image at a time (bsqenc/bsqdec use every core themselves).
 id=0
 if [[ " $codecs " == *" bsq "* ]]; then
-  while IFS=$'\t' read -r point model quality; do
+  while IFS=$'\t' read -r point set_field quality; do
     [ -n "$point" ] || continue
-    case $model in /*) ;; *) model=$root/$model ;; esac
-    if [ ! -f "$model" ]; then echo "rd_eval: warning: bsq operating point '$point': no model '$model'; skipped" >&2; continue; fi
+    # The model set: colon-separated paths, each absolute or relative to the repository root.
+    models="" missing=""
+    IFS=: read -ra set_paths <<<"$set_field"
+    for model in "${set_paths[@]}"; do
+      case $model in /*) ;; *) model=$root/$model ;; esac
+      [ -f "$model" ] || missing=$model
+      models=${models:+$models:}$model
+    done
+    if [ -n "$missing" ]; then echo "rd_eval: warning: bsq operating point '$point': no model '$missing'; skipped" >&2; continue; fi
     for name in "${names[@]}"; do
       id=$((id + 1))
-      encode_decode bsq "$point:$quality" "$name" "$(printf %06d $id)" "$model"
+      encode_decode bsq "$point:$quality" "$name" "$(printf %06d $id)" "$models"
     done
   done < <(grep -v '^#' "$points_file")
 fi

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# The main job on the shipped default model: compresses every dev image of the corpus with
-# bsqenc, decodes it with bsqdec, and prints size, rate and PSNR. Outputs go to out/demo/.
-# Usage: scripts/demo.sh [MODEL]
+# The main job on the shipped models: compresses every dev image of the corpus with bsqenc at its
+# default quality, decodes it with bsqdec, and prints size, rate and PSNR. Outputs go to out/demo/.
+# Usage: scripts/demo.sh [MODEL...]   (default: the shipped set, models/default.bsqm and fine.bsqm)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-model=${1:-$root/models/default.bsqm}
+models=("$@")
+[ $# -gt 0 ] || models=("$root/models/default.bsqm" "$root/models/fine.bsqm")
+set_args=()
+for m in "${models[@]}"; do set_args+=(--model "$m"); done
 enc=$root/build/apps/bsqenc
 dec=$root/build/apps/bsqdec
 [ -x "$enc" ] && [ -x "$dec" ] || { echo "demo: build first (scripts/setup.sh)" >&2; exit 3; }
@@ -17,8 +20,8 @@ while IFS=$'\t' read -r split package path; do
   case "$path" in *.avi|*.mp4|*.mkv) continue ;; esac
   src=$root/data/corpus/$package/$path
   name=$(basename "${path%.*}")
-  "$enc" -y --quiet --model "$model" "$src" "$out/$name.bsq"
-  json=$("$dec" -y --quiet --json --model "$model" --compare "$src" "$out/$name.bsq" "$out/$name.png")
+  "$enc" -y --quiet "${set_args[@]}" "$src" "$out/$name.bsq"
+  json=$("$dec" -y --quiet --json "${set_args[@]}" --compare "$src" "$out/$name.bsq" "$out/$name.png")
   w=$(sed -E 's/.*"width": ?([0-9]+).*/\1/' <<<"$json")
   h=$(sed -E 's/.*"height": ?([0-9]+).*/\1/' <<<"$json")
   psnr=$(sed -E 's/.*"psnr": ?([0-9.]+|null).*/\1/' <<<"$json")
