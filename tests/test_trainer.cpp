@@ -186,6 +186,18 @@ TEST_CASE("log-MSE loss: scale * log(batch MSE), so its gradient is plain MSE's 
   }
 }
 
+namespace {
+
+// A source model for --init: one training step of SOURCE, exported in float32 as NAME.
+std::string one_step_model(Trainer& source, BatchSource& batches, const std::string& name) {
+  source.step(batches.make(0));
+  const auto path = testing::temp_path(name);
+  REQUIRE(source.export_model(path, model::WeightPrecision::kFloat32).ok());
+  return path;
+}
+
+}  // namespace
+
 TEST_CASE("--init: a model file with fewer bits starts the run where it was, at its own rate") {
   torch::set_num_threads(1);
   auto small = tiny_options();
@@ -193,9 +205,7 @@ TEST_CASE("--init: a model file with fewer bits starts the run where it was, at 
   Trainer source(small);
   const auto images = synthetic_images();
   BatchSource batches(images, {small.batch, small.crop, small.seed, true});
-  source.step(batches.make(0));
-  const auto path = testing::temp_path("init_source.bsqm");
-  REQUIRE(source.export_model(path, model::WeightPrecision::kFloat32).ok());
+  const auto path = one_step_model(source, batches, "init_source.bsqm");
 
   auto grown = tiny_options();
   grown.model.bits = 8;
@@ -233,9 +243,7 @@ TEST_CASE("--init: deeper encoder and decoder start as the source model, and the
   Trainer source(options);
   const auto images = synthetic_images();
   BatchSource batches(images, {options.batch, options.crop, options.seed, true});
-  source.step(batches.make(0));
-  const auto path = testing::temp_path("init_shallow.bsqm");
-  REQUIRE(source.export_model(path, model::WeightPrecision::kFloat32).ok());
+  const auto path = one_step_model(source, batches, "init_shallow.bsqm");
 
   auto deeper = options;
   deeper.model.encoder_depth += 1;
