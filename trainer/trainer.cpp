@@ -126,7 +126,7 @@ Status Trainer::initialise_from(const std::string& path) {
   // Another patch size changes only the stem and the head: their tensors that keep name and
   // shape are copied, the others keep their random initialisation.
   const bool other_patch = from.patch != to.patch;
-  const auto pixel_side = [](const std::string& key) { return key.rfind("stem.", 0) == 0 || key.rfind("head.", 0) == 0; };
+  const auto pixel_side = [](const std::string& key) { return starts_with(key, "stem.") || starts_with(key, "head."); };
   auto source = loaded->net->named_parameters();
   torch::NoGradGuard no_grad;
   for (auto& p : net_->named_parameters()) {
