@@ -237,6 +237,35 @@ TEST_CASE("--init: a model file with fewer bits starts the run where it was, at 
   CHECK(shrink.initialise_from(path).code() == StatusCode::kModelMismatch);
 }
 
+TEST_CASE("--init: fewer bits of a nested model start the run at its rate for that many bits") {
+  torch::set_num_threads(1);
+  auto nested = tiny_options();
+  nested.model.bits = 8;
+  nested.model.min_bits = 4;
+  Trainer source(nested);
+  const auto images = synthetic_images();
+  BatchSource batches(images, {nested.batch, nested.crop, nested.seed, true});
+  const auto path = one_step_model(source, batches, "init_nested.bsqm");
+
+  auto fewer = nested;
+  fewer.model.bits = 5;
+  fewer.model.min_bits = 0;
+  Trainer run(fewer);
+  REQUIRE(run.initialise_from(path).ok());
+  torch::NoGradGuard no_grad;
+  const auto x = batches.make(1);
+  const auto source_codes = source.ema()->encode(x);
+  CHECK(torch::equal(run.net()->encode(x).u >= 0, source_codes.u.narrow(-1, 0, 5) >= 0));
+  const auto want = source.ema()->decode(source_codes.codes * model::leading_bits_mask(5, 8));
+  CHECK(torch::allclose(run.net()->decode(run.net()->encode(x).codes), want, 1e-4, 1e-5));
+
+  // Below the fewest bits the source decodes from: refused.
+  auto too_few = fewer;
+  too_few.model.bits = 3;
+  Trainer shrink(too_few);
+  CHECK(shrink.initialise_from(path).code() == StatusCode::kModelMismatch);
+}
+
 TEST_CASE("--init: deeper encoder and decoder start as the source model, and their new blocks learn") {
   torch::set_num_threads(1);
   const auto options = tiny_options();

@@ -33,7 +33,7 @@ int main(int argc, char** argv) {
 
   app.add_option("--out", o.out_dir, "Run directory for checkpoint, model and CSV")->capture_default_str();
   app.add_flag("--resume", o.resume, "Continue from OUT/checkpoint.pt when it exists");
-  app.add_option("--init", o.init_model, "Start a fresh run from this model file's weights (--bits may be larger, --patch other)");
+  app.add_option("--init", o.init_model, "Start a fresh run from this model file's weights (--bits may differ, --patch too)");
   app.add_option("--eval-only", eval_model, "Only evaluate this model file on the dev split and exit");
   app.add_option("--manifest", o.manifest, "Corpus manifest (split, package, path)")->capture_default_str();
   app.add_option("--corpus", o.corpus, "Directory the corpus was fetched into")->capture_default_str();

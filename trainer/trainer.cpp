@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -116,9 +117,13 @@ Status Trainer::initialise_from(const std::string& path) {
   if (!loaded.ok()) return loaded.status();
   const ModelConfig& from = loaded->net->config();
   const ModelConfig& to = options_.model;
-  if (from.bits > to.bits)
+  // Fewer bits keep the source's leading ones, which decode on their own only in a nested model
+  // trained down to that many.
+  if (from.bits > to.bits && (from.min_bits == 0 || from.min_bits > to.bits))
     return {StatusCode::kModelMismatch,
-            fmt::format("--init model '{}' has {} bits per token, more than --bits {}", path, from.bits, to.bits)};
+            fmt::format("--init model '{}' has {} bits per token, more than --bits {}, and was not trained to decode "
+                        "from its first {}",
+                        path, from.bits, to.bits, to.bits)};
   if (from.encoder_depth > to.encoder_depth || from.decoder_depth > to.decoder_depth)
     return {StatusCode::kModelMismatch,
             fmt::format("--init model '{}' has {}+{} transformer blocks, more than --encoder-depth {} --decoder-depth {}",
@@ -147,8 +152,12 @@ Status Trainer::initialise_from(const std::string& path) {
       dst.copy_(value);
     } else if (p.key() == "quantizer.down.weight" || p.key() == "quantizer.down.bias") {
       // More bits than the source: its projections become the first channels; the new ones keep
-      // their random initialisation.
-      dst.narrow(0, 0, from.bits).copy_(value);
+      // their random initialisation. Fewer: the source's first channels.
+      const int64_t kept = std::min(from.bits, to.bits);
+      dst.narrow(0, 0, kept).copy_(value.narrow(0, 0, kept));
+    } else if (p.key() == "quantizer.up.weight" && from.bits > to.bits) {
+      // Codes are +-1/sqrt(L): the fewer bits are larger, so their columns shrink by as much.
+      dst.copy_(value.narrow(1, 0, to.bits) * std::sqrt(static_cast<double>(to.bits) / from.bits));
     } else if (p.key() == "quantizer.up.weight") {
       // Codes are +-1/sqrt(L): scale the old columns so they see the same input they were trained
       // on. The new columns keep their random initialisation too: at 0 they would leave the new
