@@ -75,7 +75,7 @@ int main(int argc, char** argv) {
     if (!image.ok()) return console.fail(image.status());
     reference = std::move(image.value());
   }
-  auto models = bsq::cli::open_models(model_paths.value(), o.threads, console);
+  auto models = bsq::cli::read_models(model_paths.value());
   if (!models.ok()) return console.fail(models.status());
   // The stream names its model; a damaged stream fails here with the message decoding would give.
   auto fingerprint = bsq::stream_model_fingerprint(bytes->data(), bytes->size());
@@ -85,7 +85,10 @@ int main(int argc, char** argv) {
   if (!fingerprint.ok()) return fail_on_input(fingerprint.status());
   auto chosen = models->find(fingerprint.value());
   if (!chosen.ok()) return fail_on_input(chosen.status());
-  const bsq::Tokenizer& tokenizer = models->tokenizers[chosen.value()];
+  // Only that model loads: the others' weights are never read.
+  auto opened = models->open(chosen.value(), o.threads, console);
+  if (!opened.ok()) return console.fail(opened.status());
+  const bsq::Tokenizer& tokenizer = opened.value();
   const std::string& model_path = models->paths[chosen.value()];
 
   bsq::cli::Stopwatch decode_time;

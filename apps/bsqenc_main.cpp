@@ -59,14 +59,16 @@ int main(int argc, char** argv) {
   console.note(fmt::format("{}: {}x{} {}, {}-bit{}", in_name, image->width, image->height, info.format,
                            info.source_bits, info.was_gray ? " gray" : ""));
 
-  auto models = bsq::cli::open_models(model_paths.value(), o.threads, console);
+  auto models = bsq::cli::read_models(model_paths.value());
   if (!models.ok()) return console.fail(models.status());
   const auto configs = models->configs();
   if (quality_option->count() > 0 && configs.size() == 1 && !configs[0].scalable())
     console.warning(fmt::format("the model has a single rate ({} bits per token); -q {} changes nothing",
                                 configs[0].bits, quality));
   const bsq::OperatingPoint point = bsq::operating_point(configs, quality);
-  const bsq::Tokenizer& tokenizer = models->tokenizers[point.model];
+  auto opened = models->open(point.model, o.threads, console);
+  if (!opened.ok()) return console.fail(opened.status());
+  const bsq::Tokenizer& tokenizer = opened.value();
   const std::string& model_path = models->paths[point.model];
   const bsq::ModelConfig& config = tokenizer.config();
   const int bits = point.bits;

@@ -89,23 +89,6 @@ std::vector<std::string> split_paths(const std::string& list) {
   return paths;
 }
 
-StatusOr<Tokenizer> open_model(const std::string& path, int threads, const Console& console) {
-  // The model loader would read a directory as a huge file and call it damaged; say what it is.
-  std::error_code ec;
-  if (fs::is_directory(path, ec))
-    return Status(StatusCode::kIoError, fmt::format("cannot open model '{}': is a directory", path));
-  RuntimeOptions runtime;
-  runtime.threads = threads;
-  auto tokenizer = Tokenizer::open(path, runtime);
-  if (tokenizer.ok()) {
-    const ModelConfig& c = tokenizer->config();
-    const std::string bits = c.scalable() ? fmt::format("{} to {}", c.lowest_bits(), c.bits) : fmt::format("{}", c.bits);
-    console.note(fmt::format("model {} (fingerprint {:016x}): {}-pixel patches, {} bits per token ({} bpp raw), on {}",
-                             path, tokenizer->fingerprint(), c.patch, bits, c.raw_bpp(), tokenizer->device()));
-  }
-  return tokenizer;
-}
-
 }  // namespace
 
 StatusOr<std::vector<std::string>> find_models(const std::vector<std::string>& option) {
@@ -135,26 +118,43 @@ StatusOr<std::vector<std::string>> find_models(const std::vector<std::string>& o
 
 std::vector<ModelConfig> ModelSet::configs() const {
   std::vector<ModelConfig> out;
-  for (const auto& t : tokenizers) out.push_back(t.config());
+  for (const auto& info : infos) out.push_back(info.config);
   return out;
 }
 
 StatusOr<size_t> ModelSet::find(uint64_t fingerprint) const {
-  for (size_t i = 0; i < tokenizers.size(); ++i)
-    if (tokenizers[i].fingerprint() == fingerprint) return i;
+  for (size_t i = 0; i < infos.size(); ++i)
+    if (infos[i].fingerprint == fingerprint) return i;
   std::string names;
   for (const auto& p : paths) names += (names.empty() ? "" : ", ") + p;
   return Status(StatusCode::kModelMismatch,
                 fmt::format("stream was made with model {:016x}, not with {}", fingerprint, names));
 }
 
-StatusOr<ModelSet> open_models(const std::vector<std::string>& paths, int threads, const Console& console) {
+StatusOr<Tokenizer> ModelSet::open(size_t i, int threads, const Console& console) const {
+  RuntimeOptions runtime;
+  runtime.threads = threads;
+  auto tokenizer = Tokenizer::open(paths[i], runtime);
+  if (tokenizer.ok()) {
+    const ModelConfig& c = tokenizer->config();
+    const std::string bits = c.scalable() ? fmt::format("{} to {}", c.lowest_bits(), c.bits) : fmt::format("{}", c.bits);
+    console.note(fmt::format("model {} (fingerprint {:016x}): {}-pixel patches, {} bits per token ({} bpp raw), on {}",
+                             paths[i], tokenizer->fingerprint(), c.patch, bits, c.raw_bpp(), tokenizer->device()));
+  }
+  return tokenizer;
+}
+
+StatusOr<ModelSet> read_models(const std::vector<std::string>& paths) {
   ModelSet set;
   for (const auto& path : paths) {
-    auto tokenizer = open_model(path, threads, console);
-    if (!tokenizer.ok()) return tokenizer.status();
+    // A directory opens as a stream that fails to read; say what it is.
+    std::error_code ec;
+    if (fs::is_directory(path, ec))
+      return Status(StatusCode::kIoError, fmt::format("cannot open model '{}': is a directory", path));
+    auto info = read_model_info(path);
+    if (!info.ok()) return info.status();
     set.paths.push_back(path);
-    set.tokenizers.push_back(std::move(tokenizer.value()));
+    set.infos.push_back(info.value());
   }
   return set;
 }

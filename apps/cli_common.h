@@ -61,19 +61,21 @@ int parse_command_line(CLI::App& app, int argc, char** argv, const Console& cons
 // tree's models/. kIoError naming the places looked at when none holds the whole set.
 StatusOr<std::vector<std::string>> find_models(const std::vector<std::string>& option);
 
-// A set of opened models; the quality picks one to encode with, the stream's fingerprint one to
-// decode with.
+// A set of models, known by their file headers until one is opened: the quality picks the one to
+// encode with, the stream's fingerprint the one to decode with.
 struct ModelSet {
   std::vector<std::string> paths;
-  std::vector<Tokenizer> tokenizers;
+  std::vector<ModelFileInfo> infos;
 
   std::vector<ModelConfig> configs() const;
   // The model a stream names; kModelMismatch naming the set when none of it is that model.
   StatusOr<size_t> find(uint64_t fingerprint) const;
+  // Loads model i (checking its whole content) and says, when verbose, where it runs.
+  StatusOr<Tokenizer> open(size_t i, int threads, const Console& console) const;
 };
 
-// Opens every model and says, when verbose, which one runs where.
-StatusOr<ModelSet> open_models(const std::vector<std::string>& paths, int threads, const Console& console);
+// Reads every model's header, so that a missing or foreign file fails before any work is done.
+StatusOr<ModelSet> read_models(const std::vector<std::string>& paths);
 
 // A path for messages: "-" becomes stdio_name ("<stdin>", "<stdout>").
 inline std::string display_name(const std::string& path, const char* stdio_name) {

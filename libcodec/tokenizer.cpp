@@ -44,6 +44,12 @@ Tokenizer::Tokenizer(Tokenizer&&) noexcept = default;
 Tokenizer& Tokenizer::operator=(Tokenizer&&) noexcept = default;
 Tokenizer::~Tokenizer() = default;
 
+StatusOr<ModelFileInfo> read_model_info(const std::string& model_path) {
+  auto header = model::read_model_header(model_path);
+  if (!header.ok()) return header.status();
+  return ModelFileInfo{header->config, header->fingerprint};
+}
+
 StatusOr<Tokenizer> Tokenizer::open(const std::string& model_path, const RuntimeOptions& runtime) {
   return guarded("loading model", [&]() -> StatusOr<Tokenizer> {
     set_compute_threads(runtime.threads);

@@ -112,6 +112,43 @@ TEST_CASE("damaged or foreign model files are refused") {
   CHECK(Tokenizer::open(testing::temp_path("missing.bsqm")).status().code() == StatusCode::kIoError);
 }
 
+TEST_CASE("read_model_info: a model file's config and fingerprint, read without its weights") {
+  const auto path = saved_tiny_model("info.bsqm");
+  const auto info = read_model_info(path);
+  REQUIRE(info.ok());
+  const auto tokenizer = Tokenizer::open(path);
+  REQUIRE(tokenizer.ok());
+  CHECK(info->fingerprint == tokenizer->fingerprint());
+  CHECK(info->config.to_text() == tokenizer->config().to_text());
+
+  std::string bytes;
+  {
+    std::ifstream in(path, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const auto write = [&](const std::string& name, const std::string& content) {
+    const auto p = testing::temp_path(name);
+    std::ofstream(p, std::ios::binary) << content;
+    return p;
+  };
+  // Damage in the weights is not its business (open() finds it), but anything it reads must hold.
+  std::string flipped = bytes;
+  flipped[bytes.size() / 2] ^= 0x10;
+  CHECK(read_model_info(write("info_flip.bsqm", flipped))->fingerprint == info->fingerprint);
+  CHECK(Tokenizer::open(write("info_flip.bsqm", flipped)).status().code() == StatusCode::kInvalidData);
+  for (const size_t keep : {size_t{0}, size_t{10}, size_t{20}}) {
+    CAPTURE(keep);
+    CHECK(read_model_info(write("info_short.bsqm", bytes.substr(0, keep))).status().code() == StatusCode::kInvalidData);
+  }
+  std::string other_magic = bytes;
+  other_magic[0] = 'X';
+  CHECK(read_model_info(write("info_magic.bsqm", other_magic)).status().message().find("not a bsq model") != std::string::npos);
+  std::string other_version = bytes;
+  other_version[8] = 9;
+  CHECK(read_model_info(write("info_version.bsqm", other_version)).status().message().find("version 9") != std::string::npos);
+  CHECK(read_model_info(testing::temp_path("missing.bsqm")).status().code() == StatusCode::kIoError);
+}
+
 TEST_CASE("frames: a frame's tokens do not depend on later frames") {
   torch::manual_seed(9);
   model::TokenizerModel net(testing::tiny_config());

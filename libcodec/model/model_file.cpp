@@ -17,6 +17,7 @@ constexpr char kMagic[8] = {'B', 'S', 'Q', 'M', 'O', 'D', 'E', 'L'};
 constexpr uint32_t kVersion = 1;
 constexpr size_t kMaxFileBytes = size_t{1} << 30;  // far above any model we ship
 constexpr uint32_t kMaxNameBytes = 256;
+constexpr uint32_t kMaxConfigBytes = 1 << 16;
 constexpr uint32_t kMaxDims = 8;
 
 class Writer {
@@ -109,6 +110,32 @@ Status save_model(const TokenizerModel& net, const std::string& path, WeightPrec
     return {StatusCode::kIoError, fmt::format("cannot rename model into '{}'", path)};
   }
   return Status::Ok();
+}
+
+StatusOr<ModelHeader> read_model_header(const std::string& path) {
+  const auto bad = [&](const std::string& why) { return Status(StatusCode::kInvalidData, fmt::format("model '{}': {}", path, why)); };
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status(StatusCode::kIoError, fmt::format("cannot open model '{}'", path));
+  std::vector<uint8_t> head(sizeof(kMagic) + 8);
+  if (!in.read(reinterpret_cast<char*>(head.data()), static_cast<std::streamsize>(head.size())) ||
+      std::memcmp(head.data(), kMagic, sizeof(kMagic)) != 0)
+    return bad("not a bsq model file");
+  Reader r(head, head.size());
+  char magic[sizeof(kMagic)];
+  uint32_t version = 0, config_len = 0;
+  r.bytes(magic, sizeof(magic));
+  if (!r.le(&version) || version != kVersion) return bad(fmt::format("unsupported version {}", version));
+  if (!r.le(&config_len) || config_len > kMaxConfigBytes) return bad("bad config length");
+  std::string text(config_len, '\0');
+  uint8_t tail[8];
+  if (!in.read(text.data(), config_len) || !in.seekg(-8, std::ios::end) || !in.read(reinterpret_cast<char*>(tail), 8) ||
+      in.tellg() < static_cast<std::streamoff>(head.size() + config_len + 8))
+    return bad("truncated");
+  auto config = ModelConfig::from_text(text);
+  if (!config.ok()) return bad(config.status().message());
+  ModelHeader header{config.value(), 0};
+  for (size_t i = 0; i < 8; ++i) header.fingerprint |= static_cast<uint64_t>(tail[i]) << (8 * i);
+  return header;
 }
 
 StatusOr<LoadedModel> load_model(const std::string& path) {

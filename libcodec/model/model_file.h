@@ -26,6 +26,13 @@ struct LoadedModel {
 // Writes to path + ".tmp" and renames, so a failure never leaves a half-written model.
 Status save_model(const TokenizerModel& net, const std::string& path, WeightPrecision precision);
 StatusOr<LoadedModel> load_model(const std::string& path);
+// The config and fingerprint a file names, read from its first and last bytes: cheap, and no
+// check of the content (load_model is).
+struct ModelHeader {
+  ModelConfig config;
+  uint64_t fingerprint = 0;
+};
+StatusOr<ModelHeader> read_model_header(const std::string& path);
 
 uint64_t fnv1a64(const uint8_t* data, size_t size);
 

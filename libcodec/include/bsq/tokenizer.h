@@ -33,6 +33,15 @@ struct TokenGrid {
   std::vector<uint64_t> codes;  // frame-major, then row-major; bit i of a code is channel i's sign
 };
 
+// What a model file says about itself, read from its first and last bytes without loading the
+// weights, so a program holding a set of models opens only the one it needs. Tokenizer::open
+// checks the whole content against this fingerprint.
+struct ModelFileInfo {
+  ModelConfig config;
+  uint64_t fingerprint = 0;
+};
+StatusOr<ModelFileInfo> read_model_info(const std::string& model_path);
+
 class Tokenizer {
  public:
   static StatusOr<Tokenizer> open(const std::string& model_path, const RuntimeOptions& runtime = {});
