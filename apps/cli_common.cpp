@@ -75,45 +75,14 @@ int parse_command_line(CLI::App& app, int argc, char** argv, const Console& cons
   return -1;
 }
 
-namespace {
-
-// The shipped model set: the coarse model first, so that it codes the rate both of them reach.
-const std::vector<std::string> kShippedModels = {"default.bsqm", "fine.bsqm"};
-
-std::vector<std::string> split_paths(const std::string& list) {
-  std::vector<std::string> paths;
-  size_t start = 0;
-  for (size_t end; (end = list.find(':', start)) != std::string::npos; start = end + 1)
-    if (end > start) paths.push_back(list.substr(start, end - start));
-  if (start < list.size()) paths.push_back(list.substr(start));
-  return paths;
-}
-
-}  // namespace
-
 StatusOr<std::vector<std::string>> find_models(const std::vector<std::string>& option) {
-  if (!option.empty()) return option;
-  if (const char* env = std::getenv("BSQ_MODEL"); env != nullptr && *env != '\0') {
-    auto paths = split_paths(env);
-    if (!paths.empty()) return paths;
-  }
-  std::vector<fs::path> places;
+  std::vector<std::string> places;
   std::error_code ec;
   // Relative to the binary, so an installed tree works wherever its prefix is moved.
   const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) places.push_back((exe.parent_path() / BSQ_MODEL_DIR_FROM_BINARY).lexically_normal());
+  if (!ec) places.push_back((exe.parent_path() / BSQ_MODEL_DIR_FROM_BINARY).lexically_normal().string());
   places.emplace_back(BSQ_SOURCE_MODEL_DIR);  // a build tree used in place
-  std::string looked;
-  for (const auto& place : places) {
-    std::vector<std::string> paths;
-    for (const auto& name : kShippedModels)
-      if (fs::is_regular_file(place / name, ec)) paths.push_back((place / name).string());
-    if (paths.size() == kShippedModels.size()) return paths;
-    looked += (looked.empty() ? "" : ", ") + place.string();
-  }
-  return Status(StatusCode::kIoError,
-                fmt::format("no model: give --model or set BSQ_MODEL (no {} and {} in {})", kShippedModels[0],
-                            kShippedModels[1], looked));
+  return find_models(option, places);
 }
 
 std::vector<ModelConfig> ModelSet::configs() const {

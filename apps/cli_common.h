@@ -14,6 +14,7 @@
 
 #include "bsq/status.h"
 #include "bsq/tokenizer.h"
+#include "model_paths.h"
 
 namespace bsq::cli {
 
@@ -57,8 +58,8 @@ void add_report_options(CLI::App& app, CommonOptions& options, Console& console)
 int parse_command_line(CLI::App& app, int argc, char** argv, const Console& console);
 
 // The models to use: --model (repeatable), else $BSQ_MODEL (paths separated by ':'), else the
-// shipped set (default.bsqm and fine.bsqm) in <binary>/../share/bsq/models, else in the source
-// tree's models/. kIoError naming the places looked at when none holds the whole set.
+// shipped set in <binary>/../share/bsq/models, else in the source tree's models/. kIoError naming
+// the places looked at when none holds the whole set.
 StatusOr<std::vector<std::string>> find_models(const std::vector<std::string>& option);
 
 // A set of models, known by their file headers until one is opened: the quality picks the one to

@@ -11,6 +11,7 @@ packages=(
   libopenblas0-openmp          # LibTorch's BLAS: ~25x faster matrix products than the reference BLAS
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev ffmpeg
   zlib1g-dev libcli11-dev libfmt-dev doctest-dev
+  frei0r-plugins-dev           # frei0r.h, for the plugin that lets ffmpeg -vf run frames through bsq
   groff-base man-db            # rendering and checking the man pages
   libjpeg-turbo-progs webp libavif-bin libjxl-tools gnuplot-nox  # eval/rd_eval.sh: reference codecs, plot
 )

@@ -15,7 +15,7 @@ mkdir "$prefix"
 for bin in bsqenc bsqdec; do [ -x "$prefix/bin/$bin" ] || fail "bin/$bin not installed"; done
 
 # Man pages: installed and rendered by man itself.
-for page in man1/bsqenc.1 man1/bsqdec.1 man1/bsqtrain.1 man5/bsq.5; do
+for page in man1/bsqenc.1 man1/bsqdec.1 man1/bsqtrain.1 man5/bsq.5 man7/bsq-frei0r.7; do
   file=$prefix/share/man/$page
   [ -f "$file" ] || { fail "$page not installed"; continue; }
   title=$(basename "$file" | cut -d. -f1 | tr a-z A-Z)
@@ -39,6 +39,13 @@ for root in "$prefix" "$tmp/moved"; do
   "$root/bin/bsqdec" -v -y default.bsq default.png 2>"$log/err" || fail "bsqdec without --model under $root: $(cat "$log/err")"
   grep -q "model $root/$models/default.bsqm (fingerprint" "$log/err" || fail "bsqdec under $root did not load default.bsqm: $(cat "$log/err")"
   grep -q "fine.bsqm (fingerprint" "$log/err" && fail "bsqdec under $root loaded a model the stream does not name: $(cat "$log/err")"
+  # The frei0r plugin, when built, finds the same installed models (relative to itself).
+  if [ -f "$build/apps/frei0r/bsq.so" ]; then
+    FREI0R_PATH=$root/lib/frei0r-1 ffmpeg -v error -i in.png -vf frei0r=bsq:0.01 -y frei0r.png 2>"$log/err" ||
+      fail "ffmpeg -vf frei0r=bsq under $root: $(cat "$log/err")"
+    grep -q "^bsq (frei0r): 1 frame of 48x32 at quality 1 ($root/$models/default.bsqm, " "$log/err" ||
+      fail "the frei0r plugin under $root did not use the installed models: $(cat "$log/err")"
+  fi
   [ "$root" = "$prefix" ] && mv "$prefix" "$tmp/moved"  # a relocated install still finds its models
 done
 

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The frei0r plugin inside stock ffmpeg: a frame it codes equals bsqenc + bsqdec of that frame at
+# the same quality, alpha passes through, the run ends with a summary line, and a model that cannot
+# be loaded stops ffmpeg with bsq's one-line reason. Usage: frei0r.sh PLUGIN_DIR BSQENC BSQDEC TINY_MODEL_DIR
+source "$(dirname "$0")/bsqcodec_common.sh"
+plugin_dir=$1
+enc=$2
+dec=$3
+tiny=$4/nested.bsqm  # nested bits, so the quality matters
+[ -f "$plugin_dir/bsq.so" ] || { echo "FAIL: $plugin_dir/bsq.so missing"; exit 1; }
+[ -f "$tiny" ] || { echo "FAIL: $tiny missing (the bsqcodec_cli_tiny_model fixture makes it)"; exit 1; }
+export FREI0R_PATH=$plugin_dir BSQ_MODEL=$tiny
+cd "$work" || exit 1
+size=64x48
+frame_bytes=$((64 * 48 * 4))
+
+# Three RGBA frames of a moving pattern with a varying alpha (the gradient of the alpha plane).
+ffmpeg -v error -f lavfi -i "testsrc2=size=$size:rate=5" -f lavfi -i "gradients=size=$size:rate=5" -frames:v 3 \
+  -filter_complex "[1]format=gray[a];[0][a]alphamerge,format=rgba" -f rawvideo in.rgba || fail "ffmpeg could not make the input"
+[ "$(stat -c %s in.rgba)" -eq $((3 * frame_bytes)) ] || fail "input has $(stat -c %s in.rgba) bytes"
+raw_in=(-f rawvideo -pix_fmt rgba -s "$size" -framerate 5)
+
+# Quality 0.5 is bsqenc -q 50.
+ffmpeg -v error "${raw_in[@]}" -i in.rgba -vf frei0r=bsq:0.5 -f rawvideo -pix_fmt rgba out.rgba 2>"$log/err" ||
+  fail "ffmpeg -vf frei0r=bsq:0.5: $(cat "$log/err")"
+[ "$(stat -c %s out.rgba 2>/dev/null)" = $((3 * frame_bytes)) ] || fail "output has $(stat -c %s out.rgba 2>/dev/null) bytes"
+grep -q "^bsq (frei0r): 3 frames of $size at quality 50 ($tiny, [0-9]* of 8 bits per token): [0-9.]* bpp on average$" "$log/err" ||
+  fail "no summary line: $(cat "$log/err")"
+cmp -s in.rgba out.rgba && fail "the plugin left the frames unchanged"
+
+# Frame 2 through the command-line tools.
+head -c $((2 * frame_bytes)) in.rgba | tail -c $frame_bytes >f2.rgba
+ffmpeg -v error -f rawvideo -pix_fmt rgba -s "$size" -i f2.rgba -pix_fmt rgb24 f2.png || fail "ffmpeg could not write f2.png"
+"$enc" -y -q 50 f2.png f2.bsq 2>"$log/err" || fail "bsqenc: $(cat "$log/err")"
+"$dec" -y f2.bsq f2_bsq.png 2>"$log/err" || fail "bsqdec: $(cat "$log/err")"
+ffmpeg -v error -i f2_bsq.png -f rawvideo -pix_fmt rgb24 want.rgb || fail "ffmpeg could not read f2_bsq.png"
+head -c $((2 * frame_bytes)) out.rgba | tail -c $frame_bytes >got2.rgba
+ffmpeg -v error -f rawvideo -pix_fmt rgba -s "$size" -i got2.rgba -f rawvideo -pix_fmt rgb24 got.rgb
+cmp -s want.rgb got.rgb || fail "frame 2 from the plugin differs from bsqenc -q 50 + bsqdec"
+# Alpha: byte 4 of every pixel, unchanged.
+alpha() { od -An -v -tu1 -w4 "$1" | awk '{print $4}' | md5sum; }
+[ "$(alpha f2.rgba)" = "$(alpha got2.rgba)" ] || fail "alpha changed"
+
+# A model that cannot be loaded: ffmpeg fails, and bsq's line says why.
+BSQ_MODEL=$work/missing.bsqm ffmpeg -v error "${raw_in[@]}" -i in.rgba -vf frei0r=bsq -f rawvideo -y bad.rgba 2>"$log/err" &&
+  fail "ffmpeg succeeded without a model"
+grep -q "^bsq (frei0r): cannot open model '$work/missing.bsqm'$" "$log/err" || fail "no reason given: $(cat "$log/err")"
+printf 'not a model' >foreign.bsqm
+BSQ_MODEL=$work/foreign.bsqm ffmpeg -v error "${raw_in[@]}" -i in.rgba -vf frei0r=bsq -f rawvideo -y bad.rgba 2>"$log/err" &&
+  fail "ffmpeg succeeded with a foreign model file"
+grep -q "^bsq (frei0r): model '$work/foreign.bsqm': not a bsq model file$" "$log/err" || fail "no reason given: $(cat "$log/err")"
+
+finish "frei0r plugin"
