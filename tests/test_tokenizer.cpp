@@ -29,6 +29,18 @@ std::string saved_tiny_model(const std::string& name, model::WeightPrecision pre
   return path;
 }
 
+std::string file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+// Writes CONTENT to a scratch file NAME and returns its path.
+std::string scratch_file(const std::string& name, const std::string& content) {
+  const auto path = testing::temp_path(name);
+  std::ofstream(path, std::ios::binary) << content;
+  return path;
+}
+
 }  // namespace
 
 TEST_CASE("decoded size equals input size for odd sizes") {
@@ -92,22 +104,12 @@ TEST_CASE("model save/load gives identical outputs and a stable fingerprint") {
 }
 
 TEST_CASE("damaged or foreign model files are refused") {
-  const auto path = saved_tiny_model("damaged.bsqm");
-  std::string bytes;
-  {
-    std::ifstream in(path, std::ios::binary);
-    bytes.assign(std::istreambuf_iterator<char>(in), {});
-  }
-  const auto write = [&](const std::string& name, const std::string& content) {
-    const auto p = testing::temp_path(name);
-    std::ofstream(p, std::ios::binary) << content;
-    return p;
-  };
+  const std::string bytes = file_bytes(saved_tiny_model("damaged.bsqm"));
   std::string flipped = bytes;
   flipped[bytes.size() / 2] ^= 0x10;
-  CHECK(model::load_model(write("flip.bsqm", flipped)).status().message().find("fingerprint mismatch") != std::string::npos);
-  CHECK(model::load_model(write("trunc.bsqm", bytes.substr(0, bytes.size() / 3))).status().code() == StatusCode::kInvalidData);
-  CHECK(model::load_model(write("empty.bsqm", "")).status().message().find("not a bsq model file") != std::string::npos);
+  CHECK(model::load_model(scratch_file("flip.bsqm", flipped)).status().message().find("fingerprint mismatch") != std::string::npos);
+  CHECK(model::load_model(scratch_file("trunc.bsqm", bytes.substr(0, bytes.size() / 3))).status().code() == StatusCode::kInvalidData);
+  CHECK(model::load_model(scratch_file("empty.bsqm", "")).status().message().find("not a bsq model file") != std::string::npos);
   CHECK(model::load_model(testing::temp_path("missing.bsqm")).status().code() == StatusCode::kIoError);
   CHECK(Tokenizer::open(testing::temp_path("missing.bsqm")).status().code() == StatusCode::kIoError);
 }
@@ -121,31 +123,22 @@ TEST_CASE("read_model_info: a model file's config and fingerprint, read without 
   CHECK(info->fingerprint == tokenizer->fingerprint());
   CHECK(info->config.to_text() == tokenizer->config().to_text());
 
-  std::string bytes;
-  {
-    std::ifstream in(path, std::ios::binary);
-    bytes.assign(std::istreambuf_iterator<char>(in), {});
-  }
-  const auto write = [&](const std::string& name, const std::string& content) {
-    const auto p = testing::temp_path(name);
-    std::ofstream(p, std::ios::binary) << content;
-    return p;
-  };
+  const std::string bytes = file_bytes(path);
   // Damage in the weights is not its business (open() finds it), but anything it reads must hold.
   std::string flipped = bytes;
   flipped[bytes.size() / 2] ^= 0x10;
-  CHECK(read_model_info(write("info_flip.bsqm", flipped))->fingerprint == info->fingerprint);
-  CHECK(Tokenizer::open(write("info_flip.bsqm", flipped)).status().code() == StatusCode::kInvalidData);
+  CHECK(read_model_info(scratch_file("info_flip.bsqm", flipped))->fingerprint == info->fingerprint);
+  CHECK(Tokenizer::open(scratch_file("info_flip.bsqm", flipped)).status().code() == StatusCode::kInvalidData);
   for (const size_t keep : {size_t{0}, size_t{10}, size_t{20}}) {
     CAPTURE(keep);
-    CHECK(read_model_info(write("info_short.bsqm", bytes.substr(0, keep))).status().code() == StatusCode::kInvalidData);
+    CHECK(read_model_info(scratch_file("info_short.bsqm", bytes.substr(0, keep))).status().code() == StatusCode::kInvalidData);
   }
   std::string other_magic = bytes;
   other_magic[0] = 'X';
-  CHECK(read_model_info(write("info_magic.bsqm", other_magic)).status().message().find("not a bsq model") != std::string::npos);
+  CHECK(read_model_info(scratch_file("info_magic.bsqm", other_magic)).status().message().find("not a bsq model") != std::string::npos);
   std::string other_version = bytes;
   other_version[8] = 9;
-  CHECK(read_model_info(write("info_version.bsqm", other_version)).status().message().find("version 9") != std::string::npos);
+  CHECK(read_model_info(scratch_file("info_version.bsqm", other_version)).status().message().find("version 9") != std::string::npos);
   CHECK(read_model_info(testing::temp_path("missing.bsqm")).status().code() == StatusCode::kIoError);
 }
 
