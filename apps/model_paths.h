@@ -9,8 +9,9 @@
 
 namespace bsq::cli {
 
-// The shipped model set, in the order quality picks from (the coarse model first, so that it codes
-// the rate both reach).
+// The shipped model set, in the order quality picks from: where ranges of raw rates touch, the
+// earlier model codes (default.bsqm's 32 bits rather than fine.bsqm's 8; fine32.bsqm, trained at
+// 32 bits alone, rather than fine.bsqm at 32).
 const std::vector<std::string>& shipped_models();
 
 // "a.bsqm:b.bsqm" -> {"a.bsqm", "b.bsqm"}; empty entries are dropped.
