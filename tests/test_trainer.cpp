@@ -188,13 +188,20 @@ TEST_CASE("log-MSE loss: scale * log(batch MSE), so its gradient is plain MSE's 
 
 namespace {
 
-// A source model for --init: one training step of SOURCE, exported in float32 as NAME.
-std::string one_step_model(Trainer& source, BatchSource& batches, const std::string& name) {
-  source.step(batches.make(0));
-  const auto path = testing::temp_path(name);
-  REQUIRE(source.export_model(path, model::WeightPrecision::kFloat32).ok());
-  return path;
-}
+// A source model for --init: a Trainer with OPTIONS after one step on synthetic images, exported
+// in float32 as NAME; batches gives the inputs to compare the two models on.
+struct InitSource {
+  InitSource(const TrainOptions& options, const std::string& name)
+      : trainer(options), images(synthetic_images()), batches(images, {options.batch, options.crop, options.seed, true}) {
+    trainer.step(batches.make(0));
+    path = testing::temp_path(name);
+    REQUIRE(trainer.export_model(path, model::WeightPrecision::kFloat32).ok());
+  }
+  Trainer trainer;
+  std::vector<CorpusImage> images;
+  BatchSource batches;
+  std::string path;
+};
 
 }  // namespace
 
@@ -202,10 +209,10 @@ TEST_CASE("--init: a model file with fewer bits starts the run where it was, at 
   torch::set_num_threads(1);
   auto small = tiny_options();
   small.model.bits = 6;
-  Trainer source(small);
-  const auto images = synthetic_images();
-  BatchSource batches(images, {small.batch, small.crop, small.seed, true});
-  const auto path = one_step_model(source, batches, "init_source.bsqm");
+  InitSource init(small, "init_source.bsqm");
+  Trainer& source = init.trainer;
+  BatchSource& batches = init.batches;
+  const std::string& path = init.path;
 
   auto grown = tiny_options();
   grown.model.bits = 8;
@@ -242,10 +249,10 @@ TEST_CASE("--init: fewer bits of a nested model start the run at its rate for th
   auto nested = tiny_options();
   nested.model.bits = 8;
   nested.model.min_bits = 4;
-  Trainer source(nested);
-  const auto images = synthetic_images();
-  BatchSource batches(images, {nested.batch, nested.crop, nested.seed, true});
-  const auto path = one_step_model(source, batches, "init_nested.bsqm");
+  InitSource init(nested, "init_nested.bsqm");
+  Trainer& source = init.trainer;
+  BatchSource& batches = init.batches;
+  const std::string& path = init.path;
 
   auto fewer = nested;
   fewer.model.bits = 5;
@@ -269,10 +276,10 @@ TEST_CASE("--init: fewer bits of a nested model start the run at its rate for th
 TEST_CASE("--init: deeper encoder and decoder start as the source model, and their new blocks learn") {
   torch::set_num_threads(1);
   const auto options = tiny_options();
-  Trainer source(options);
-  const auto images = synthetic_images();
-  BatchSource batches(images, {options.batch, options.crop, options.seed, true});
-  const auto path = one_step_model(source, batches, "init_shallow.bsqm");
+  InitSource init(options, "init_shallow.bsqm");
+  Trainer& source = init.trainer;
+  BatchSource& batches = init.batches;
+  const std::string& path = init.path;
 
   auto deeper = options;
   deeper.model.encoder_depth += 1;
