@@ -10,12 +10,10 @@ namespace {
 
 double lowest_raw_bpp(const ModelConfig& c) { return static_cast<double>(c.lowest_bits()) / (c.patch * c.patch); }
 
-// How far a log-rate lies outside a model's log-rate range; 0 inside it.
-double log_distance(const ModelConfig& c, double log_rate) {
-  const double lo = std::log(lowest_raw_bpp(c)), hi = std::log(c.raw_bpp());
-  // Rounding must not push the set's own end points out of the ranges that end there.
-  constexpr double kSlack = 1e-9;
-  return std::max({0.0, lo - log_rate - kSlack, log_rate - hi - kSlack});
+// The bits per token of model c nearest the raw rate exp(log_rate), within its range.
+int nearest_bits(const ModelConfig& c, double log_rate) {
+  const long bits = std::lround(std::exp(log_rate) * c.patch * c.patch);
+  return static_cast<int>(std::clamp<long>(bits, c.lowest_bits(), c.bits));
 }
 
 }  // namespace
@@ -33,13 +31,14 @@ OperatingPoint operating_point(const std::vector<ModelConfig>& models, int quali
   OperatingPoint point;
   double best = std::numeric_limits<double>::infinity();
   for (size_t i = 0; i < models.size(); ++i) {
-    // Strictly nearer only: on a tie (both ranges hold the rate) the earlier model wins.
-    const double d = log_distance(models[i], log_rate);
-    if (d < best) best = d, point.model = i;
+    const ModelConfig& c = models[i];
+    const int bits = nearest_bits(c, log_rate);
+    // Strictly nearer only: where two models give the same raw rate (default.bsqm's 32 bits per 8x8
+    // patch and fine.bsqm's 8 per 4x4), the earlier one codes it, whichever side of it r lies.
+    // Both rates are exact binary fractions, so such ties are exact.
+    const double d = std::abs(std::log(static_cast<double>(bits) / (c.patch * c.patch)) - log_rate);
+    if (d < best) best = d, point.model = i, point.bits = bits;
   }
-  const ModelConfig& c = models[point.model];
-  const long bits = std::lround(std::exp(log_rate) * c.patch * c.patch);
-  point.bits = static_cast<int>(std::clamp<long>(bits, c.lowest_bits(), c.bits));
   return point;
 }
 

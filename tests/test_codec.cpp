@@ -84,7 +84,7 @@ TEST_CASE("quality -> bits: geometric from lowest_bits to bits, one rate for a f
   for (int q : {0, 50, 100}) CHECK(bits_for_quality(fixed, q) == fixed.bits);
 }
 
-TEST_CASE("quality over a model set: geometric in raw rate, the first model holding the rate codes it") {
+TEST_CASE("quality over a model set: geometric in raw rate, the nearest operating point of the set codes it") {
   ModelConfig coarse, fine;
   coarse.patch = 8, coarse.bits = 32, coarse.min_bits = 8;  // 0.125 to 0.5 bpp raw
   fine.patch = 4, fine.bits = 32, fine.min_bits = 8;        // 0.5 to 2 bpp raw
@@ -95,16 +95,27 @@ TEST_CASE("quality over a model set: geometric in raw rate, the first model hold
   };
   CHECK(operating_point(set, 0).model == 0);
   CHECK(operating_point(set, 0).bits == 8);
-  // 0.125 * 16^(49/99) = 0.494 bpp: 31.6 bits of the coarse model; 0.125 * 16^(50/99) = 0.507: 8.1 of the fine.
+  // 0.125 * 16^(49/99) = 0.494 bpp: 31.6 bits of the coarse model.
   CHECK(operating_point(set, 50).model == 0);
   CHECK(operating_point(set, 50).bits == 32);
-  CHECK(operating_point(set, 51).model == 1);
-  CHECK(operating_point(set, 51).bits == 8);
+  // 0.125 * 16^(50/99) = 0.507 bpp: 8.1 bits of the fine model, whose 8 bits give the same raw rate
+  // (0.5 bpp) as the coarse model's 32: the earlier model codes it, so the fine one never runs at 8.
+  CHECK(operating_point(set, 51).model == 0);
+  CHECK(operating_point(set, 51).bits == 32);
+  // 0.125 * 16^(52/99) = 0.536 bpp: 8.6 bits, so 9 of the fine model (0.5625), nearer than 0.5.
+  CHECK(operating_point(set, 53).model == 1);
+  CHECK(operating_point(set, 53).bits == 9);
   CHECK(operating_point(set, 100).model == 1);
   CHECK(operating_point(set, 100).bits == 32);
   for (int q = 1; q < 100; ++q) CHECK(raw(q) <= raw(q + 1));
   // Where both ranges hold the rate, the earlier model codes it.
   CHECK(operating_point({fine, fine}, 70).model == 0);
+  // A fixed-rate model at the top end of a nested one: it codes that rate, not the nested one.
+  ModelConfig top = fine;
+  top.min_bits = 0;  // 2 bpp only
+  CHECK(operating_point({coarse, top, fine}, 100).model == 1);
+  CHECK(operating_point({coarse, top, fine}, 99).model == 2);  // 0.125 * 16^(98/99) = 1.945: 31 bits
+  CHECK(operating_point({coarse, top, fine}, 99).bits == 31);
   // A gap between the ranges: the model nearer in log rate, at its nearest bits.
   ModelConfig low = coarse, high = fine;
   low.bits = 16;      // 0.125 to 0.25 bpp

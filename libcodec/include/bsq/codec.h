@@ -8,7 +8,8 @@
 // With a set of models (a coarse and a fine one, say), the quality picks the model and its bits:
 //   auto point = bsq::operating_point({coarse.config(), fine.config()}, 60);
 //   bytes = bsq::encode_image(point.model == 0 ? coarse : fine, image, {60, point.bits});
-//   // and the decoder takes the model whose fingerprint() is stream_model_fingerprint(bytes).
+//   // and the decoder takes the model whose fingerprint() is stream_model_fingerprint(bytes);
+//   // read_model_info(path) gives a file's config and fingerprint without loading its weights.
 //
 // The decoder checks the stream before it decodes: damaged, truncated, foreign-version and
 // other-model streams come back as a Status naming the problem.
@@ -34,9 +35,11 @@ struct EncodeOptions {
 // A codec can ship a set of models, each covering a range of raw rates (lowest_bits to bits per
 // token). Quality 0..100 (clamped to 1..100) picks a raw rate geometrically between the set's
 // lowest and highest, r = lowest * (highest / lowest)^((q - 1) / 99), so equal quality steps are
-// about equal steps in log rate (and in PSNR). The first model whose range holds r codes it
-// (models earlier in the list win where ranges touch), or the one nearest in log rate when r falls
-// in a gap; bits = round(r * patch^2), within that model's range.
+// about equal steps in log rate (and in PSNR). Each model offers its bits nearest r (round(r *
+// patch^2), within its range); the offer whose raw rate is nearest r in log rate codes the image,
+// the earliest model in the list on a tie. So where two models give the same raw rate, the earlier
+// one always codes it (list a model trained for that rate alone before a nested one), and where r
+// falls in a gap between ranges, the nearer end codes it.
 struct OperatingPoint {
   size_t model = 0;  // index into the set
   int bits = 0;      // bits per token
