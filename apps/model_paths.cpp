@@ -10,7 +10,7 @@ namespace bsq::cli {
 namespace fs = std::filesystem;
 
 const std::vector<std::string>& shipped_models() {
-  static const std::vector<std::string> names = {"default.bsqm", "fine32.bsqm", "fine.bsqm"};
+  static const std::vector<std::string> names = {"default.bsqm", "fine32.bsqm", "fine.bsqm", "fine64.bsqm"};
   return names;
 }
 

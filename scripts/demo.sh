@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The main job on the shipped models: compresses every dev image of the corpus with bsqenc at its
 # default quality, decodes it with bsqdec, and prints size, rate and PSNR. Outputs go to out/demo/.
-# Usage: scripts/demo.sh [MODEL...]   (default: the shipped set: models/default.bsqm, fine32.bsqm, fine.bsqm)
+# Usage: scripts/demo.sh [MODEL...]   (default: the shipped set: models/default.bsqm, fine32.bsqm, fine.bsqm, fine64.bsqm)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 models=("$@")
-[ $# -gt 0 ] || models=("$root/models/default.bsqm" "$root/models/fine32.bsqm" "$root/models/fine.bsqm")
+[ $# -gt 0 ] || models=("$root/models/default.bsqm" "$root/models/fine32.bsqm" "$root/models/fine.bsqm" "$root/models/fine64.bsqm")
 set_args=()
 for m in "${models[@]}"; do set_args+=(--model "$m"); done
 enc=$root/build/apps/bsqenc

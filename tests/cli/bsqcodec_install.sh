@@ -38,7 +38,7 @@ for root in "$prefix" "$tmp/moved"; do
   grep -q "quality 1: model $root/$models/default.bsqm, " "$log/err" || fail "bsqenc under $root did not use its installed model: $(cat "$log/err")"
   "$root/bin/bsqdec" -v -y default.bsq default.png 2>"$log/err" || fail "bsqdec without --model under $root: $(cat "$log/err")"
   grep -q "model $root/$models/default.bsqm (fingerprint" "$log/err" || fail "bsqdec under $root did not load default.bsqm: $(cat "$log/err")"
-  grep -Eq "fine(32)?\.bsqm \(fingerprint" "$log/err" && fail "bsqdec under $root loaded a model the stream does not name: $(cat "$log/err")"
+  grep -Eq "fine(32|64)?\.bsqm \(fingerprint" "$log/err" && fail "bsqdec under $root loaded a model the stream does not name: $(cat "$log/err")"
   # The frei0r plugin, when built, finds the same installed models (relative to itself).
   if [ -f "$build/apps/frei0r/bsq.so" ]; then
     FREI0R_PATH=$root/lib/frei0r-1 ffmpeg -v error -i in.png -vf frei0r=bsq:0.01 -y frei0r.png 2>"$log/err" ||
