@@ -43,12 +43,8 @@ mkdir -p "$out" "$tmp/ref" "$tmp/rows" "$tmp/plot"
 # The images: every still of the dev split (videos skipped), or every image file of IMAGE_DIR.
 sources=()
 if [ "$source_arg" = --dev ]; then
-  "$root/scripts/fetch_corpus.sh"
-  while IFS=$'\t' read -r split package path; do
-    [ "$split" = dev ] || continue
-    case "$path" in *.avi|*.mp4|*.mkv|*.webm) continue ;; esac
-    sources+=("$root/data/corpus/$package/$path")
-  done < <(grep -v '^#' "$root/data/manifest.tsv")
+  "$root/scripts/fetch_corpus.sh" --split dev
+  while IFS= read -r f; do sources+=("$f"); done < <("$root/scripts/corpus_files.sh" dev stills)
 else
   [ -d "$source_arg" ] || die "'$source_arg' is not a folder (usage: rd_eval.sh [IMAGE_DIR|--dev] [OUT_DIR])"
   while IFS= read -r f; do sources+=("$f"); done < <(find "$source_arg" -maxdepth 1 -type f \

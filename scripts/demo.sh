@@ -15,11 +15,8 @@ out=$root/out/demo
 mkdir -p "$out"
 printf '%-22s %11s %9s %7s %8s\n' image size bytes bpp PSNR
 : >"$out/summary.txt"
-while IFS=$'\t' read -r split package path; do
-  [ "$split" = dev ] || continue
-  case "$path" in *.avi|*.mp4|*.mkv) continue ;; esac
-  src=$root/data/corpus/$package/$path
-  name=$(basename "${path%.*}")
+while IFS= read -r src; do
+  name=$(basename "${src%.*}")
   "$enc" -y --quiet "${set_args[@]}" "$src" "$out/$name.bsq"
   json=$("$dec" -y --quiet --json "${set_args[@]}" --compare "$src" "$out/$name.bsq" "$out/$name.png")
   w=$(sed -E 's/.*"width": ?([0-9]+).*/\1/' <<<"$json")
@@ -28,6 +25,6 @@ while IFS=$'\t' read -r split package path; do
   bytes=$(stat -c %s "$out/$name.bsq")
   awk -v n="$name" -v w="$w" -v h="$h" -v b="$bytes" -v p="$psnr" \
     'BEGIN {printf "%-22s %11s %9d %7.4f %8.2f\n", n, w "x" h, b, 8 * b / (w * h), p}' | tee -a "$out/summary.txt"
-done < <(grep -v '^#' "$root/data/manifest.tsv")
+done < <("$root/scripts/corpus_files.sh" dev stills)
 awk '{bpp += $4; psnr += $5; n++} END {printf "%-22s %11s %9s %7.4f %8.2f\n", "mean of " n, "", "", bpp / n, psnr / n}' "$out/summary.txt"
 echo "streams and decoded images are in $out" >&2

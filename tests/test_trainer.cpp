@@ -326,4 +326,36 @@ TEST_CASE("corpus loader: splits, skipped videos, clear errors") {
   std::ofstream(dir / "pkg/text.png") << "not an image";
   std::ofstream(manifest) << "train\tpkg\ttext.png\n";
   CHECK(load_corpus(manifest, dir.string()).status().code() != StatusCode::kOk);
+
+  // Evaluation reads the dev split alone: train files need not be fetched (the tests fetch dev only).
+  std::ofstream(manifest) << "train\tpkg\tmissing.png\ndev\tpkg\tb.png\ntrain\tpkg\tclip.MPG\n";
+  auto dev = load_corpus(manifest, dir.string(), CorpusSplits::kDevOnly);
+  REQUIRE(dev.ok());
+  CHECK(dev->train.empty());
+  CHECK(dev->dev.size() == 1);
+  CHECK(!load_corpus(manifest, dir.string()).ok());
+}
+
+TEST_CASE("corpus loader: videos are told by extension, in any case") {
+  for (const char* video : {"a.avi", "b.mp4", "c.MPG", "d.mpeg", "e.webm", "f.mkv", "g.mov", "h.ogv", "i.y4m", "j.m4v"})
+    CHECK(is_video_path(video));
+  for (const char* still : {"a.jpg", "b.webp", "c.png", "d.rcc!/x/y.webp", "mp4"}) CHECK_FALSE(is_video_path(still));
+}
+
+TEST_CASE("batch source: large sources are box-downscaled by a whole factor towards source_side") {
+  // 96x64 of 2x2 blocks of one value each: a 2x box average gives exactly the 48x32 block image.
+  Image big(96, 64), small(48, 32);
+  for (int y = 0; y < 64; ++y)
+    for (int x = 0; x < 96; ++x)
+      for (int c = 0; c < 3; ++c) {
+        const auto v = static_cast<uint8_t>((x / 2 * 7 + y / 2 * 13 + c * 50) % 256);
+        big.rgb[(static_cast<size_t>(y) * 96 + x) * 3 + c] = v;
+        small.rgb[(static_cast<size_t>(y / 2) * 48 + x / 2) * 3 + c] = v;
+      }
+  // Shorter side 64 >= 2 * 16: factor 64 / 16 = 4 would leave 24x16; with source_side 32 the factor is 2.
+  BatchSource scaled({{"big", big}}, {1, 32, 3, false, 32}), reference({{"small", small}}, {1, 32, 3, false, 0});
+  for (int64_t step = 0; step < 4; ++step) CHECK(torch::equal(scaled.make(step), reference.make(step)));
+  // Below twice source_side a source is kept as it is.
+  BatchSource kept({{"big", big}}, {1, 32, 3, false, 33}), unscaled({{"big", big}}, {1, 32, 3, false, 0});
+  CHECK(torch::equal(kept.make(0), unscaled.make(0)));
 }

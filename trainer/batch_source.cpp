@@ -1,6 +1,7 @@
 // Crop sampling and the prefetch thread.
 #include "batch_source.h"
 
+#include <algorithm>
 #include <random>
 
 namespace bsq::train {
@@ -19,6 +20,11 @@ torch::Tensor to_chw(const Image& image) {
 BatchSource::BatchSource(const std::vector<CorpusImage>& images, const BatchOptions& options) : options_(options) {
   for (const auto& item : images) {
     auto chw = to_chw(item.image);
+    const int64_t shorter = std::min(chw.size(1), chw.size(2));
+    if (options.source_side > 0 && shorter >= 2 * options.source_side) {
+      const int64_t factor = shorter / options.source_side;
+      chw = torch::avg_pool2d(chw.unsqueeze(0).to(torch::kFloat32), factor).round().squeeze(0).to(torch::kUInt8);
+    }
     // Images smaller than a crop are replicate-padded up to it.
     const int64_t ph = std::max<int64_t>(0, options.crop - chw.size(1)), pw = std::max<int64_t>(0, options.crop - chw.size(2));
     if (ph || pw)

@@ -22,6 +22,10 @@ struct BatchOptions {
   int crop = 128;     // square crops, in pixels
   uint64_t seed = 1;
   bool half_scale = true;  // also crop from 2x-downscaled copies of images larger than 2 crops
+  // Sources whose shorter side is at least twice this are first box-averaged by the whole factor
+  // that brings that side into [source_side, 2 * source_side): large lossy photos then show
+  // scene detail rather than their own compression artefacts. 0 keeps every source as it is.
+  int source_side = 0;
 };
 
 class BatchSource {

@@ -55,6 +55,7 @@ int main(int argc, char** argv) {
   app.add_option("--steps", o.steps, "Optimiser steps in total")->capture_default_str()->check(CLI::Range(int64_t{1}, int64_t{1} << 40))->group(g);
   app.add_option("--batch", o.batch, "Crops per step")->capture_default_str()->check(CLI::Range(1, 4096))->group(g);
   app.add_option("--crop", o.crop, "Crop side in pixels (a multiple of window * patch)")->capture_default_str()->check(CLI::Range(8, 4096))->group(g);
+  app.add_option("--source-side", o.source_side, "Downscale sources whose shorter side is >= 2x this by a whole factor towards it (0: never)")->capture_default_str()->check(CLI::Range(0, 1 << 15))->group(g);
   app.add_option("--lr", o.lr, "Peak learning rate (AdamW)")->capture_default_str()->check(CLI::PositiveNumber)->group(g);
   app.add_option("--min-lr-ratio", o.min_lr_ratio, "Cosine decay ends at lr times this")->capture_default_str()->check(CLI::Range(0.0, 1.0))->group(g);
   app.add_option("--warmup", o.warmup, "Linear learning-rate warm-up steps")->capture_default_str()->check(CLI::NonNegativeNumber)->group(g);

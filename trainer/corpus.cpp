@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -10,16 +11,16 @@
 #include "media/image_io.h"
 
 namespace bsq::train {
-namespace {
 
-bool is_video(const std::string& path) {
-  const auto ext = std::filesystem::path(path).extension().string();
-  return ext == ".avi" || ext == ".mp4" || ext == ".mkv" || ext == ".webm" || ext == ".mov" || ext == ".y4m";
+bool is_video_path(const std::string& path) {
+  std::string ext = std::filesystem::path(path).extension().string();
+  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const char* video : {".avi", ".mp4", ".m4v", ".mkv", ".webm", ".mov", ".mpg", ".mpeg", ".ogv", ".y4m"})
+    if (ext == video) return true;
+  return false;
 }
 
-}  // namespace
-
-StatusOr<Corpus> load_corpus(const std::string& manifest, const std::string& corpus_dir) {
+StatusOr<Corpus> load_corpus(const std::string& manifest, const std::string& corpus_dir, CorpusSplits splits) {
   std::ifstream in(manifest);
   if (!in) return Status(StatusCode::kIoError, fmt::format("cannot open manifest '{}'", manifest));
   if (!std::filesystem::is_directory(corpus_dir))
@@ -37,7 +38,7 @@ StatusOr<Corpus> load_corpus(const std::string& manifest, const std::string& cor
       return Status(StatusCode::kInvalidData, fmt::format("{}:{}: expected split, package, path", manifest, line_no));
     if (split != "train" && split != "dev")
       return Status(StatusCode::kInvalidData, fmt::format("{}:{}: unknown split '{}'", manifest, line_no, split));
-    if (is_video(path)) continue;
+    if (is_video_path(path) || (splits == CorpusSplits::kDevOnly && split != "dev")) continue;
     const std::string file = (std::filesystem::path(corpus_dir) / package / path).string();
     if (!std::filesystem::exists(file))
       return Status(StatusCode::kIoError, fmt::format("corpus file '{}' missing (run scripts/fetch_corpus.sh)", file));
@@ -45,7 +46,7 @@ StatusOr<Corpus> load_corpus(const std::string& manifest, const std::string& cor
     if (!image.ok()) return image.status();
     (split == "train" ? corpus.train : corpus.dev).push_back({path, std::move(image).value()});
   }
-  if (corpus.train.empty()) return Status(StatusCode::kInvalidData, fmt::format("manifest '{}' lists no training image", manifest));
+  if (splits == CorpusSplits::kTrainAndDev && corpus.train.empty()) return Status(StatusCode::kInvalidData, fmt::format("manifest '{}' lists no training image", manifest));
   return corpus;
 }
 

@@ -18,9 +18,16 @@ struct Corpus {
   std::vector<CorpusImage> train, dev;
 };
 
+// Whether a manifest path is a video clip (by its extension), which the image model skips.
+bool is_video_path(const std::string& path);
+
+enum class CorpusSplits { kTrainAndDev, kDevOnly };
+
 // Reads `manifest` (split, package, path) and decodes every still image found under
-// corpus_dir/package/path. Videos (.avi, .mp4, ...) are skipped: the image model ignores them.
+// corpus_dir/package/path. Videos (is_video_path) are skipped: the image model ignores them.
+// kDevOnly reads the dev split alone (evaluation; the tests fetch only that split).
 // A missing file is an error that names it and says how to fetch the corpus.
-StatusOr<Corpus> load_corpus(const std::string& manifest, const std::string& corpus_dir);
+StatusOr<Corpus> load_corpus(const std::string& manifest, const std::string& corpus_dir,
+                             CorpusSplits splits = CorpusSplits::kTrainAndDev);
 
 }  // namespace bsq::train

@@ -21,6 +21,7 @@ struct TrainOptions {
   std::string corpus = "data/corpus";
   int batch = 16;
   int crop = 128;
+  int source_side = 512;  // larger sources are downscaled towards this shorter side (BatchOptions)
 
   // Optimisation.
   int64_t steps = 20000;

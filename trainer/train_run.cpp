@@ -54,7 +54,7 @@ Status prepare_csv(const std::string& path, int64_t step) {
 }  // namespace
 
 Status run_evaluation(const std::string& model_path, const TrainOptions& options) {
-  auto corpus = load_corpus(options.manifest, options.corpus);
+  auto corpus = load_corpus(options.manifest, options.corpus, CorpusSplits::kDevOnly);
   if (!corpus.ok()) return corpus.status();
   auto result = evaluate_model(model_path, corpus->dev, options.threads);
   if (!result.ok()) return result.status();
@@ -92,7 +92,7 @@ Status run_training(const TrainOptions& options) {
   }
   BSQ_RETURN_IF_ERROR(prepare_csv(csv_path, trainer.steps_done()));
 
-  BatchSource batches(corpus->train, {options.batch, options.crop, options.seed, true});
+  BatchSource batches(corpus->train, {options.batch, options.crop, options.seed, true, options.source_side});
   batches.start(trainer.steps_done());
   Progress progress(trainer.steps_done(), options.steps, options.log_every);
   auto last = std::chrono::steady_clock::now();

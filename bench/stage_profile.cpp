@@ -1,0 +1,173 @@
+// Times every stage of one image's encode and decode, and counts the network's multiply-adds.
+// Usage: bsq_stage_profile MODEL IMAGE_W IMAGE_H [BITS] [THREADS] [REPEATS]
+// Prints one line per stage: name, milliseconds (median of REPEATS), GMAC, achieved GFLOPS.
+// The stages are the model's own submodules run one after the other, as TokenizerModel runs them,
+// so the sum is the network time of Tokenizer::encode/decode; the entropy coder, the
+// pixel conversion and model loading are timed through the same calls the codec makes.
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <functional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "bsq/codec.h"
+#include "model/image_tensor.h"
+#include "model/model_file.h"
+#include "model/tokenizer_model.h"
+#include "model/transformer.h"
+#include "token_coder.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Stage {
+  std::string name;
+  double gmac = 0;
+  std::vector<double> ms;
+};
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+template <typename Fn>
+double time_ms(Fn&& fn) {
+  const auto start = Clock::now();
+  fn();
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+// Multiply-adds of one transformer block on `tokens` tokens in windows of n tokens.
+double block_macs(const bsq::ModelConfig& c, double tokens) {
+  const double d = c.width, n = c.window * c.window;
+  return tokens * (4 * d * d + 2 * c.mlp_ratio * d * d + 2 * n * d);
+}
+
+// Multiply-adds of a stem or head (a Sequential of convolutions, pixel shuffles and GELUs) whose
+// input has h x w positions: walks the layers, tracking the resolution.
+double conv_macs(const std::shared_ptr<torch::nn::Module>& net, double h, double w) {
+  double macs = 0;
+  for (const auto& layer : net->named_children()["layers"]->children()) {
+    if (auto* conv = layer->as<torch::nn::Conv2d>()) {
+      const auto& o = conv->options;
+      h /= (*o.stride())[0];
+      w /= (*o.stride())[1];
+      macs += h * w * o.out_channels() * o.in_channels() * (*o.kernel_size())[0] * (*o.kernel_size())[1];
+    } else if (auto* shuffle = layer->as<torch::nn::PixelShuffle>()) {
+      h *= shuffle->options.upscale_factor();
+      w *= shuffle->options.upscale_factor();
+    }
+  }
+  return macs;
+}
+
+torch::Tensor rgb_noise(int w, int h) {
+  bsq::Image image(w, h);
+  std::mt19937 rng(1);
+  // Smooth noise: values drift, so the prior has structure to learn as on photos.
+  int v = 128;
+  for (auto& p : image.rgb) p = static_cast<uint8_t>(v = std::clamp(v + static_cast<int>(rng() % 9) - 4, 0, 255));
+  return bsq::model::image_to_tensor(image);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 4) {
+    fmt::print(stderr, "usage: {} MODEL WIDTH HEIGHT [BITS] [THREADS] [REPEATS]\n", argv[0]);
+    return 2;
+  }
+  const int width = std::atoi(argv[2]), height = std::atoi(argv[3]);
+  const int threads = argc > 5 ? std::atoi(argv[5]) : 0;
+  const int repeats = argc > 6 ? std::max(1, std::atoi(argv[6])) : 3;
+  bsq::set_compute_threads(threads);
+  std::vector<Stage> stages;
+  auto add = [&](const std::string& name, double gmac, double ms) {
+    auto it = std::find_if(stages.begin(), stages.end(), [&](const Stage& s) { return s.name == name; });
+    if (it == stages.end()) it = stages.insert(stages.end(), Stage{name, gmac, {}});
+    it->ms.push_back(ms);
+  };
+
+  bsq::model::LoadedModel loaded;
+  add("model load", 0, time_ms([&] {
+        auto m = bsq::model::load_model(argv[1]);
+        if (!m.ok()) fmt::print(stderr, "{}\n", m.status().message()), std::exit(1);
+        loaded = m.value();
+      }));
+  auto net = loaded.net;
+  net->eval();
+  const auto& c = net->config();
+  const int bits = argc > 4 && std::atoi(argv[4]) > 0 ? std::atoi(argv[4]) : c.bits;
+  auto modules = net->named_children();
+  auto stem = modules["stem"], head = modules["head"];
+  auto quantizer = modules["quantizer"]->as<bsq::model::BsqQuantizer>();
+  auto enc = modules["encoder"]->named_children(), dec = modules["decoder"]->named_children();
+
+  const auto image = rgb_noise(width, height);
+  const int64_t wp = c.window_pixels();
+  const int64_t H = (height + wp - 1) / wp * wp, W = (width + wp - 1) / wp * wp;
+  const double tokens = static_cast<double>(H / c.patch) * (W / c.patch);
+  const double stem_gmac = conv_macs(stem, H, W) / 1e9;
+  const double head_gmac = conv_macs(head, H / c.patch, W / c.patch) / 1e9;
+
+  torch::InferenceMode inference;
+  for (int r = 0; r < repeats; ++r) {
+    torch::Tensor x, g, u, codes, pixels_out;
+    std::vector<uint64_t> packed;
+    std::vector<uint8_t> coded;
+    add("pixels in", 0, time_ms([&] { x = bsq::model::pad_to_multiple(image, wp); }));
+    add("stem", stem_gmac, time_ms([&] {
+          auto feat = stem->as<bsq::model::ConvStem>()->forward(x.reshape({1, 3, H, W}));
+          g = feat.view({1, 1, feat.size(1), feat.size(2), feat.size(3)}).permute({0, 1, 3, 4, 2});
+        }));
+    add("encoder norm", 0, time_ms([&] { g = enc["input_norm"]->as<torch::nn::LayerNorm>()->forward(g); }));
+    int i = 0;
+    for (const auto& block : *modules["encoder"]->named_children()["blocks"]->as<torch::nn::ModuleList>())
+      add(fmt::format("encoder block {}", i++), block_macs(c, tokens) / 1e9,
+          time_ms([&] { g = block->as<bsq::model::TransformerBlock>()->forward(g); }));
+    add("bsq + pack", tokens * c.width * c.bits / 1e9, time_ms([&] {
+          g = enc["norm"]->as<torch::nn::LayerNorm>()->forward(g);
+          u = quantizer->quantize(g, 1.0).u;
+          packed = bsq::model::pack_codes(u.squeeze(0).narrow(-1, 0, bits));
+        }));
+    const int rows = static_cast<int>(H / c.patch), cols = static_cast<int>(W / c.patch);
+    add("entropy encode", 0, time_ms([&] { coded = bsq::entropy::encode_tokens({1, rows, cols, bits, packed}); }));
+    add("entropy decode", 0, time_ms([&] {
+          bsq::entropy::TokenPlane plane;
+          bsq::entropy::decode_tokens(coded.data(), coded.size(), 1, rows, cols, bits, &plane, nullptr);
+        }));
+    add("unpack + up", tokens * c.width * c.bits / 1e9, time_ms([&] {
+          codes = bsq::model::unpack_codes(packed, bits, c.bits).view({1, 1, rows, cols, c.bits});
+          g = quantizer->dequantize(codes);
+          g = dec["input_norm"]->as<torch::nn::LayerNorm>()->forward(g);
+        }));
+    i = 0;
+    for (const auto& block : *modules["decoder"]->named_children()["blocks"]->as<torch::nn::ModuleList>())
+      add(fmt::format("decoder block {}", i++), block_macs(c, tokens) / 1e9,
+          time_ms([&] { g = block->as<bsq::model::TransformerBlock>()->forward(g); }));
+    add("head", head_gmac, time_ms([&] {
+          g = dec["norm"]->as<torch::nn::LayerNorm>()->forward(g);
+          auto feat = g.permute({0, 1, 4, 2, 3}).reshape({1, c.width, rows, cols});
+          pixels_out = head->as<bsq::model::ConvHead>()->forward(feat);
+        }));
+    add("pixels out", 0, time_ms([&] { bsq::model::tensor_to_image(pixels_out[0], width, height); }));
+  }
+  fmt::print("# {} at {}x{} ({} bits per token, {} threads, median of {})\n", argv[1], width, height, bits,
+             threads, repeats);
+  fmt::print("{:<18} {:>10} {:>8} {:>8}\n", "stage", "ms", "GMAC", "GFLOPS");
+  double total = 0;
+  for (const auto& s : stages) {
+    const double ms = median(s.ms);
+    if (s.name != "model load") total += ms;
+    fmt::print("{:<18} {:>10.1f} {:>8.2f} {:>8.1f}\n", s.name, ms, s.gmac, s.gmac > 0 ? 2 * s.gmac / ms * 1e3 : 0.0);
+  }
+  fmt::print("{:<18} {:>10.1f}\n", "total (no load)", total);
+  return 0;
+}
