@@ -86,7 +86,7 @@ int main(int argc, char** argv) {
   auto chosen = models->find(fingerprint.value());
   if (!chosen.ok()) return fail_on_input(chosen.status());
   // Only that model loads: the others' weights are never read.
-  auto opened = models->open(chosen.value(), o.threads, console);
+  auto opened = models->open(chosen.value(), o, console);
   if (!opened.ok()) return console.fail(opened.status());
   const bsq::Tokenizer& tokenizer = opened.value();
   const std::string& model_path = models->paths[chosen.value()];
@@ -125,7 +125,7 @@ int main(int argc, char** argv) {
     json.add("input", in_name).add("output", bsq::cli::display_name(o.output, "<stdout>"));
     json.add("width", image->width).add("height", image->height).add("bytes", bytes->size()).add("bpp", bpp);
     json.add("seconds", decode_seconds).add("total_seconds", total.seconds());
-    json.add("model", model_path).add("device", tokenizer.device());
+    json.add("model", model_path).add("device", tokenizer.device()).add("precision", tokenizer.precision());
     if (psnr) json.add("reference", compare).add("psnr", *psnr);  // null when identical (infinite)
     fmt::print(out->is_stdout() ? stderr : stdout, "{}\n", json.str());
   } else if (!console.quiet) {

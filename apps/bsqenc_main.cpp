@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
     console.warning(fmt::format("the model has a single rate ({} bits per token); -q {} changes nothing",
                                 configs[0].bits, quality));
   const bsq::OperatingPoint point = bsq::operating_point(configs, quality);
-  auto opened = models->open(point.model, o.threads, console);
+  auto opened = models->open(point.model, o, console);
   if (!opened.ok()) return console.fail(opened.status());
   const bsq::Tokenizer& tokenizer = opened.value();
   const std::string& model_path = models->paths[point.model];
@@ -101,7 +101,7 @@ int main(int argc, char** argv) {
         .add("total_seconds", total.seconds());
     json.add("source_format", info.format).add("source_bits", info.source_bits);
     json.add("gray", info.was_gray).add("alpha_dropped", info.had_alpha);
-    json.add("model", model_path).add("device", tokenizer.device());
+    json.add("model", model_path).add("device", tokenizer.device()).add("precision", tokenizer.precision());
     fmt::print(out->is_stdout() ? stderr : stdout, "{}\n", json.str());
   } else if (!console.quiet) {
     fmt::print(stderr, "bsqenc: {} ({}x{}) -> {}: {} bytes, {:.4f} bpp, {:.2f} s\n", in_name, image->width,

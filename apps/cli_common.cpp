@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 
 namespace bsq::cli {
 namespace fs = std::filesystem;
@@ -54,6 +55,14 @@ void add_model_options(CLI::App& app, CommonOptions& options) {
   app.add_option("--threads", options.threads, "Compute threads (0: all hardware threads)")
       ->capture_default_str()
       ->check(CLI::Range(0, 1024));
+  app.add_option("--precision", options.precision,
+                 "Network arithmetic: auto (bfloat16 where the CPU has it natively), float32 or bfloat16")
+      ->transform(CLI::CheckedTransformer(std::map<std::string, Precision>(std::begin(kPrecisionNames), std::end(kPrecisionNames))))
+      ->default_str("auto");
+  app.add_option("--max-pixels", options.max_pixels,
+                 fmt::format("Refuse pictures of more pixels, streams as soon as their header says so (default {})",
+                             kMaxPixels))
+      ->check(CLI::Range(uint64_t{1}, kMaxPixels));
 }
 
 void add_report_options(CLI::App& app, CommonOptions& options, Console& console) {
@@ -100,15 +109,18 @@ StatusOr<size_t> ModelSet::find(uint64_t fingerprint) const {
                 fmt::format("stream was made with model {:016x}, not with {}", fingerprint, names));
 }
 
-StatusOr<Tokenizer> ModelSet::open(size_t i, int threads, const Console& console) const {
+StatusOr<Tokenizer> ModelSet::open(size_t i, const CommonOptions& options, const Console& console) const {
   RuntimeOptions runtime;
-  runtime.threads = threads;
+  runtime.threads = options.threads;
+  runtime.precision = options.precision;
+  runtime.max_pixels = options.max_pixels;
   auto tokenizer = Tokenizer::open(paths[i], runtime);
   if (tokenizer.ok()) {
     const ModelConfig& c = tokenizer->config();
     const std::string bits = c.scalable() ? fmt::format("{} to {}", c.lowest_bits(), c.bits) : fmt::format("{}", c.bits);
-    console.note(fmt::format("model {} (fingerprint {:016x}): {}-pixel patches, {} bits per token ({} bpp raw), on {}",
-                             paths[i], tokenizer->fingerprint(), c.patch, bits, c.raw_bpp(), tokenizer->device()));
+    console.note(fmt::format("model {} (fingerprint {:016x}): {}-pixel patches, {} bits per token ({} bpp raw), on {} in {}",
+                             paths[i], tokenizer->fingerprint(), c.patch, bits, c.raw_bpp(), tokenizer->device(),
+                             tokenizer->precision()));
   }
   return tokenizer;
 }

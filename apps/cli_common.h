@@ -45,10 +45,12 @@ struct CommonOptions {
   std::string input, output;
   std::vector<std::string> models;  // --model, once per model of the set
   int threads = 0;
+  Precision precision = Precision::kAuto;
+  uint64_t max_pixels = 0;  // 0: the library's limit
   bool json = false;
   bool overwrite = false;
 };
-// --model and --threads.
+// --model, --threads, --precision and --max-pixels.
 void add_model_options(CLI::App& app, CommonOptions& options);
 // --json, -y/--overwrite, --quiet and -v/--verbose.
 void add_report_options(CLI::App& app, CommonOptions& options, Console& console);
@@ -72,7 +74,7 @@ struct ModelSet {
   // The model a stream names; kModelMismatch naming the set when none of it is that model.
   StatusOr<size_t> find(uint64_t fingerprint) const;
   // Loads model i (checking its whole content) and says, when verbose, where it runs.
-  StatusOr<Tokenizer> open(size_t i, int threads, const Console& console) const;
+  StatusOr<Tokenizer> open(size_t i, const CommonOptions& options, const Console& console) const;
 };
 
 // Reads every model's header, so that a missing or foreign file fails before any work is done.

@@ -5,17 +5,20 @@
 // so the sum is the network time of Tokenizer::encode/decode; the entropy coder, the
 // pixel conversion and model loading are timed through the same calls the codec makes.
 #include <fmt/format.h>
+#include <torch/csrc/autograd/profiler_legacy.h>
 #include <torch/torch.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <functional>
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "bsq/codec.h"
+#include "model/compute_precision.h"
 #include "model/image_tensor.h"
 #include "model/model_file.h"
 #include "model/tokenizer_model.h"
@@ -77,6 +80,39 @@ torch::Tensor rgb_noise(int w, int h) {
   return bsq::model::image_to_tensor(image);
 }
 
+// Self time of each LibTorch operator while fn runs, largest first (LibTorch's legacy profiler).
+template <typename Fn>
+void print_operator_times(const std::string& title, Fn&& fn) {
+  namespace prof = torch::autograd::profiler;
+  prof::enableProfilerLegacy(torch::profiler::impl::ProfilerConfig(torch::profiler::impl::ProfilerState::CPU));
+  fn();
+  const auto lists = prof::disableProfilerLegacy();
+  std::map<std::string, std::pair<double, int>> self;  // name -> (microseconds, calls)
+  for (const auto& events : lists) {
+    std::vector<std::pair<const prof::LegacyEvent*, double>> open;  // push event, children's time
+    for (const auto& e : events) {
+      if (e.kind() == prof::EventKind::PushRange) {
+        open.push_back({&e, 0.0});
+      } else if (e.kind() == prof::EventKind::PopRange && !open.empty()) {
+        const auto [push, children] = open.back();
+        open.pop_back();
+        const double us = push->cpuElapsedUs(e);
+        auto& entry = self[push->name()];
+        entry.first += us - children;
+        entry.second += 1;
+        if (!open.empty()) open.back().second += us;
+      }
+    }
+  }
+  std::vector<std::pair<double, std::string>> order;
+  double total = 0;
+  for (const auto& [name, v] : self) order.push_back({v.first, name}), total += v.first;
+  std::sort(order.rbegin(), order.rend());
+  fmt::print("# operators of {}: self time, {:.1f} ms in all\n", title, total / 1e3);
+  for (size_t i = 0; i < std::min<size_t>(order.size(), 14); ++i)
+    fmt::print("  {:<36} {:8.2f} ms {:5d} calls\n", order[i].second, order[i].first / 1e3, self[order[i].second].second);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -103,6 +139,8 @@ int main(int argc, char** argv) {
       }));
   auto net = loaded.net;
   net->eval();
+  const bool bf16 = std::getenv("BSQ_BF16") != nullptr;
+  if (bf16) bsq::model::to_compute_precision(*net, torch::kBFloat16);
   const auto& c = net->config();
   const int bits = argc > 4 && std::atoi(argv[4]) > 0 ? std::atoi(argv[4]) : c.bits;
   auto modules = net->named_children();
@@ -158,6 +196,13 @@ int main(int argc, char** argv) {
           pixels_out = head->as<bsq::model::ConvHead>()->forward(feat);
         }));
     add("pixels out", 0, time_ms([&] { bsq::model::tensor_to_image(pixels_out[0], width, height); }));
+  }
+  if (std::getenv("BSQ_OPS")) {
+    auto grid = torch::randn({1, 1, H / c.patch, W / c.patch, c.width});
+    auto block = modules["decoder"]->named_children()["blocks"]->as<torch::nn::ModuleList>()->ptr(1);
+    print_operator_times("a shifted decoder block", [&] { block->as<bsq::model::TransformerBlock>()->forward(grid); });
+    auto feat = torch::randn({1, c.width, H / c.patch, W / c.patch});
+    print_operator_times("the head", [&] { head->as<bsq::model::ConvHead>()->forward(feat); });
   }
   fmt::print("# {} at {}x{} ({} bits per token, {} threads, median of {})\n", argv[1], width, height, bits,
              threads, repeats);

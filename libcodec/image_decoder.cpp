@@ -18,6 +18,9 @@ StatusOr<TokenGrid> decode_tokens(const Tokenizer& tokenizer, const uint8_t* dat
   if (!container.ok()) return container.status();
   const auto& h = container->header;
   const auto& c = tokenizer.config();
+  // Before anything is allocated for the picture: a few bytes may declare a huge one.
+  if (static_cast<uint64_t>(h.width) * h.height * h.frames > tokenizer.max_pixels())
+    return tokenizer.pixel_limit_error(static_cast<int>(h.width), static_cast<int>(h.height));
   // The fingerprint matched, so these hold for streams this library wrote; check anyway, since a
   // stream can be crafted.
   if (h.patch != c.patch || h.bits < c.lowest_bits() || h.bits > c.bits)

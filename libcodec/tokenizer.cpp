@@ -7,8 +7,10 @@
 #include <thread>
 
 #include "model/bsq_quantizer.h"
+#include "model/compute_precision.h"
 #include "model/image_tensor.h"
 #include "model/model_file.h"
+#include "model/stripe_runner.h"
 
 namespace bsq {
 namespace {
@@ -32,6 +34,8 @@ struct Tokenizer::Impl {
   model::TokenizerModel net{nullptr};
   uint64_t fingerprint = 0;
   torch::Device device = torch::kCPU;
+  bool bfloat16 = false;
+  uint64_t max_pixels = kMaxPixels;
 };
 
 void set_compute_threads(int threads) {
@@ -60,6 +64,10 @@ StatusOr<Tokenizer> Tokenizer::open(const std::string& model_path, const Runtime
     impl->net = loaded.value().net;
     impl->net->to(impl->device);
     impl->net->eval();
+    impl->bfloat16 = runtime.precision == Precision::kBFloat16 ||
+                     (runtime.precision == Precision::kAuto && impl->device.is_cpu() && model::cpu_has_fast_bfloat16());
+    if (impl->bfloat16) model::to_compute_precision(*impl->net, torch::kBFloat16);
+    if (runtime.max_pixels > 0) impl->max_pixels = std::min(runtime.max_pixels, kMaxPixels);
     impl->fingerprint = loaded.value().fingerprint;
     return Tokenizer(std::move(impl));
   });
@@ -68,11 +76,20 @@ StatusOr<Tokenizer> Tokenizer::open(const std::string& model_path, const Runtime
 const ModelConfig& Tokenizer::config() const { return impl_->net->config(); }
 uint64_t Tokenizer::fingerprint() const { return impl_->fingerprint; }
 std::string Tokenizer::device() const { return impl_->device.is_cuda() ? "cuda" : "cpu"; }
+uint64_t Tokenizer::max_pixels() const { return impl_->max_pixels; }
+
+Status Tokenizer::pixel_limit_error(int width, int height) const {
+  return Status(StatusCode::kUnsupported, fmt::format("{}x{} is {} pixels, over the limit of {} (--max-pixels)", width,
+                                                      height, static_cast<uint64_t>(width) * height, max_pixels()));
+}
+
+std::string Tokenizer::precision() const { return impl_->bfloat16 ? "bfloat16" : "float32"; }
 
 StatusOr<TokenGrid> Tokenizer::encode(const Image& image, int bits) const {
   if (image.width < 1 || image.height < 1 || image.width > kMaxSide || image.height > kMaxSide ||
       image.rgb.size() != static_cast<size_t>(image.width) * image.height * 3)
     return Status(StatusCode::kInvalidArgument, fmt::format("encode: bad image {}x{}", image.width, image.height));
+  if (static_cast<uint64_t>(image.width) * image.height > max_pixels()) return pixel_limit_error(image.width, image.height);
   const int kept = bits == 0 ? config().bits : bits;
   if (kept < config().lowest_bits() || kept > config().bits)
     return Status(StatusCode::kInvalidArgument,
@@ -82,17 +99,15 @@ StatusOr<TokenGrid> Tokenizer::encode(const Image& image, int bits) const {
                       : fmt::format("encode: this model codes {} bits per token, not {}", config().bits, kept));
   return guarded("encode", [&]() -> StatusOr<TokenGrid> {
     torch::InferenceMode inference;
-    const auto& c = config();
-    auto x = model::pad_to_multiple(model::image_to_tensor(image).to(impl_->device), c.window_pixels());
-    const auto u = impl_->net->encode(x).u.squeeze(0).to(torch::kCPU);  // [T, h, w, L]
+    const auto plane = model::token_plane_size(config(), image.width, image.height);
     TokenGrid grid;
-    grid.frames = static_cast<int>(u.size(0));
-    grid.rows = static_cast<int>(u.size(1));
-    grid.cols = static_cast<int>(u.size(2));
+    grid.frames = 1;
+    grid.rows = static_cast<int>(plane.rows);
+    grid.cols = static_cast<int>(plane.cols);
     grid.bits = kept;
     grid.width = image.width;
     grid.height = image.height;
-    grid.codes = model::pack_codes(u.narrow(-1, 0, kept));
+    grid.codes = model::encode_in_stripes(impl_->net, image, kept, impl_->device);
     return grid;
   });
 }
@@ -106,12 +121,10 @@ StatusOr<Image> Tokenizer::decode(const TokenGrid& grid) const {
       grid.cols != (grid.width + w - 1) / w * c.window ||
       grid.codes.size() != static_cast<size_t>(grid.rows) * grid.cols * grid.frames)
     return Status(StatusCode::kInvalidArgument, "decode: token grid does not match the model or its image size");
+  if (static_cast<uint64_t>(grid.width) * grid.height > max_pixels()) return pixel_limit_error(grid.width, grid.height);
   return guarded("decode", [&]() -> StatusOr<Image> {
     torch::InferenceMode inference;
-    const auto bits =
-        model::unpack_codes(grid.codes, grid.bits, c.bits).view({1, grid.frames, grid.rows, grid.cols, c.bits});
-    const auto pixels = impl_->net->decode(bits.to(impl_->device));
-    return model::tensor_to_image(pixels[0][0], grid.width, grid.height);
+    return model::decode_in_stripes(impl_->net, grid.codes, grid.bits, grid.width, grid.height, impl_->device);
   });
 }
 

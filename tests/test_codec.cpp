@@ -2,9 +2,11 @@
 #include <doctest/doctest.h>
 #include <torch/torch.h>
 
+#include <chrono>
 #include <random>
 
 #include "bsq/codec.h"
+#include "container_writer.h"
 #include "model/model_file.h"
 #include "model/tokenizer_model.h"
 #include "tiny_model.h"
@@ -160,4 +162,54 @@ TEST_CASE("nested bits: each quality is its own rate, decodes to the tokenizer's
   CHECK(fixed->encode(image, 4).status().code() == StatusCode::kInvalidArgument);
   auto low = tok->encode(image, 2).value();
   CHECK(fixed->decode(low).status().code() == StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("a stream declaring more pixels than the limit is refused from its header, at once") {
+  RuntimeOptions limited{1, false};
+  limited.max_pixels = uint64_t{1} << 20;
+  const auto path = tiny_model_file("limit.bsqm", 1);
+  auto tok = Tokenizer::open(path, limited);
+  REQUIRE(tok.ok());
+  CHECK(tok->max_pixels() == uint64_t{1} << 20);
+  // A few bytes that declare 16384 x 16384 (2^28 pixels, the container's most): the tiny model's
+  // grid for it, and a payload of 4000 random bytes.
+  bitstream::Container container;
+  auto& h = container.header;
+  h.model_fingerprint = tok->fingerprint();
+  h.width = h.height = 16384;
+  h.frames = 1;
+  h.grid_cols = h.grid_rows = 16384 / tok->config().window_pixels() * tok->config().window;
+  h.patch = static_cast<uint8_t>(tok->config().patch);
+  h.bits = static_cast<uint8_t>(tok->config().bits);
+  bitstream::FrameChunk chunk;
+  chunk.frame_count = 1;
+  std::mt19937 rng(9);
+  for (int i = 0; i < 3900; ++i) chunk.coded.push_back(static_cast<uint8_t>(rng()));
+  container.frames.push_back(chunk);
+  const auto written = bitstream::write_container(container);
+  REQUIRE(written.ok());
+  const std::vector<uint8_t>& bytes = written.value();
+  REQUIRE(bytes.size() < 4096);
+  const auto start = std::chrono::steady_clock::now();
+  const auto refused = decode_image(tok.value(), bytes.data(), bytes.size());
+  CHECK(refused.status().code() == StatusCode::kUnsupported);
+  CHECK(refused.status().message().find("over the limit") != std::string::npos);
+  CHECK(decode_tokens(tok.value(), bytes.data(), bytes.size()).status().code() == StatusCode::kUnsupported);
+  // Refused from the header: nothing as slow as decoding 2^24 tokens ran (that takes seconds).
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::milliseconds(500));
+
+  // Pictures over the limit are refused by the encoder and the tokenizer's decode too.
+  RuntimeOptions tiny_limit{1, false};
+  tiny_limit.max_pixels = 100;
+  auto small = Tokenizer::open(path, tiny_limit);
+  REQUIRE(small.ok());
+  CHECK(encode_image(small.value(), gradient_image(11, 10)).status().code() == StatusCode::kUnsupported);
+  CHECK(encode_image(small.value(), gradient_image(10, 10)).ok());
+  auto grid = tok->encode(gradient_image(11, 10));
+  REQUIRE(grid.ok());
+  CHECK(small->decode(grid.value()).status().code() == StatusCode::kUnsupported);
+  // 0 and values past the container's limit mean the container's limit.
+  RuntimeOptions unlimited{1, false};
+  unlimited.max_pixels = 0;
+  CHECK(Tokenizer::open(path, unlimited)->max_pixels() == kMaxPixels);
 }

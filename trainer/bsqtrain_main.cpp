@@ -39,6 +39,10 @@ int main(int argc, char** argv) {
   app.add_option("--corpus", o.corpus, "Directory the corpus was fetched into")->capture_default_str();
   app.add_option("--threads", o.threads, "Compute threads (0: all hardware threads)")->capture_default_str()->check(CLI::Range(0, 1024));
 
+  app.add_option("--precision", o.eval_precision, "Arithmetic of the dev evaluations: auto, float32 or bfloat16 (as bsqenc)")
+      ->transform(CLI::CheckedTransformer(std::map<std::string, bsq::Precision>(std::begin(bsq::kPrecisionNames), std::end(bsq::kPrecisionNames))))
+      ->default_str("auto");
+
   auto* g = "Model";
   app.add_option("--patch", m.patch, "Pixels per token side (power of two)")->capture_default_str()->group(g);
   app.add_option("--width", m.width, "Transformer width")->capture_default_str()->group(g);

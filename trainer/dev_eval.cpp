@@ -19,9 +19,8 @@ std::vector<int> dev_levels(const ModelConfig& c) {
 
 }  // namespace
 
-StatusOr<DevResult> evaluate_model(const std::string& model_path, const std::vector<CorpusImage>& images, int threads) {
-  RuntimeOptions runtime;
-  runtime.threads = threads;
+StatusOr<DevResult> evaluate_model(const std::string& model_path, const std::vector<CorpusImage>& images,
+                                   const RuntimeOptions& runtime) {
   auto tokenizer = Tokenizer::open(model_path, runtime);
   if (!tokenizer.ok()) return tokenizer.status();
   const ModelConfig& config = tokenizer->config();

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "bsq/status.h"
+#include "bsq/tokenizer.h"
 #include "corpus.h"
 
 namespace bsq::train {
@@ -23,6 +24,7 @@ struct DevResult {
 
 // Fixed-rate models are evaluated at their one rate; nested-bit models at lowest_bits, bits/4,
 // bits/2 and bits (those within range), each image encoded once.
-StatusOr<DevResult> evaluate_model(const std::string& model_path, const std::vector<CorpusImage>& images, int threads);
+StatusOr<DevResult> evaluate_model(const std::string& model_path, const std::vector<CorpusImage>& images,
+                                   const RuntimeOptions& runtime);
 
 }  // namespace bsq::train

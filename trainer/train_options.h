@@ -5,6 +5,7 @@
 #include <string>
 
 #include "bsq/model_config.h"
+#include "bsq/tokenizer.h"
 
 namespace bsq::train {
 
@@ -33,6 +34,7 @@ struct TrainOptions {
   double ema = 0.999;
   uint64_t seed = 1;
   int threads = 0;
+  Precision eval_precision = Precision::kAuto;  // of the dev evaluations, which run as the codec does
 
   // Quantisation schedule: continuous for `continuous_steps`, then a linear ramp to binary codes.
   int64_t continuous_steps = 1000;

@@ -51,12 +51,19 @@ Status prepare_csv(const std::string& path, int64_t step) {
   return out ? Status::Ok() : Status(StatusCode::kIoError, fmt::format("cannot write '{}'", path));
 }
 
+RuntimeOptions eval_runtime(const TrainOptions& options) {
+  RuntimeOptions runtime;
+  runtime.threads = options.threads;
+  runtime.precision = options.eval_precision;
+  return runtime;
+}
+
 }  // namespace
 
 Status run_evaluation(const std::string& model_path, const TrainOptions& options) {
   auto corpus = load_corpus(options.manifest, options.corpus, CorpusSplits::kDevOnly);
   if (!corpus.ok()) return corpus.status();
-  auto result = evaluate_model(model_path, corpus->dev, options.threads);
+  auto result = evaluate_model(model_path, corpus->dev, eval_runtime(options));
   if (!result.ok()) return result.status();
   for (const auto& level : result->levels) {
     if (result->levels.size() > 1) fmt::print("{} bits per token:\n", level.bits);
@@ -106,7 +113,7 @@ Status run_training(const TrainOptions& options) {
     if (step % options.eval_every != 0 && step != options.steps) continue;
 
     BSQ_RETURN_IF_ERROR(trainer.export_model(model_path, model::WeightPrecision::kFloat16));
-    auto dev = evaluate_model(model_path, corpus->dev, options.threads);
+    auto dev = evaluate_model(model_path, corpus->dev, eval_runtime(options));
     if (!dev.ok()) return dev.status();
     std::ofstream csv(csv_path, std::ios::app);
     csv << fmt::format("{},{:.1f},{:.6g},{:.3f},{:.6f},{:.3f},{:.3f},{:.4f},{}\n", step, trainer.elapsed_seconds(),

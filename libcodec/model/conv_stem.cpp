@@ -37,7 +37,38 @@ ConvStemImpl::ConvStemImpl(const ModelConfig& config) {
   register_module("layers", layers_);
 }
 
-torch::Tensor ConvStemImpl::forward(torch::Tensor x) { return layers_->forward(x); }
+namespace {
+
+// Pixel shuffle on a channels-last tensor, the same values as torch::pixel_shuffle: [N, C*r*r, H,
+// W] -> [N, C, H*r, W*r], in one copy that keeps channels last (LibTorch's own goes through
+// channels-first and back).
+torch::Tensor pixel_shuffle_channels_last(const torch::Tensor& x, int64_t r) {
+  const int64_t n = x.size(0), c = x.size(1) / (r * r), h = x.size(2), w = x.size(3);
+  return x.permute({0, 2, 3, 1})
+      .reshape({n, h, w, c, r, r})
+      .permute({0, 1, 4, 2, 5, 3})
+      .reshape({n, h * r, w * r, c})
+      .permute({0, 3, 1, 2});
+}
+
+// Runs a Sequential of Conv2d, GELU and PixelShuffle channels-last (the layout oneDNN's
+// convolutions are fastest in), each convolution in its weights' dtype; returns float32.
+torch::Tensor run_channels_last(torch::nn::Sequential& layers, torch::Tensor x) {
+  x = x.contiguous(torch::MemoryFormat::ChannelsLast);
+  for (const auto& layer : layers->children()) {
+    if (auto* conv = layer->as<torch::nn::Conv2d>())
+      x = conv->forward(x.to(conv->weight.scalar_type()));
+    else if (auto* shuffle = layer->as<torch::nn::PixelShuffle>())
+      x = pixel_shuffle_channels_last(x, shuffle->options.upscale_factor());
+    else  // on the [N, H, W, C] view, which element-wise kernels see as contiguous (much faster)
+      x = torch::gelu(x.permute({0, 2, 3, 1})).permute({0, 3, 1, 2});
+  }
+  return x.to(torch::kFloat32);
+}
+
+}  // namespace
+
+torch::Tensor ConvStemImpl::forward(torch::Tensor x) { return run_channels_last(layers_, std::move(x)); }
 
 ConvHeadImpl::ConvHeadImpl(const ModelConfig& config) {
   const auto ch = stage_channels(config);
@@ -58,6 +89,6 @@ ConvHeadImpl::ConvHeadImpl(const ModelConfig& config) {
   register_module("layers", layers_);
 }
 
-torch::Tensor ConvHeadImpl::forward(torch::Tensor x) { return layers_->forward(x); }
+torch::Tensor ConvHeadImpl::forward(torch::Tensor x) { return run_channels_last(layers_, std::move(x)); }
 
 }  // namespace bsq::model

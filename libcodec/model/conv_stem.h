@@ -12,7 +12,8 @@
 
 namespace bsq::model {
 
-// [N, 3, H, W] -> [N, width, H/patch, W/patch]; log2(patch) stride-2 4x4 convolutions.
+// [N, 3, H, W] -> [N, width, H/patch, W/patch]; log2(patch) stride-2 4x4 convolutions. Stem and
+// head return float32 tensors in channels-last memory (a free view of [N, h, w, C]).
 class ConvStemImpl : public torch::nn::Module {
  public:
   explicit ConvStemImpl(const ModelConfig& config);

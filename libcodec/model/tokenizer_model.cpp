@@ -12,22 +12,28 @@ TokenizerModelImpl::TokenizerModelImpl(const ModelConfig& config) : config_(conf
   head_ = register_module("head", ConvHead(c));
 }
 
-EncodeOutput TokenizerModelImpl::encode(const torch::Tensor& x, double hardness) {
+torch::Tensor TokenizerModelImpl::stem_grid(const torch::Tensor& x) {
   const int64_t b = x.size(0), t = x.size(1), h = x.size(3), w = x.size(4);
-  TORCH_CHECK(h % config_.window_pixels() == 0 && w % config_.window_pixels() == 0,
-              "encode: input not padded to the window grid");
   auto feat = stem_->forward(x.reshape({b * t, 3, h, w}));  // [BT, d, h/p, w/p]
-  auto grid = feat.view({b, t, feat.size(1), feat.size(2), feat.size(3)}).permute({0, 1, 3, 4, 2});
-  const auto q = quantizer_->quantize(encoder_->forward(grid), hardness);
+  return feat.view({b, t, feat.size(1), feat.size(2), feat.size(3)}).permute({0, 1, 3, 4, 2});
+}
+
+torch::Tensor TokenizerModelImpl::head_pixels(const torch::Tensor& grid) {
+  const int64_t b = grid.size(0), t = grid.size(1), h = grid.size(2), w = grid.size(3);
+  auto feat = grid.permute({0, 1, 4, 2, 3}).reshape({b * t, grid.size(4), h, w});
+  auto pixels = head_->forward(feat);
+  return pixels.view({b, t, 3, pixels.size(2), pixels.size(3)});
+}
+
+EncodeOutput TokenizerModelImpl::encode(const torch::Tensor& x, double hardness) {
+  TORCH_CHECK(x.size(3) % config_.window_pixels() == 0 && x.size(4) % config_.window_pixels() == 0,
+              "encode: input not padded to the window grid");
+  const auto q = quantizer_->quantize(encoder_->forward(stem_grid(x)), hardness);
   return {q.u, q.codes};
 }
 
 torch::Tensor TokenizerModelImpl::decode(const torch::Tensor& codes) {
-  const int64_t b = codes.size(0), t = codes.size(1), h = codes.size(2), w = codes.size(3);
-  auto grid = decoder_->forward(quantizer_->dequantize(codes));  // [B, T, h, w, d]
-  auto feat = grid.permute({0, 1, 4, 2, 3}).reshape({b * t, grid.size(4), h, w});
-  auto pixels = head_->forward(feat);
-  return pixels.view({b, t, 3, pixels.size(2), pixels.size(3)});
+  return head_pixels(decoder_->forward(quantizer_->dequantize(codes)));
 }
 
 torch::Tensor pad_to_multiple(const torch::Tensor& x, int64_t multiple) {

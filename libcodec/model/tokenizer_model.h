@@ -28,6 +28,16 @@ class TokenizerModelImpl : public torch::nn::Module {
 
   const ModelConfig& config() const { return config_; }
 
+  // The stages, for running them piecewise (model/stripe_runner.h); encode() and decode() are
+  // stem_grid -> encoder -> quantizer and quantizer -> decoder -> head_pixels.
+  // [B, T, 3, H, W] -> [B, T, H/patch, W/patch, width] (channels last: no copy).
+  torch::Tensor stem_grid(const torch::Tensor& x);
+  // [B, T, h, w, width] -> [B, T, 3, h*patch, w*patch].
+  torch::Tensor head_pixels(const torch::Tensor& grid);
+  Transformer& encoder() { return encoder_; }
+  Transformer& decoder() { return decoder_; }
+  BsqQuantizer& quantizer() { return quantizer_; }
+
  private:
   ModelConfig config_;
   ConvStem stem_{nullptr};

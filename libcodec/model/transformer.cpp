@@ -37,22 +37,28 @@ TransformerBlockImpl::TransformerBlockImpl(int64_t width, int64_t heads, int64_t
 
 torch::Tensor TransformerBlockImpl::forward(const torch::Tensor& grid) {
   const int64_t shift = shifted_ ? window_ / 2 : 0;
-  auto y = norm1_->forward(grid);
+  // The residual stream and the norms stay float32; the branches run in the weights' dtype
+  // (model/compute_precision.h), and so do the copies that partition the windows.
+  const auto dtype = fc1_->weight.scalar_type();
+  auto y = norm1_->forward(grid).to(dtype);
   if (shift) y = torch::roll(y, {-shift, -shift}, {2, 3});
   y = merge(attention_->forward(partition(y, window_), grid.size(1)), grid.sizes(), window_);
   if (shift) y = torch::roll(y, {shift, shift}, {2, 3});
   auto x = grid + y;
-  return x + fc2_->forward(torch::gelu(fc1_->forward(norm2_->forward(x))));
+  return x + fc2_->forward(torch::gelu(fc1_->forward(norm2_->forward(x).to(dtype))));
 }
 
 TransformerImpl::TransformerImpl(int64_t width, int64_t depth, int64_t heads, int64_t window, int64_t max_frames,
-                                 int64_t mlp_ratio) {
+                                 int64_t mlp_ratio)
+    : window_(window) {
   // The stem and the bottleneck's up-projection emit values far below unit scale; this norm puts
   // the residual stream at unit scale, where Adam's ~lr-sized updates of the branches are small.
   input_norm_ = register_module("input_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({width})));
   blocks_ = register_module("blocks", torch::nn::ModuleList());
-  for (int64_t i = 0; i < depth; ++i)
+  for (int64_t i = 0; i < depth; ++i) {
     blocks_->push_back(TransformerBlock(width, heads, window, max_frames, mlp_ratio, /*shifted=*/i % 2 == 1));
+    shifted_.push_back(blocks_[i]->as<TransformerBlock>()->shifted());
+  }
   norm_ = register_module("norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({width})));
 }
 
@@ -60,6 +66,27 @@ torch::Tensor TransformerImpl::forward(torch::Tensor grid) {
   grid = input_norm_->forward(grid);
   for (const auto& block : *blocks_) grid = block->as<TransformerBlock>()->forward(grid);
   return norm_->forward(grid);
+}
+
+namespace {
+
+int64_t floor_to(int64_t v, int64_t step, int64_t offset) {  // largest offset + k * step <= v
+  const int64_t d = v - offset;
+  return offset + (d >= 0 ? d / step : -((-d + step - 1) / step)) * step;
+}
+int64_t ceil_to(int64_t v, int64_t step, int64_t offset) { return -floor_to(-v, step, -offset); }
+
+}  // namespace
+
+std::pair<int64_t, int64_t> TransformerImpl::input_rows(int64_t first, int64_t last) const {
+  // Backwards through the blocks: a block's output row depends on the rows of its window, whose
+  // boundaries sit at multiples of the window (plain) or half a window off them (shifted).
+  for (size_t i = shifted_.size(); i-- > 0;) {
+    const int64_t offset = shifted_[i] ? window_ / 2 : 0;
+    first = floor_to(first, window_, offset);
+    last = ceil_to(last, window_, offset);
+  }
+  return {floor_to(first, window_, 0), ceil_to(last, window_, 0)};
 }
 
 }  // namespace bsq::model

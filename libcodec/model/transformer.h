@@ -7,12 +7,16 @@
 
 #include <torch/torch.h>
 
+#include <utility>
+#include <vector>
+
 #include "model/window_attention.h"
 
 namespace bsq::model {
 
 class TransformerBlockImpl : public torch::nn::Module {
  public:
+  bool shifted() const { return shifted_; }
   TransformerBlockImpl(int64_t width, int64_t heads, int64_t window, int64_t max_frames, int64_t mlp_ratio,
                        bool shifted);
   torch::Tensor forward(const torch::Tensor& grid);  // rows and cols must be multiples of window
@@ -31,7 +35,14 @@ class TransformerImpl : public torch::nn::Module {
   TransformerImpl(int64_t width, int64_t depth, int64_t heads, int64_t window, int64_t max_frames, int64_t mlp_ratio);
   torch::Tensor forward(torch::Tensor grid);  // starts and ends with a LayerNorm
 
+  // The input rows that output rows [first, last) depend on: every window of every block that
+  // covers a needed row. The result starts and ends on window boundaries and may reach past the
+  // grid on either side, where the shifted windows wrap around (rows modulo the grid height).
+  std::pair<int64_t, int64_t> input_rows(int64_t first, int64_t last) const;
+
  private:
+  int64_t window_;
+  std::vector<bool> shifted_;  // per block
   torch::nn::LayerNorm input_norm_{nullptr};
   torch::nn::ModuleList blocks_;
   torch::nn::LayerNorm norm_{nullptr};

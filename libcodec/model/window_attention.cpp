@@ -52,10 +52,11 @@ torch::Tensor WindowAttentionImpl::forward(const torch::Tensor& x, int64_t frame
   TORCH_CHECK(tokens == frames * window_ * window_, "window attention: token count mismatch");
   TORCH_CHECK(frames <= max_frames_, "window attention: more frames than the model supports");
 
+  // x comes in the dtype of the weights (model/compute_precision.h); so do the products here.
   const auto qkv = qkv_->forward(x).view({windows, tokens, 3, heads_, head_dim}).permute({2, 0, 3, 1, 4});
   const auto q = qkv[0] * (1.0 / std::sqrt(static_cast<double>(head_dim)));
   const auto k = qkv[1], v = qkv[2];
-  auto logits = torch::matmul(q, k.transpose(-2, -1)) + attention_bias(frames, x.options());
+  auto logits = torch::matmul(q, k.transpose(-2, -1)) + attention_bias(frames, x.options()).to(x.scalar_type());
   const auto out = torch::matmul(torch::softmax(logits, -1), v);  // [windows, heads, tokens, head_dim]
   return proj_->forward(out.transpose(1, 2).reshape({windows, tokens, width}));
 }

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bsq/image.h"
@@ -21,9 +22,32 @@
 
 namespace bsq {
 
+// Arithmetic of the network. Decoded tokens never depend on it (they come from integer code);
+// pixels and the encoder's choice of tokens do, slightly: bfloat16 costs at most a few hundredths
+// of a dB on the dev images (models/README.md) and runs 2 to 4x faster where the CPU has native
+// bfloat16 products (AVX512_BF16, AMX).
+enum class Precision {
+  kAuto,      // bfloat16 on a CPU with native bfloat16 products, float32 elsewhere
+  kFloat32,
+  kBFloat16,  // also where it is emulated (slow; for comparisons)
+};
+
+// The most pixels a picture may have (the container's limit, man bsq.5).
+inline constexpr uint64_t kMaxPixels = uint64_t{1} << 28;
+
+// The names the tools give the precisions (--precision).
+inline constexpr std::pair<const char*, Precision> kPrecisionNames[] = {
+    {"auto", Precision::kAuto}, {"float32", Precision::kFloat32}, {"bfloat16", Precision::kBFloat16}};
+
 struct RuntimeOptions {
   int threads = 0;       // 0: one per hardware thread (LibTorch would otherwise use one)
   bool use_gpu = true;   // run on CUDA when this build and the machine have it
+  Precision precision = Precision::kAuto;
+  // Pictures of more pixels are refused before anything is allocated for them, streams as soon
+  // as their header is read; 0 or above kMaxPixels: kMaxPixels. Memory grows with the width, not
+  // the area (the network runs in stripes), so the default suits any machine that holds the
+  // picture itself; a service decoding untrusted streams may want less.
+  uint64_t max_pixels = kMaxPixels;
 };
 
 // The tokens of an image: frames x rows x cols codes of `bits` bits each.
@@ -52,6 +76,9 @@ class Tokenizer {
   const ModelConfig& config() const;
   uint64_t fingerprint() const;   // identifies the model file's content
   std::string device() const;     // "cpu" or "cuda"
+  std::string precision() const;  // "float32" or "bfloat16": what kAuto resolved to
+  uint64_t max_pixels() const;    // the pixel limit in force
+  Status pixel_limit_error(int width, int height) const;  // kUnsupported, naming the limit
 
   // bits: how many leading bits of each token to keep, config().lowest_bits()..config().bits;
   // 0 keeps all of them. Fewer bits give a lower rate (nested-bit models only).

@@ -1,0 +1,121 @@
+// Stripe-by-stripe encode and decode (see stripe_runner.h).
+#include "model/stripe_runner.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "model/bsq_quantizer.h"
+#include "model/image_tensor.h"
+
+namespace bsq::model {
+namespace {
+
+using Rows = std::pair<int64_t, int64_t>;  // [first, last)
+
+// Rows [first, last) of a grid of `rows` rows, where rows past either edge are those of the other
+// edge, as real row ranges from top to bottom of the result.
+std::vector<Rows> wrapped(int64_t first, int64_t last, int64_t rows) {
+  std::vector<Rows> out;
+  for (int64_t r = first; r < last;) {
+    const int64_t real = (r % rows + rows) % rows;
+    const int64_t n = std::min(last - r, rows - real);
+    out.push_back({real, real + n});
+    r += n;
+  }
+  return out;
+}
+
+struct Plan {
+  TokenPlaneSize plane;
+  int64_t core = 0;     // token rows each stripe produces
+  bool whole = false;   // one pass: the image is no taller than a stripe and its halos
+};
+
+// The stem and head convolutions reach less than a token across a stripe's edge (4x4 stride-2 and
+// 3x3 kernels): one token row of margin covers them.
+constexpr int64_t kConvMargin = 1;
+
+Plan plan(const ModelConfig& c, Transformer& transformer, int width, int height, int64_t stripe_tokens) {
+  Plan p;
+  p.plane = token_plane_size(c, width, height);
+  p.core = std::max<int64_t>(c.window, stripe_tokens / p.plane.cols / c.window * c.window);
+  const Rows need = transformer->input_rows(-kConvMargin, p.core + kConvMargin);
+  p.whole = p.plane.rows <= need.second - need.first;
+  return p;
+}
+
+// The stem's output for token rows [first, last) of the padded image.
+torch::Tensor stem_rows(TokenizerModel& net, const Image& image, const Plan& p, Rows rows, const torch::Device& device) {
+  const int64_t patch = net->config().patch;
+  const int64_t from = std::max<int64_t>(rows.first - kConvMargin, 0), to = std::min(rows.second + kConvMargin, p.plane.rows);
+  const auto x = image_rows_to_tensor(image, from * patch, to * patch, p.plane.cols * patch).to(device);
+  return net->stem_grid(x).narrow(2, rows.first - from, rows.second - rows.first);
+}
+
+// The BSQ codes of token rows [first, last) (wrapping around), as the decoder takes them.
+torch::Tensor code_rows(const std::vector<uint64_t>& codes, int bits, int model_bits, const Plan& p, Rows rows,
+                        const torch::Device& device) {
+  std::vector<torch::Tensor> parts;
+  for (const Rows& r : wrapped(rows.first, rows.second, p.plane.rows)) {
+    const std::vector<uint64_t> part(codes.begin() + r.first * p.plane.cols, codes.begin() + r.second * p.plane.cols);
+    parts.push_back(unpack_codes(part, bits, model_bits).view({1, 1, r.second - r.first, p.plane.cols, model_bits}));
+  }
+  return torch::cat(parts, 2).to(device);
+}
+
+}  // namespace
+
+TokenPlaneSize token_plane_size(const ModelConfig& config, int width, int height) {
+  const int64_t w = config.window_pixels();
+  return {(height + w - 1) / w * config.window, (width + w - 1) / w * config.window};
+}
+
+std::vector<uint64_t> encode_in_stripes(TokenizerModel& net, const Image& image, int bits, const torch::Device& device,
+                                        int64_t stripe_tokens) {
+  const ModelConfig& c = net->config();
+  const Plan p = plan(c, net->encoder(), image.width, image.height, stripe_tokens);
+  const auto codes_of = [&](const torch::Tensor& encoded) {
+    return pack_codes(net->quantizer()->quantize(encoded, 1.0).u.narrow(-1, 0, bits));
+  };
+  if (p.whole) {
+    const auto x = image_rows_to_tensor(image, 0, p.plane.rows * c.patch, p.plane.cols * c.patch).to(device);
+    return codes_of(net->encoder()->forward(net->stem_grid(x)));
+  }
+  std::vector<uint64_t> codes;
+  codes.reserve(static_cast<size_t>(p.plane.rows * p.plane.cols));
+  for (int64_t first = 0; first < p.plane.rows; first += p.core) {
+    const int64_t last = std::min(first + p.core, p.plane.rows);
+    const Rows need = net->encoder()->input_rows(first, last);
+    std::vector<torch::Tensor> parts;
+    for (const Rows& r : wrapped(need.first, need.second, p.plane.rows)) parts.push_back(stem_rows(net, image, p, r, device));
+    const auto encoded = net->encoder()->forward(torch::cat(parts, 2)).narrow(2, first - need.first, last - first);
+    const auto stripe = codes_of(encoded);
+    codes.insert(codes.end(), stripe.begin(), stripe.end());
+  }
+  return codes;
+}
+
+Image decode_in_stripes(TokenizerModel& net, const std::vector<uint64_t>& codes, int bits, int width, int height,
+                        const torch::Device& device, int64_t stripe_tokens) {
+  const ModelConfig& c = net->config();
+  const Plan p = plan(c, net->decoder(), width, height, stripe_tokens);
+  Image image(width, height);
+  if (p.whole) {
+    write_image_rows(net->decode(code_rows(codes, bits, c.bits, p, {0, p.plane.rows}, device))[0][0], 0, &image);
+    return image;
+  }
+  for (int64_t first = 0; first < p.plane.rows; first += p.core) {
+    const int64_t last = std::min(first + p.core, p.plane.rows);
+    // The head needs a token of margin, cut at the image edges where its convolutions pad.
+    const Rows head{std::max<int64_t>(first - kConvMargin, 0), std::min(last + kConvMargin, p.plane.rows)};
+    const Rows need = net->decoder()->input_rows(head.first, head.second);
+    const auto grid = net->decoder()
+                          ->forward(net->quantizer()->dequantize(code_rows(codes, bits, c.bits, p, need, device)))
+                          .narrow(2, head.first - need.first, head.second - head.first);
+    const auto pixels = net->head_pixels(grid)[0][0];
+    write_image_rows(pixels.narrow(1, (first - head.first) * c.patch, (last - first) * c.patch), first * c.patch, &image);
+  }
+  return image;
+}
+
+}  // namespace bsq::model

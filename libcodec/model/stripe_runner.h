@@ -1,0 +1,36 @@
+// Runs the network over an image in horizontal stripes, so that memory grows with the image's
+// width, not its area (an 8000x6000 photo codes in well under 1.5 GiB, bench/speed.md).
+//
+// A stripe is a band of whole attention windows plus the halo rows its windows and convolutions
+// read: Transformer::input_rows() for the blocks, one token for the stem and head convolutions.
+// The halo rows past the top and bottom edges are the rows at the other edge, as the shifted
+// windows wrap around there, so every token and pixel is what a whole-image pass computes (up to
+// the summation order of the matrix products). Images of up to a stripe run in one pass.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "bsq/image.h"
+#include "model/tokenizer_model.h"
+
+namespace bsq::model {
+
+// Tokens per stripe, halo excluded: about 120 MB per float32 activation of width 160, the
+// largest of which (the MLP's, 4x wider, in bfloat16) stays under 300 MB.
+inline constexpr int64_t kStripeTokens = int64_t{1} << 17;
+
+struct TokenPlaneSize {
+  int64_t rows = 0, cols = 0;  // token grid: the image padded to whole windows, over the patch
+};
+TokenPlaneSize token_plane_size(const ModelConfig& config, int width, int height);
+
+// The first `bits` bits of every token of a one-frame image, row-major (see pack_codes).
+std::vector<uint64_t> encode_in_stripes(TokenizerModel& net, const Image& image, int bits, const torch::Device& device,
+                                        int64_t stripe_tokens = kStripeTokens);
+
+// The image of width x height decoded from `codes` (rows x cols tokens of `bits` bits).
+Image decode_in_stripes(TokenizerModel& net, const std::vector<uint64_t>& codes, int bits, int width, int height,
+                        const torch::Device& device, int64_t stripe_tokens = kStripeTokens);
+
+}  // namespace bsq::model

@@ -1,0 +1,96 @@
+// Stripe-by-stripe inference: the halo arithmetic, and stripes equal to a whole-image pass
+// (wrap-around of the shifted windows at the top and bottom edges included).
+#include <doctest/doctest.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <random>
+
+#include "model/image_tensor.h"
+#include "model/stripe_runner.h"
+#include "model/tokenizer_model.h"
+#include "model/transformer.h"
+#include "tiny_model.h"
+
+using namespace bsq;
+
+namespace {
+
+// The tiny model with every weight random: fresh blocks are the identity (zero-initialised
+// branches), which would hide a wrong halo.
+model::TokenizerModel random_tiny_model(int encoder_depth, int decoder_depth) {
+  torch::manual_seed(3);
+  ModelConfig c = testing::tiny_config();
+  c.encoder_depth = encoder_depth;
+  c.decoder_depth = decoder_depth;
+  model::TokenizerModel net(c);
+  torch::NoGradGuard no_grad;
+  for (auto& p : net->parameters()) p.normal_(0.0, 0.3);
+  net->eval();
+  return net;
+}
+
+Image smooth_image(int w, int h) {
+  Image img(w, h);
+  std::mt19937 rng(5);
+  int v = 128;
+  for (auto& p : img.rgb) p = static_cast<uint8_t>(v = std::clamp(v + static_cast<int>(rng() % 31) - 15, 0, 255));
+  return img;
+}
+
+}  // namespace
+
+TEST_CASE("Transformer::input_rows: windows and half-shifted windows, backwards through the blocks") {
+  // Blocks plain, shifted, plain, shifted with 8-row windows: the rows of a window reach 4 rows
+  // into each neighbour per shifted block, rounded out to whole windows by the plain ones.
+  model::Transformer four(16, 4, 2, 8, 1, 2);
+  CHECK(four->input_rows(16, 24) == std::pair<int64_t, int64_t>{0, 40});
+  CHECK(four->input_rows(15, 25) == std::pair<int64_t, int64_t>{0, 40});
+  CHECK(four->input_rows(11, 29) == std::pair<int64_t, int64_t>{-8, 48});
+  model::Transformer one(16, 1, 2, 8, 1, 2);  // one plain block: each window alone
+  CHECK(one->input_rows(16, 24) == std::pair<int64_t, int64_t>{16, 24});
+  CHECK(one->input_rows(17, 18) == std::pair<int64_t, int64_t>{16, 24});
+  model::Transformer two(16, 2, 2, 8, 1, 2);
+  CHECK(two->input_rows(0, 8) == std::pair<int64_t, int64_t>{-8, 16});  // past the top: wraps
+}
+
+TEST_CASE("encode and decode in stripes give the whole-image tokens and pixels") {
+  torch::InferenceMode inference;
+  for (auto [enc, dec] : {std::pair{2, 2}, {1, 3}}) {
+    CAPTURE(enc);
+    CAPTURE(dec);
+    auto net = random_tiny_model(enc, dec);
+    // 200 pixel rows: 50 token rows of 10; 40 tokens a stripe: 4 rows each, 13 stripes.
+    const Image image = smooth_image(37, 200);
+    const int bits = net->config().bits;
+    const auto whole = model::encode_in_stripes(net, image, bits, torch::kCPU, int64_t{1} << 20);
+    const auto striped = model::encode_in_stripes(net, image, bits, torch::kCPU, 40);
+    REQUIRE(whole.size() == 500);
+    REQUIRE(striped.size() == whole.size());
+    // Float sums may be ordered differently by the two passes: a token whose projection is
+    // within rounding of 0 could flip a bit. None should on this image.
+    CHECK(striped == whole);
+
+    const Image a = model::decode_in_stripes(net, whole, bits, 37, 200, torch::kCPU, int64_t{1} << 20);
+    const Image b = model::decode_in_stripes(net, whole, bits, 37, 200, torch::kCPU, 40);
+    REQUIRE(a.rgb.size() == b.rgb.size());
+    int worst = 0;
+    for (size_t i = 0; i < a.rgb.size(); ++i) worst = std::max(worst, std::abs(a.rgb[i] - b.rgb[i]));
+    CHECK(worst <= 1);  // rounding to 8 bits of values equal up to float rounding
+    // And the whole pass is the model's own decode.
+    const auto codes = model::unpack_codes(whole, bits, bits).view({1, 1, 50, 10, bits});
+    const Image direct = model::tensor_to_image(net->decode(codes)[0][0], 37, 200);
+    CHECK(direct.rgb == a.rgb);
+  }
+}
+
+TEST_CASE("fewer bits than the model's and a one-stripe image") {
+  torch::InferenceMode inference;
+  auto net = random_tiny_model(2, 2);
+  const Image image = smooth_image(20, 9);
+  const auto codes = model::encode_in_stripes(net, image, 5, torch::kCPU, 8);
+  for (uint64_t c : codes) CHECK(c < 32u);
+  const Image back = model::decode_in_stripes(net, codes, 5, 20, 9, torch::kCPU, 8);
+  CHECK(back.width == 20);
+  CHECK(back.height == 9);
+}
