@@ -1,6 +1,7 @@
 // Times every stage of one image's encode and decode, and counts the network's multiply-adds.
-// Usage: bsq_stage_profile MODEL IMAGE_W IMAGE_H [BITS] [THREADS] [REPEATS]
-// Prints one line per stage: name, milliseconds (median of REPEATS), GMAC, achieved GFLOPS.
+// Usage: bsq_stage_profile MODEL IMAGE_W IMAGE_H [BITS] [THREADS] [REPEATS] [float32|bfloat16] [ops]
+// Prints one line per stage: name, milliseconds (median of REPEATS), GMAC, achieved GFLOPS; with
+// "ops", first LibTorch's operator profile of one decoder block and of the head.
 // The stages are the model's own submodules run one after the other, as TokenizerModel runs them,
 // so the sum is the network time of Tokenizer::encode/decode; the entropy coder, the
 // pixel conversion and model loading are timed through the same calls the codec makes.
@@ -139,7 +140,7 @@ int main(int argc, char** argv) {
       }));
   auto net = loaded.net;
   net->eval();
-  const bool bf16 = std::getenv("BSQ_BF16") != nullptr;
+  const bool bf16 = argc > 7 && std::string(argv[7]) == "bfloat16";
   if (bf16) bsq::model::to_compute_precision(*net, torch::kBFloat16);
   const auto& c = net->config();
   const int bits = argc > 4 && std::atoi(argv[4]) > 0 ? std::atoi(argv[4]) : c.bits;
@@ -197,15 +198,15 @@ int main(int argc, char** argv) {
         }));
     add("pixels out", 0, time_ms([&] { bsq::model::tensor_to_image(pixels_out[0], width, height); }));
   }
-  if (std::getenv("BSQ_OPS")) {
+  if (argc > 8 && std::string(argv[8]) == "ops") {
     auto grid = torch::randn({1, 1, H / c.patch, W / c.patch, c.width});
     auto block = modules["decoder"]->named_children()["blocks"]->as<torch::nn::ModuleList>()->ptr(1);
     print_operator_times("a shifted decoder block", [&] { block->as<bsq::model::TransformerBlock>()->forward(grid); });
     auto feat = torch::randn({1, c.width, H / c.patch, W / c.patch});
     print_operator_times("the head", [&] { head->as<bsq::model::ConvHead>()->forward(feat); });
   }
-  fmt::print("# {} at {}x{} ({} bits per token, {} threads, median of {})\n", argv[1], width, height, bits,
-             threads, repeats);
+  fmt::print("# {} at {}x{} ({} bits per token, {} threads, {}, median of {})\n", argv[1], width, height, bits,
+             threads, bf16 ? "bfloat16" : "float32", repeats);
   fmt::print("{:<18} {:>10} {:>8} {:>8}\n", "stage", "ms", "GMAC", "GFLOPS");
   double total = 0;
   for (const auto& s : stages) {

@@ -94,3 +94,19 @@ TEST_CASE("fewer bits than the model's and a one-stripe image") {
   CHECK(back.width == 20);
   CHECK(back.height == 9);
 }
+
+TEST_CASE("inference runs attention a group of windows and the MLP a slice of tokens at a time, to the same result") {
+  auto net = random_tiny_model(2, 2);
+  // 192 x 192 tokens: 9216 windows of 2 x 2 (groups of 512) and 36864 tokens (slices of 32768).
+  const auto grid = torch::randn({1, 1, 192, 192, net->config().width});
+  for (const auto& block : *net->decoder()->named_children()["blocks"]->as<torch::nn::ModuleList>()) {
+    auto* b = block->as<model::TransformerBlock>();
+    const auto whole = b->forward(grid).detach();  // gradients on: one pass
+    torch::Tensor grouped;
+    {
+      torch::InferenceMode inference;
+      grouped = b->forward(grid);
+    }
+    CHECK(torch::allclose(whole, grouped, 1e-5, 1e-5));
+  }
+}

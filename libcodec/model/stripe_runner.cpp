@@ -44,12 +44,34 @@ Plan plan(const ModelConfig& c, Transformer& transformer, int width, int height,
   return p;
 }
 
+// The stem and head run a band of this many token rows at a time (plus their margin), so their
+// full-resolution activations stay small whatever the stripe.
+constexpr int64_t kConvBand = 16;
+
 // The stem's output for token rows [first, last) of the padded image.
 torch::Tensor stem_rows(TokenizerModel& net, const Image& image, const Plan& p, Rows rows, const torch::Device& device) {
   const int64_t patch = net->config().patch;
-  const int64_t from = std::max<int64_t>(rows.first - kConvMargin, 0), to = std::min(rows.second + kConvMargin, p.plane.rows);
-  const auto x = image_rows_to_tensor(image, from * patch, to * patch, p.plane.cols * patch).to(device);
-  return net->stem_grid(x).narrow(2, rows.first - from, rows.second - rows.first);
+  std::vector<torch::Tensor> bands;
+  for (int64_t first = rows.first; first < rows.second; first += kConvBand) {
+    const int64_t last = std::min(first + kConvBand, rows.second);
+    const int64_t from = std::max<int64_t>(first - kConvMargin, 0), to = std::min(last + kConvMargin, p.plane.rows);
+    const auto x = image_rows_to_tensor(image, from * patch, to * patch, p.plane.cols * patch).to(device);
+    bands.push_back(net->stem_grid(x).narrow(2, first - from, last - first));
+  }
+  return bands.size() == 1 ? bands[0] : torch::cat(bands, 2);
+}
+
+// Runs the head on token rows [first, last) of the decoder's output `grid`, whose row 0 is token
+// row grid_first of the picture and which holds the margin rows the head needs (except at the
+// picture's edges), and writes the pixels into *image.
+void head_rows(TokenizerModel& net, const torch::Tensor& grid, int64_t grid_first, Rows rows, Image* image) {
+  const int64_t patch = net->config().patch, grid_last = grid_first + grid.size(2);
+  for (int64_t first = rows.first; first < rows.second; first += kConvBand) {
+    const int64_t last = std::min(first + kConvBand, rows.second);
+    const int64_t from = std::max(first - kConvMargin, grid_first), to = std::min(last + kConvMargin, grid_last);
+    const auto pixels = net->head_pixels(grid.narrow(2, from - grid_first, to - from))[0][0];
+    write_image_rows(pixels.narrow(1, (first - from) * patch, (last - first) * patch), first * patch, image);
+  }
 }
 
 // The BSQ codes of token rows [first, last) (wrapping around), as the decoder takes them.
@@ -77,10 +99,7 @@ std::vector<uint64_t> encode_in_stripes(TokenizerModel& net, const Image& image,
   const auto codes_of = [&](const torch::Tensor& encoded) {
     return pack_codes(net->quantizer()->quantize(encoded, 1.0).u.narrow(-1, 0, bits));
   };
-  if (p.whole) {
-    const auto x = image_rows_to_tensor(image, 0, p.plane.rows * c.patch, p.plane.cols * c.patch).to(device);
-    return codes_of(net->encoder()->forward(net->stem_grid(x)));
-  }
+  if (p.whole) return codes_of(net->encoder()->forward(stem_rows(net, image, p, {0, p.plane.rows}, device)));
   std::vector<uint64_t> codes;
   codes.reserve(static_cast<size_t>(p.plane.rows * p.plane.cols));
   for (int64_t first = 0; first < p.plane.rows; first += p.core) {
@@ -100,8 +119,11 @@ Image decode_in_stripes(TokenizerModel& net, const std::vector<uint64_t>& codes,
   const ModelConfig& c = net->config();
   const Plan p = plan(c, net->decoder(), width, height, stripe_tokens);
   Image image(width, height);
+  const auto decoded = [&](Rows rows) {
+    return net->decoder()->forward(net->quantizer()->dequantize(code_rows(codes, bits, c.bits, p, rows, device)));
+  };
   if (p.whole) {
-    write_image_rows(net->decode(code_rows(codes, bits, c.bits, p, {0, p.plane.rows}, device))[0][0], 0, &image);
+    head_rows(net, decoded({0, p.plane.rows}), 0, {0, p.plane.rows}, &image);
     return image;
   }
   for (int64_t first = 0; first < p.plane.rows; first += p.core) {
@@ -109,11 +131,8 @@ Image decode_in_stripes(TokenizerModel& net, const std::vector<uint64_t>& codes,
     // The head needs a token of margin, cut at the image edges where its convolutions pad.
     const Rows head{std::max<int64_t>(first - kConvMargin, 0), std::min(last + kConvMargin, p.plane.rows)};
     const Rows need = net->decoder()->input_rows(head.first, head.second);
-    const auto grid = net->decoder()
-                          ->forward(net->quantizer()->dequantize(code_rows(codes, bits, c.bits, p, need, device)))
-                          .narrow(2, head.first - need.first, head.second - head.first);
-    const auto pixels = net->head_pixels(grid)[0][0];
-    write_image_rows(pixels.narrow(1, (first - head.first) * c.patch, (last - first) * c.patch), first * c.patch, &image);
+    const auto grid = decoded(need).narrow(2, head.first - need.first, head.second - head.first);
+    head_rows(net, grid, head.first, {first, last}, &image);
   }
   return image;
 }

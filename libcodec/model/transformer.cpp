@@ -1,6 +1,9 @@
 // Transformer blocks on windowed token grids, with the window partition and its inverse.
 #include "model/transformer.h"
 
+#include <algorithm>
+#include <vector>
+
 namespace bsq::model {
 namespace {
 
@@ -45,7 +48,17 @@ torch::Tensor TransformerBlockImpl::forward(const torch::Tensor& grid) {
   y = merge(attention_->forward(partition(y, window_), grid.size(1)), grid.sizes(), window_);
   if (shift) y = torch::roll(y, {shift, shift}, {2, 3});
   auto x = grid + y;
-  return x + fc2_->forward(torch::gelu(fc1_->forward(norm2_->forward(x).to(dtype))));
+  const auto mlp = [&](const torch::Tensor& t) { return t + fc2_->forward(torch::gelu(fc1_->forward(norm2_->forward(t).to(dtype)))); };
+  // Inference on a large picture: the MLP, 4x wider than the stream, a slice of tokens at a time
+  // (tokens are independent there, so the result is the same).
+  constexpr int64_t kTokensPerSlice = int64_t{1} << 15;
+  const int64_t tokens = x.numel() / x.size(-1);
+  if (torch::GradMode::is_enabled() || tokens <= kTokensPerSlice) return mlp(x);
+  const auto flat = x.reshape({tokens, x.size(-1)});
+  std::vector<torch::Tensor> slices;
+  for (int64_t first = 0; first < tokens; first += kTokensPerSlice)
+    slices.push_back(mlp(flat.narrow(0, first, std::min(kTokensPerSlice, tokens - first))));
+  return torch::cat(slices).view(x.sizes());
 }
 
 TransformerImpl::TransformerImpl(int64_t width, int64_t depth, int64_t heads, int64_t window, int64_t max_frames,

@@ -1,8 +1,10 @@
 // Windowed multi-head attention with relative position bias and a block-causal frame mask.
 #include "model/window_attention.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 namespace bsq::model {
 
@@ -47,6 +49,20 @@ torch::Tensor WindowAttentionImpl::attention_bias(int64_t frames, const torch::T
 }
 
 torch::Tensor WindowAttentionImpl::forward(const torch::Tensor& x, int64_t frames) {
+  // Inference on a large picture: a group of windows at a time, so the per-window products (3x
+  // the tokens for q, k and v, and tokens^2 logits per head) never exist for the whole stripe.
+  // Windows are independent, so the result is the same.
+  constexpr int64_t kWindowsPerGroup = 512;
+  if (!torch::GradMode::is_enabled() && x.size(0) > kWindowsPerGroup) {
+    std::vector<torch::Tensor> groups;
+    for (int64_t first = 0; first < x.size(0); first += kWindowsPerGroup)
+      groups.push_back(attend(x.narrow(0, first, std::min(kWindowsPerGroup, x.size(0) - first)), frames));
+    return torch::cat(groups);
+  }
+  return attend(x, frames);
+}
+
+torch::Tensor WindowAttentionImpl::attend(const torch::Tensor& x, int64_t frames) {
   const int64_t windows = x.size(0), tokens = x.size(1), width = x.size(2);
   const int64_t head_dim = width / heads_;
   TORCH_CHECK(tokens == frames * window_ * window_, "window attention: token count mismatch");

@@ -20,6 +20,7 @@ class WindowAttentionImpl : public torch::nn::Module {
   void zero_output();  // output projection to zero (see TransformerBlock)
 
  private:
+  torch::Tensor attend(const torch::Tensor& x, int64_t frames);  // forward() on one group of windows
   torch::Tensor attention_bias(int64_t frames, const torch::TensorOptions& options);
 
   int64_t heads_, window_, max_frames_;

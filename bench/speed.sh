@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# Speed and memory of bsq beside the codecs a user would pick instead, in one run so that the
+# ratios compare: encode and decode megapixels per second and peak RSS on the dev images (PNG in,
+# PPM out), and per frame on a 640x360 clip (the dev clip scaled up, 30 frames).
+# Usage: bench/speed.sh [OUT.md]   (default bench/speed.md; needs scripts/setup.sh first)
+# Every tool gets both cores where it has an option for it. bsq's times are the whole process
+# (start, model load, file I/O); the clip's bsq rows also give the library's own decode time per
+# frame (bsqdec --json "seconds"), which is what a video decoder that keeps its model pays.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=${1:-$root/bench/speed.md}
+build=$root/build
+for tool in "$build/apps/bsqenc" "$build/apps/bsqdec"; do [ -x "$tool" ] || { echo "speed: build first" >&2; exit 3; }; done
+for tool in cwebp dwebp avifenc avifdec cjxl djxl ffmpeg; do
+  command -v "$tool" >/dev/null || { echo "speed: $tool missing (scripts/setup.sh)" >&2; exit 3; }
+done
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+threads=$(nproc)
+load_before=$(cut -d" " -f1-3 /proc/loadavg)
+
+# The inputs: dev stills as PNG, the clip's frames as PNG and as one y4m for x264.
+mkdir -p "$tmp/img" "$tmp/clip"
+"$root/scripts/fetch_corpus.sh" --split dev
+while IFS= read -r f; do
+  ffmpeg -v error -i "$f" -frames:v 1 "$tmp/img/$(basename "${f%.*}").png"
+done < <("$root/scripts/corpus_files.sh" dev stills)
+clip=$("$root/scripts/corpus_files.sh" dev videos | head -1)
+ffmpeg -v error -i "$clip" -vf scale=640:360:flags=bicubic -frames:v 30 -pix_fmt yuv420p "$tmp/clip.y4m"
+ffmpeg -v error -i "$tmp/clip.y4m" "$tmp/clip/f%03d.png"
+
+# run LABEL CMD...: appends "seconds max_rss_kb" of one run to $tmp/LABEL.
+run() {
+  local label=$1
+  shift
+  /usr/bin/time -f "%e %M" -o "$tmp/time" "$@" >"$tmp/stdout" 2>"$tmp/stderr" || {
+    echo "speed: '$*' failed: $(head -1 "$tmp/stderr")" >&2
+    exit 1
+  }
+  cat "$tmp/time" >>"$tmp/$label"
+}
+
+# codec NAME ENCODE DECODE EXT: encodes and decodes every dev image; ENCODE and DECODE are shell
+# snippets using $in, $coded and $back.
+codec() {
+  local name=$1 encode=$2 decode=$3 ext=$4 in coded back
+  : >"$tmp/$name.enc"
+  : >"$tmp/$name.dec"
+  : >"$tmp/$name.bytes"
+  for in in "$tmp"/img/*.png; do
+    coded=$tmp/c.$ext
+    back=$tmp/back.ppm
+    rm -f "$coded" "$back"
+    run "$name.enc" bash -c "in='$in' coded='$coded'; $encode"
+    run "$name.dec" bash -c "coded='$coded' back='$back'; $decode"
+    stat -c %s "$coded" >>"$tmp/$name.bytes"
+  done
+}
+
+# Megapixels of the dev images, once.
+mp=$(for f in "$tmp"/img/*.png; do ffprobe -v error -show_entries stream=width,height -of csv=p=0 "$f"; done |
+  awk -F, '{s += $1 * $2} END {printf "%.4f", s / 1e6}')
+
+bsq_enc="$build/apps/bsqenc -y --quiet --threads $threads"
+bsq_dec="$build/apps/bsqdec -y --quiet --threads $threads"
+codec bsq_q30 "$bsq_enc -q 30 \$in \$coded" "$bsq_dec \$coded \$back" bsq
+codec bsq_q60 "$bsq_enc -q 60 \$in \$coded" "$bsq_dec \$coded \$back" bsq
+codec bsq_q90 "$bsq_enc -q 90 \$in \$coded" "$bsq_dec \$coded \$back" bsq
+codec bsq_q90_f32 "$bsq_enc --precision float32 -q 90 \$in \$coded" "$bsq_dec --precision float32 \$coded \$back" bsq
+codec webp "cwebp -quiet -mt -m 6 -q 75 \$in -o \$coded" "dwebp -quiet -mt \$coded -ppm -o \$back" webp
+codec avif "avifenc -j $threads -s 6 --min 24 --max 32 \$in \$coded >/dev/null" "avifdec -j $threads -d 8 \$coded \$back.png >/dev/null" avif
+codec jxl "cjxl --num_threads $threads -e 7 -d 1 \$in \$coded 2>/dev/null" "djxl --num_threads $threads \$coded \$back 2>/dev/null" jxl
+
+# The clip: bsq frame by frame (its video path is the frei0r plugin; bsqenc takes stills), x264.
+clip_frames=$(ls "$tmp"/clip/*.png | wc -l)
+clip_mp=$(awk -v n="$clip_frames" 'BEGIN {printf "%.4f", n * 640 * 360 / 1e6}')
+for q in 40 90; do
+  : >"$tmp/clip_q$q.enc"
+  : >"$tmp/clip_q$q.dec"
+  : >"$tmp/clip_q$q.lib"
+  for f in "$tmp"/clip/*.png; do
+    run "clip_q$q.enc" $bsq_enc -q "$q" "$f" "$tmp/f.bsq"
+    run "clip_q$q.dec" $bsq_dec --json "$tmp/f.bsq" "$tmp/f.ppm"
+    sed -E 's/.*"seconds": ?([0-9.]+).*/\1/' "$tmp/stdout" >>"$tmp/clip_q$q.lib"
+  done
+done
+: >"$tmp/x264.enc"
+: >"$tmp/x264.dec"
+run x264.enc ffmpeg -v error -y -i "$tmp/clip.y4m" -c:v libx264 -preset medium -crf 23 -threads "$threads" "$tmp/x.mp4"
+run x264.dec ffmpeg -v error -threads "$threads" -i "$tmp/x.mp4" -f null -
+
+# Report.
+sum() { awk '{s += $1} END {printf "%.3f", s}' "$1"; }
+peak() { awk '{if ($2 > m) m = $2} END {printf "%.0f", m / 1024}' "$1"; }
+row() {  # LABEL NAME MEGAPIXELS
+  local e d
+  e=$(sum "$tmp/$2.enc")
+  d=$(sum "$tmp/$2.dec")
+  awk -v l="$1" -v mp="$3" -v e="$e" -v d="$d" -v re="$(peak "$tmp/$2.enc")" -v rd="$(peak "$tmp/$2.dec")" \
+    'BEGIN {printf "| %s | %.2f | %.2f | %d | %d |\n", l, mp / e, mp / d, re, rd}'
+}
+bpp() { awk -v mp="$2" '{s += $1} END {printf "%.3f", 8 * s / (mp * 1e6)}' "$tmp/$1.bytes"; }
+{
+  echo "# Speed and memory: bsq beside the alternatives"
+  echo
+  echo "Made by \`bench/speed.sh\` on $(date -u +%Y-%m-%d), $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)),"
+  echo "load average before the run: $load_before. Megapixels per second over the whole"
+  echo "process (start, model load, file I/O included); peak RSS is the largest of the runs."
+  echo
+  echo "## Dev images ($(ls "$tmp"/img/*.png | wc -l) stills, $mp megapixels in all; PNG in, PPM out)"
+  echo
+  echo "| codec | encode MP/s | decode MP/s | encode peak RSS (MiB) | decode peak RSS (MiB) |"
+  echo "|---|---|---|---|---|"
+  row "bsq -q 30 ($(bpp bsq_q30 "$mp") bpp)" bsq_q30 "$mp"
+  row "bsq -q 60 ($(bpp bsq_q60 "$mp") bpp)" bsq_q60 "$mp"
+  row "bsq -q 90, the default ($(bpp bsq_q90 "$mp") bpp)" bsq_q90 "$mp"
+  row "bsq -q 90 --precision float32" bsq_q90_f32 "$mp"
+  row "cwebp -m 6 -q 75 ($(bpp webp "$mp") bpp)" webp "$mp"
+  row "avifenc -s 6 --min 24 --max 32 ($(bpp avif "$mp") bpp)" avif "$mp"
+  row "cjxl -e 7 -d 1 ($(bpp jxl "$mp") bpp)" jxl "$mp"
+  echo
+  echo "## 640x360 clip ($clip_frames frames, the dev clip scaled up)"
+  echo
+  echo "| codec | encode MP/s | decode MP/s | encode peak RSS (MiB) | decode peak RSS (MiB) |"
+  echo "|---|---|---|---|---|"
+  row "bsq -q 40, a process per frame" clip_q40 "$clip_mp"
+  row "bsq -q 90, a process per frame" clip_q90 "$clip_mp"
+  row "x264 -preset medium -crf 23 (ffmpeg)" x264 "$clip_mp"
+  echo
+  echo "bsq's decode inside the library (bsqdec --json \"seconds\": entropy decoding, network, pixels;"
+  echo "no process start, model load or file I/O), per 640x360 frame:"
+  echo
+  echo "| quality | seconds per frame | frames per second |"
+  echo "|---|---|---|"
+  for q in 40 90; do
+    awk -v q="$q" '{s += $1; n++} END {printf "| -q %s | %.3f | %.2f |\n", q, s / n, n / s}' "$tmp/clip_q$q.lib"
+  done
+} >"$out.tmp"
+mv "$out.tmp" "$out"
+echo "speed: wrote $out" >&2
