@@ -13,6 +13,7 @@ packages=(
   zlib1g-dev libcli11-dev libfmt-dev doctest-dev
   frei0r-plugins-dev           # frei0r.h, for the plugin that lets ffmpeg -vf run frames through bsq
   groff-base man-db            # rendering and checking the man pages
+  python3-numpy                # tests/cli/bsqcodec_tokens.sh: numpy.load reads bsqenc --tokens' .npy files
   libjpeg-turbo-progs webp libavif-bin libjxl-tools gnuplot-nox  # eval/rd_eval.sh: reference codecs, plot
 )
 missing=()

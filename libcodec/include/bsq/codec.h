@@ -58,6 +58,9 @@ StatusOr<Image> decode_image(const Tokenizer& tokenizer, const uint8_t* data, si
 // a damaged one fails here as it would in decode_image). For picking a tokenizer out of a set.
 StatusOr<uint64_t> stream_model_fingerprint(const uint8_t* data, size_t size);
 
+// The second half of encode_image(): the .bsq stream of a token grid (tokenizer.encode()'s, or any
+// grid tokenizer.fits()). With decode_tokens() below, tokens go out to a generative model and back.
+StatusOr<std::vector<uint8_t>> encode_tokens(const Tokenizer& tokenizer, const TokenGrid& grid);
 // The first half of decode_image(): the validated stream's token grid, before the network runs.
 // Integer arithmetic only, so it is the same on every machine (conformance/ checks it).
 StatusOr<TokenGrid> decode_tokens(const Tokenizer& tokenizer, const uint8_t* data, size_t size);

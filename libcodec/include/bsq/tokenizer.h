@@ -56,8 +56,12 @@ class Tokenizer {
   // bits: how many leading bits of each token to keep, config().lowest_bits()..config().bits;
   // 0 keeps all of them. Fewer bits give a lower rate (nested-bit models only).
   StatusOr<TokenGrid> encode(const Image& image, int bits = 0) const;
-  // Accepts grids of lowest_bits()..bits bits per token.
+  // Accepts grids of lowest_bits()..bits bits per token, shaped as encode() shapes them.
   StatusOr<Image> decode(const TokenGrid& grid) const;
+  // Whether decode() takes the grid (one made elsewhere, by a generative model say): OK, or
+  // kInvalidArgument saying what does not fit: its bits per token, its shape for its image size
+  // (the rows and columns encode() gives), its frame count, or a code with bits set above `bits`.
+  Status fits(const TokenGrid& grid) const;
 
  private:
   struct Impl;
