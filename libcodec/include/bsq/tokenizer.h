@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "bsq/export.h"
 #include "bsq/image.h"
 #include "bsq/model_config.h"
 #include "bsq/status.h"
@@ -40,9 +41,9 @@ struct ModelFileInfo {
   ModelConfig config;
   uint64_t fingerprint = 0;
 };
-StatusOr<ModelFileInfo> read_model_info(const std::string& model_path);
+BSQ_API StatusOr<ModelFileInfo> read_model_info(const std::string& model_path);
 
-class Tokenizer {
+class BSQ_API Tokenizer {
  public:
   static StatusOr<Tokenizer> open(const std::string& model_path, const RuntimeOptions& runtime = {});
   Tokenizer(Tokenizer&&) noexcept;
@@ -70,6 +71,6 @@ class Tokenizer {
 };
 
 // Sets the number of threads LibTorch uses in this process (0: hardware concurrency).
-void set_compute_threads(int threads);
+BSQ_API void set_compute_threads(int threads);
 
 }  // namespace bsq
