@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "text_cursor.h"
+
 namespace bsq::npy {
 namespace {
 
@@ -26,20 +28,20 @@ struct Header {
 
 class HeaderParser {
  public:
-  explicit HeaderParser(std::string_view text) : text_(text) {}
+  explicit HeaderParser(std::string_view text) : in_{text} {}
 
   StatusOr<Header> parse() {
     Header h;
-    skip_space();
-    if (!take('{')) return invalid("header is not a dict");
+    in_.skip(kSpace);
+    if (!in_.take('{')) return invalid("header is not a dict");
     for (;;) {
-      skip_space();
-      if (take('}')) break;
+      in_.skip(kSpace);
+      if (in_.take('}')) break;
       auto key = string_literal();
       if (!key) return invalid("header key is not a string");
-      skip_space();
-      if (!take(':')) return invalid(fmt::format("no ':' after '{}' in the header", *key));
-      skip_space();
+      in_.skip(kSpace);
+      if (!in_.take(':')) return invalid(fmt::format("no ':' after '{}' in the header", *key));
+      in_.skip(kSpace);
       if (*key == "descr" && !h.descr) {
         h.descr = string_literal();
         if (!h.descr) return invalid("'descr' is not a string");
@@ -52,70 +54,57 @@ class HeaderParser {
       } else {
         return invalid(fmt::format("unexpected or repeated key '{}' in the header", *key));
       }
-      skip_space();
-      if (take(',')) continue;
-      if (take('}')) break;
+      in_.skip(kSpace);
+      if (in_.take(',')) continue;
+      if (in_.take('}')) break;
       return invalid("header dict is malformed");
     }
-    skip_space();
-    if (pos_ != text_.size()) return invalid("text after the header dict");
+    in_.skip(kSpace);
+    if (!in_.at_end()) return invalid("text after the header dict");
     if (!h.descr || !h.fortran_order || !h.shape) return invalid("header lacks 'descr', 'fortran_order' or 'shape'");
     return h;
   }
 
  private:
-  void skip_space() {
-    while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\n' || text_[pos_] == '\t')) ++pos_;
-  }
-  bool take(char c) {
-    if (pos_ < text_.size() && text_[pos_] == c) return ++pos_, true;
-    return false;
-  }
-  bool take_word(std::string_view word) {
-    if (text_.substr(pos_, word.size()) != word) return false;
-    pos_ += word.size();
-    return true;
-  }
   // 'text' or "text", without escapes: keys and dtype strings never need them.
   std::optional<std::string> string_literal() {
-    if (pos_ >= text_.size() || (text_[pos_] != '\'' && text_[pos_] != '"')) return std::nullopt;
-    const char quote = text_[pos_++];
-    const size_t end = text_.find(quote, pos_);
+    if ((in_.peek() != '\'' && in_.peek() != '"')) return std::nullopt;
+    const char quote = in_.next();
+    const size_t end = in_.text.find(quote, in_.pos);
     if (end == std::string_view::npos) return std::nullopt;
-    std::string s(text_.substr(pos_, end - pos_));
+    std::string s(in_.text.substr(in_.pos, end - in_.pos));
     if (s.find('\\') != std::string::npos) return std::nullopt;
-    pos_ = end + 1;
+    in_.pos = end + 1;
     return s;
   }
   std::optional<bool> boolean() {
-    if (take_word("True")) return true;
-    if (take_word("False")) return false;
+    if (in_.take_word("True")) return true;
+    if (in_.take_word("False")) return false;
     return std::nullopt;
   }
   // (), (n,) or (a, b, ...), with an optional trailing comma; each size at most kMaxElements.
   std::optional<std::vector<uint64_t>> tuple() {
-    if (!take('(')) return std::nullopt;
+    if (!in_.take('(')) return std::nullopt;
     std::vector<uint64_t> dims;
     for (;;) {
-      skip_space();
-      if (take(')')) return dims;
-      if (dims.size() == kMaxDims || pos_ >= text_.size() || text_[pos_] < '0' || text_[pos_] > '9')
-        return std::nullopt;
+      in_.skip(kSpace);
+      if (in_.take(')')) return dims;
+      if (dims.size() == kMaxDims || in_.peek() < '0' || in_.peek() > '9') return std::nullopt;
       uint64_t n = 0;
-      while (pos_ < text_.size() && text_[pos_] >= '0' && text_[pos_] <= '9') {
-        n = n * 10 + static_cast<uint64_t>(text_[pos_++] - '0');
+      while (in_.peek() >= '0' && in_.peek() <= '9') {
+        n = n * 10 + static_cast<uint64_t>(in_.next() - '0');
         if (n > kMaxElements) return std::nullopt;
       }
       dims.push_back(n);
-      skip_space();
-      if (take(',')) continue;
-      if (take(')')) return dims.size() == 1 ? std::nullopt : std::optional(dims);  // (n) is no tuple
+      in_.skip(kSpace);
+      if (in_.take(',')) continue;
+      if (in_.take(')')) return dims.size() == 1 ? std::nullopt : std::optional(dims);  // (n) is no tuple
       return std::nullopt;
     }
   }
 
-  std::string_view text_;
-  size_t pos_ = 0;
+  static constexpr std::string_view kSpace = " \n\t";
+  cli::TextCursor in_;
 };
 
 struct Dtype {
