@@ -8,6 +8,7 @@ cd "$root"
 packages=(
   cmake ninja-build g++ pkg-config
   libtorch-dev                 # LibTorch 1.13, CPU
+  libgloo-dev                  # the Gloo headers LibTorch's c10d includes: bsqtrain's distributed training
   libopenblas0-openmp          # LibTorch's BLAS: ~25x faster matrix products than the reference BLAS
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev ffmpeg
   zlib1g-dev libcli11-dev libfmt-dev doctest-dev
