@@ -100,31 +100,30 @@ expect 3 "cannot read 'missing.npy'" -- "$bsqdec" --model "$model" --from-tokens
 cp t.npy lone.npy
 expect 3 "cannot read 'lone.json'" -- "$bsqdec" --model "$model" --from-tokens lone.npy out.png
 mkdir bad && cd bad || exit 1
-# Each bad copy: NAME, then a sed expression on the sidecar (or a byte patch of the array).
+# Each bad copy: NAME, a sed expression on the sidecar, the exit code and the message expected.
 bad_copy() {
   cp ../t.npy "$1.npy" && sed "$2" ../t.json >"$1.json"
 }
-bad_copy fingerprint "s/\"model_fingerprint\":\"[0-9a-f]*\"/\"model_fingerprint\":\"0123456789abcdef\"/"
-expect 5 "tokens were made with model 0123456789abcdef" -- "$bsqdec" --model "$model" --from-tokens fingerprint.npy out.png
-bad_copy bits 's/"bits":8/"bits":9/'
-expect 4 "9 bits per token; the model takes 8" -- "$bsqdec" --model "$model" --from-tokens bits.npy out.png
-bad_copy size 's/"width":48/"width":64/'
-expect 4 "8x12 tokens, but a 64x32 image has 8x16" -- "$bsqdec" --model "$model" --from-tokens size.npy out.png
-bad_copy patch 's/"patch":4/"patch":8/'
-expect 4 "tokens of 8-pixel patches" -- "$bsqdec" --model "$model" --from-tokens patch.npy out.png
-bad_copy format 's/bsq-tokens/other/'
-expect 4 "format" -- "$bsqdec" --model "$model" --from-tokens format.npy out.png
-bad_copy json 's/}/,}/'
-expect 4 "json.json: JSON error" -- "$bsqdec" --model "$model" --from-tokens json.npy out.png
-bad_copy version 's/"version":1/"version":2/'
-expect 4 "sidecar version 2" -- "$bsqdec" --model "$model" --from-tokens version.npy out.png
-bad_copy wide 's/"bits":8/"bits":8/'
+while IFS='|' read -r name edit code pattern; do
+  bad_copy "$name" "$edit"
+  expect "$code" "$pattern" -- "$bsqdec" --model "$model" --from-tokens "$name.npy" out.png </dev/null
+done <<'CASES'
+fingerprint|s/"model_fingerprint":"[0-9a-f]*"/"model_fingerprint":"0123456789abcdef"/|5|tokens were made with model 0123456789abcdef
+bits|s/"bits":8/"bits":9/|4|9 bits per token; the model takes 8
+size|s/"width":48/"width":64/|4|8x12 tokens, but a 64x32 image has 8x16
+patch|s/"patch":4/"patch":8/|4|tokens of 8-pixel patches
+format|s/bsq-tokens/other/|4|"format" is not
+json|s/}/,}/|4|json.json: JSON error
+version|s/"version":1/"version":2/|4|sidecar version 2
+CASES
+# And bad arrays beside a good sidecar.
+bad_copy wide ''
 printf '\001' | dd of=wide.npy bs=1 seek=$((10 + header_len + 1)) conv=notrunc 2>/dev/null  # token 0 = code | 256
 expect 4 "has more than 8 bits" -- "$bsqdec" --model "$model" --from-tokens wide.npy out.png
-bad_copy short 's/x/x/'
+bad_copy short ''
 head -c $(($(wc -c <../t.npy) - 8)) ../t.npy >short.npy
 expect 4 "not a valid .npy file" -- "$bsqdec" --model "$model" --from-tokens short.npy out.png
-bad_copy garbage 's/x/x/'
+bad_copy garbage ''
 echo "not numpy" >garbage.npy
 expect 4 "garbage.npy: not a valid .npy file: no" -- "$bsqdec" --model "$model" --from-tokens garbage.npy out.png
 cd ..
