@@ -2,7 +2,8 @@
 # bsqtrain over c10d/Gloo on 127.0.0.1, with a tiny model on a synthetic corpus:
 #  - 2 ranks (through bsqtrain-local) and 3 ranks (uneven shards of 8 crops, log-MSE loss) end with
 #    the weights one process gets on the whole batches, within float tolerance; rank 0 alone writes;
-#  - a 2-rank run resumed from its checkpoint ends where the uninterrupted one does;
+#  - a 2-rank run resumed from its checkpoint ends where the uninterrupted one does (exactly), and
+#    where 3 ranks resuming it end (within tolerance);
 #  - a rank killed with SIGKILL, either rank 0 or another, makes the survivor stop within a bound
 #    with one clear line (exit 3), and so does a rank that never joins; ranks started with
 #    different options refuse to train (exit 2).
@@ -104,6 +105,14 @@ wait_all
 grep -q "resuming from step 2" "$tmp/resumed.0.err" || fail "rank 0 did not resume: $(cat "$tmp/resumed.0.err")"
 "$compare" "$tmp/two/checkpoint.pt" "$tmp/resumed/checkpoint.pt" 0 >"$tmp/cmp" 2>&1 ||
   fail "a resumed 2-rank run differs from the uninterrupted one: $(cat "$tmp/cmp")"
+# Another world size may resume it too: the batches do not depend on it (the sums' order does).
+ranks 2 "$tmp/regrouped" --steps 2 --eval-every 2
+wait_all
+ranks 3 "$tmp/regrouped" --steps 4 --eval-every 2 --resume
+wait_all
+[ "${codes[*]}" = "0 0 0" ] || fail "3 ranks resuming 2 exited ${codes[*]}: $(tail -2 "$tmp"/regrouped.*.err)"
+"$compare" "$tmp/two/checkpoint.pt" "$tmp/regrouped/checkpoint.pt" "$tolerance" >"$tmp/cmp" 2>&1 ||
+  fail "3 ranks resuming a 2-rank run: $(cat "$tmp/cmp")"
 
 # expect_stop CODE PATTERN SECONDS ERR PID: PID exits with CODE within SECONDS, its last line matching.
 expect_stop() {
