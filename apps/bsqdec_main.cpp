@@ -1,11 +1,12 @@
-// bsqdec: decodes a .bsq stream into an image file, or describes the stream (--info). Parses options,
-// calls the library, reports.
+// bsqdec: decodes a .bsq stream (or a token grid, --from-tokens) into an image file, or describes the
+// stream (--info). Parses options, calls the library, reports.
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
 #include <cmath>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bsq/codec.h"
@@ -16,6 +17,7 @@
 #include "output_file.h"
 #include "progress_line.h"
 #include "stream_info.h"
+#include "token_file.h"
 
 namespace {
 
@@ -36,20 +38,33 @@ bsq::StatusOr<std::vector<uint8_t>> read_stream(const std::string& path) {
 int main(int argc, char** argv) {
   Console console{"bsqdec"};
   bsq::cli::CommonOptions o;
-  std::string compare;
+  std::string compare, from_tokens;
   bool info = false;
   CLI::App app{
       "bsqdec: decodes a .bsq stream into an image; the format follows OUTPUT's extension\n"
       "(.png .ppm .bmp .tif .jpg .webp). INPUT and OUTPUT may be - for stdin and stdout (PNG)."};
   app.set_version_flag("--version", "bsqdec " BSQ_VERSION);
-  app.add_option("INPUT", o.input, "Stream to decode (- reads stdin)")->required();
+  app.add_option("INPUT", o.input, "Stream to decode (- reads stdin); not with --from-tokens");
   app.add_option("OUTPUT", o.output, "Image to write (- writes PNG to stdout); not with --info");
+  app.add_option(
+      "--from-tokens", from_tokens,
+      "Decode the token grid FILE.npy (and FILE.json beside it, as bsqenc --tokens writes them) instead of a "
+      "stream: bsqdec --from-tokens FILE.npy OUTPUT");
   bsq::cli::add_model_options(app, o);
   app.add_option("--compare", compare, "Reference image: report the PSNR of the decoded image against it");
   app.add_flag("--info", info, "Print the stream's header and chunk sizes instead of decoding (no model needed)");
   bsq::cli::add_report_options(app, o, console);
   if (const int rc = bsq::cli::parse_command_line(app, argc, argv, console); rc >= 0) return rc;
 
+  // With --from-tokens the one positional argument is OUTPUT; the token file is the input.
+  if (!from_tokens.empty()) {
+    if (info) return console.fail(Status(StatusCode::kInvalidArgument, "--info and --from-tokens exclude each other"));
+    if (!o.output.empty())
+      return console.fail(
+          Status(StatusCode::kInvalidArgument, "--from-tokens takes one file argument, OUTPUT (see --help)"));
+    o.output = std::exchange(o.input, from_tokens);
+  }
+  if (o.input.empty()) return console.fail(Status(StatusCode::kInvalidArgument, "INPUT is required (see --help)"));
   const std::string in_name = bsq::cli::display_name(o.input, "<stdin>");
   if (info) {
     if (!o.output.empty() || !compare.empty())
@@ -67,8 +82,15 @@ int main(int argc, char** argv) {
   auto out = bsq::cli::OutputFile::open(o.output, o.input, o.overwrite);
   if (!out.ok()) return console.fail(out.status());
   bsq::cli::Stopwatch total;
-  auto bytes = read_stream(o.input);
+  // A stream, or the tokens and what their sidecar says.
+  bsq::StatusOr<std::vector<uint8_t>> bytes = std::vector<uint8_t>{};
+  bsq::StatusOr<bsq::cli::TokenFile> tokens = bsq::cli::TokenFile{};
+  if (from_tokens.empty())
+    bytes = read_stream(o.input);
+  else
+    tokens = bsq::cli::read_token_file(from_tokens);
   if (!bytes.ok()) return console.fail(bytes.status());
+  if (!tokens.ok()) return console.fail(tokens.status());
   std::optional<bsq::Image> reference;
   if (!compare.empty()) {
     auto image = bsq::media::read_image(compare);
@@ -78,12 +100,14 @@ int main(int argc, char** argv) {
   auto models = bsq::cli::read_models(model_paths.value());
   if (!models.ok()) return console.fail(models.status());
   // The stream names its model; a damaged stream fails here with the message decoding would give.
-  auto fingerprint = bsq::stream_model_fingerprint(bytes->data(), bytes->size());
+  // A token file names it in its sidecar.
+  auto fingerprint = from_tokens.empty() ? bsq::stream_model_fingerprint(bytes->data(), bytes->size())
+                                         : bsq::StatusOr<uint64_t>(tokens->model_fingerprint);
   const auto fail_on_input = [&](const Status& status) {
     return console.fail(Status(status.code(), fmt::format("{}: {}", in_name, status.message())));
   };
   if (!fingerprint.ok()) return fail_on_input(fingerprint.status());
-  auto chosen = models->find(fingerprint.value());
+  auto chosen = models->find(fingerprint.value(), from_tokens.empty() ? "stream was" : "tokens were");
   if (!chosen.ok()) return fail_on_input(chosen.status());
   // Only that model loads: the others' weights are never read.
   auto opened = models->open(chosen.value(), o, console);
@@ -91,16 +115,29 @@ int main(int argc, char** argv) {
   const bsq::Tokenizer& tokenizer = opened.value();
   const std::string& model_path = models->paths[chosen.value()];
 
+  // A grid that does not fit the model it names is a bad input file, whoever made it.
+  if (!from_tokens.empty()) {
+    const int patch = tokenizer.config().patch;
+    if (tokens->patch != 0 && tokens->patch != patch)
+      return fail_on_input(Status(
+          StatusCode::kInvalidData,
+          fmt::format("tokens of {}-pixel patches; model {} has {}-pixel ones", tokens->patch, model_path, patch)));
+    if (const Status fits = tokenizer.fits(tokens->grid); !fits.ok())
+      return fail_on_input(Status(StatusCode::kInvalidData, fmt::format("{} (model {})", fits.message(), model_path)));
+  }
+
   bsq::cli::Stopwatch decode_time;
   auto image = [&] {
     bsq::cli::ProgressLine progress(console.program, "decoding", !console.quiet);
-    return bsq::decode_image(tokenizer, bytes->data(), bytes->size());
+    return from_tokens.empty() ? bsq::decode_image(tokenizer, bytes->data(), bytes->size())
+                               : tokenizer.decode(tokens->grid);
   }();
   const double decode_seconds = decode_time.seconds();
   if (!image.ok()) {
     // Naming the model file too tells the user which of their models was the wrong one.
     const bool mismatch = image.status().code() == StatusCode::kModelMismatch;
-    return fail_on_input(Status(image.status().code(), image.status().message() + (mismatch ? " (" + model_path + ")" : "")));
+    return fail_on_input(
+        Status(image.status().code(), image.status().message() + (mismatch ? " (" + model_path + ")" : "")));
   }
 
   std::optional<double> psnr;
@@ -119,20 +156,28 @@ int main(int argc, char** argv) {
   if (!written.ok()) return console.fail(written);
 
   const double bpp = 8.0 * static_cast<double>(bytes->size()) / (static_cast<double>(image->width) * image->height);
+  const bsq::TokenGrid& g = tokens->grid;
+  const std::string coded = from_tokens.empty()
+                                ? fmt::format("{} bytes, {:.4f} bpp", bytes->size(), bpp)
+                                : fmt::format("{}x{}x{} tokens of {} bits", g.frames, g.rows, g.cols, g.bits);
   console.note(fmt::format("decoded in {:.3f} s, {:.3f} s in all", decode_seconds, total.seconds()));
   if (o.json) {
     bsq::cli::JsonObject json;
     json.add("input", in_name).add("output", bsq::cli::display_name(o.output, "<stdout>"));
-    json.add("width", image->width).add("height", image->height).add("bytes", bytes->size()).add("bpp", bpp);
+    json.add("width", image->width).add("height", image->height);
+    if (from_tokens.empty())
+      json.add("bytes", bytes->size()).add("bpp", bpp);
+    else
+      json.add_raw("grid", fmt::format("[{},{},{}]", g.frames, g.rows, g.cols)).add("bits", g.bits);
     json.add("seconds", decode_seconds).add("total_seconds", total.seconds());
     json.add("model", model_path).add("device", tokenizer.device()).add("precision", tokenizer.precision());
     if (psnr) json.add("reference", compare).add("psnr", *psnr);  // null when identical (infinite)
     fmt::print(out->is_stdout() ? stderr : stdout, "{}\n", json.str());
   } else if (!console.quiet) {
     const std::string quality = psnr ? fmt::format(", PSNR {:.2f} dB against {}", *psnr, compare) : "";
-    fmt::print(stderr, "bsqdec: {} -> {} ({}x{}): {} bytes, {:.4f} bpp, {:.2f} s{}\n", in_name,
-               bsq::cli::display_name(o.output, "<stdout>"), image->width, image->height, bytes->size(), bpp,
-               decode_seconds, quality);
+    fmt::print(stderr, "bsqdec: {} -> {} ({}x{}): {}, {:.2f} s{}\n", in_name,
+               bsq::cli::display_name(o.output, "<stdout>"), image->width, image->height, coded, decode_seconds,
+               quality);
   }
   return 0;
 }

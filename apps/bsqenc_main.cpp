@@ -2,6 +2,8 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,6 +12,7 @@
 #include "media/image_io.h"
 #include "output_file.h"
 #include "progress_line.h"
+#include "token_file.h"
 
 namespace {
 
@@ -24,18 +27,28 @@ void warn_about_source(const bsq::media::ReadInfo& info, const std::string& name
     console.warning(fmt::format("'{}' has {}-bit samples; they were reduced to 8 bits", name, info.source_bits));
 }
 
+// OUTPUT, FILE.npy and FILE.json must be three files: otherwise one rename would replace another.
+bool same_file(const std::string& a, const std::string& b) {
+  std::error_code ec;
+  return std::filesystem::weakly_canonical(a, ec) == std::filesystem::weakly_canonical(b, ec);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   Console console{"bsqenc"};
   bsq::cli::CommonOptions o;
   int quality = bsq::kDefaultQuality;
+  std::string tokens;
   CLI::App app{
       "bsqenc: encodes an image (PNG, JPEG, WebP, BMP, TIFF, PPM, ...: any still image FFmpeg reads)\n"
       "into a .bsq stream. INPUT and OUTPUT may be - for stdin and stdout."};
   app.set_version_flag("--version", "bsqenc " BSQ_VERSION);
   app.add_option("INPUT", o.input, "Image to encode (- reads stdin)")->required();
-  app.add_option("OUTPUT", o.output, "Stream to write (- writes stdout)")->required();
+  app.add_option("OUTPUT", o.output, "Stream to write (- writes stdout); optional with --tokens");
+  app.add_option("--tokens", tokens,
+                 "Also write the token grid: FILE.npy (NumPy uint64, frames x rows x cols) and FILE.json beside it "
+                 "(bits, model fingerprint, image size)");
   bsq::cli::add_model_options(app, o);
   auto* quality_option =
       app.add_option("-q,--quality", quality, "Quality 0..100: the rate, from the model set's lowest to its highest")
@@ -45,10 +58,27 @@ int main(int argc, char** argv) {
   if (const int rc = bsq::cli::parse_command_line(app, argc, argv, console); rc >= 0) return rc;
 
   // Everything that can be checked cheaply is, before the model loads and the encoder runs.
+  const std::string sidecar = bsq::cli::token_sidecar_path(tokens);
+  if (o.output.empty() && tokens.empty())
+    return console.fail(
+        Status(StatusCode::kInvalidArgument, "OUTPUT is required, unless --tokens is given (see --help)"));
+  if (!tokens.empty() && !bsq::cli::is_token_array_path(tokens))
+    return console.fail(Status(StatusCode::kInvalidArgument, fmt::format("--tokens '{}' must end in .npy", tokens)));
+  if (!tokens.empty() && !o.output.empty() && (same_file(o.output, tokens) || same_file(o.output, sidecar)))
+    return console.fail(
+        Status(StatusCode::kInvalidArgument,
+               fmt::format("OUTPUT '{}' is one of the --tokens files ({}, {})", o.output, tokens, sidecar)));
   auto model_paths = bsq::cli::find_models(o.models);
   if (!model_paths.ok()) return console.fail(model_paths.status());
-  auto out = bsq::cli::OutputFile::open(o.output, o.input, o.overwrite);
-  if (!out.ok()) return console.fail(out.status());
+  std::optional<bsq::cli::OutputFile> out, token_out, sidecar_out;
+  const std::pair<std::optional<bsq::cli::OutputFile>*, std::string> outputs[] = {
+      {&out, o.output}, {&token_out, tokens}, {&sidecar_out, tokens.empty() ? std::string() : sidecar}};
+  for (const auto& [file, path] : outputs) {
+    if (path.empty()) continue;
+    auto opened = bsq::cli::OutputFile::open(path, o.input, o.overwrite);
+    if (!opened.ok()) return console.fail(opened.status());
+    file->emplace(std::move(opened.value()));
+  }
 
   const std::string in_name = bsq::cli::display_name(o.input, "<stdin>");
   bsq::cli::Stopwatch total;
@@ -76,24 +106,46 @@ int main(int argc, char** argv) {
                            model_path, bits, config.bits, static_cast<double>(bits) / (config.patch * config.patch)));
 
   bsq::cli::Stopwatch encode_time;
-  auto stream = [&] {
+  // The grid once; the stream and the token files are both made from it.
+  auto grid = [&] {
     bsq::cli::ProgressLine progress(console.program, "encoding", !console.quiet);
-    return bsq::encode_image(tokenizer, image.value(), {quality, bits});
+    return tokenizer.encode(image.value(), bits);
   }();
+  if (!grid.ok()) return console.fail(grid.status());
+  bsq::StatusOr<std::vector<uint8_t>> stream =
+      out ? bsq::encode_tokens(tokenizer, grid.value()) : std::vector<uint8_t>{};
   const double encode_seconds = encode_time.seconds();
   if (!stream.ok()) return console.fail(stream.status());
-  Status written = out->write(stream.value());
-  if (written.ok()) written = out->commit();
+  Status written = out ? out->write(stream.value()) : Status::Ok();
+  if (written.ok() && token_out) written = token_out->write(bsq::cli::token_array_bytes(grid.value()));
+  if (written.ok() && sidecar_out) {
+    const std::string text = bsq::cli::token_sidecar_text(grid.value(), tokenizer.fingerprint(), config);
+    written = sidecar_out->write(std::vector<uint8_t>(text.begin(), text.end()));
+  }
+  for (auto* file : {&out, &token_out, &sidecar_out})
+    if (written.ok() && *file) written = (*file)->commit();
   if (!written.ok()) return console.fail(written);
 
   const auto pixels = static_cast<double>(image->width) * image->height;
   const size_t bytes = stream->size();
   const double bpp = 8.0 * static_cast<double>(bytes) / pixels;
+  const bsq::TokenGrid& g = grid.value();
+  const std::string grid_text = fmt::format("{}x{}x{} tokens of {} bits", g.frames, g.rows, g.cols, g.bits);
+  const bool to_stdout = out && out->is_stdout();
   console.note(fmt::format("encoded in {:.3f} s, {:.3f} s in all", encode_seconds, total.seconds()));
   if (o.json) {
     bsq::cli::JsonObject json;
-    json.add("input", in_name).add("output", bsq::cli::display_name(o.output, "<stdout>"));
-    json.add("width", image->width).add("height", image->height).add("bytes", bytes).add("bpp", bpp);
+    json.add("input", in_name);
+    if (out)
+      json.add("output", bsq::cli::display_name(o.output, "<stdout>"));
+    else
+      json.add_null("output");
+    json.add("width", image->width).add("height", image->height);
+    if (out) json.add("bytes", bytes).add("bpp", bpp);
+    if (!tokens.empty())
+      json.add("tokens", tokens)
+          .add("tokens_info", sidecar)
+          .add_raw("grid", fmt::format("[{},{},{}]", g.frames, g.rows, g.cols));
     json.add("quality", quality)
         .add("bits", bits)
         .add("raw_bpp", static_cast<double>(bits) / (config.patch * config.patch))
@@ -102,10 +154,14 @@ int main(int argc, char** argv) {
     json.add("source_format", info.format).add("source_bits", info.source_bits);
     json.add("gray", info.was_gray).add("alpha_dropped", info.had_alpha);
     json.add("model", model_path).add("device", tokenizer.device()).add("precision", tokenizer.precision());
-    fmt::print(out->is_stdout() ? stderr : stdout, "{}\n", json.str());
+    fmt::print(to_stdout ? stderr : stdout, "{}\n", json.str());
+  } else if (!console.quiet && out) {
+    fmt::print(stderr, "bsqenc: {} ({}x{}) -> {}: {} bytes, {:.4f} bpp{}, {:.2f} s\n", in_name, image->width,
+               image->height, bsq::cli::display_name(o.output, "<stdout>"), bytes, bpp,
+               tokens.empty() ? "" : fmt::format("; {} -> {}", grid_text, tokens), encode_seconds);
   } else if (!console.quiet) {
-    fmt::print(stderr, "bsqenc: {} ({}x{}) -> {}: {} bytes, {:.4f} bpp, {:.2f} s\n", in_name, image->width,
-               image->height, bsq::cli::display_name(o.output, "<stdout>"), bytes, bpp, encode_seconds);
+    fmt::print(stderr, "bsqenc: {} ({}x{}) -> {}: {}, {:.2f} s\n", in_name, image->width, image->height, tokens,
+               grid_text, encode_seconds);
   }
   return 0;
 }

@@ -100,13 +100,13 @@ std::vector<ModelConfig> ModelSet::configs() const {
   return out;
 }
 
-StatusOr<size_t> ModelSet::find(uint64_t fingerprint) const {
+StatusOr<size_t> ModelSet::find(uint64_t fingerprint, std::string_view made) const {
   for (size_t i = 0; i < infos.size(); ++i)
     if (infos[i].fingerprint == fingerprint) return i;
   std::string names;
   for (const auto& p : paths) names += (names.empty() ? "" : ", ") + p;
   return Status(StatusCode::kModelMismatch,
-                fmt::format("stream was made with model {:016x}, not with {}", fingerprint, names));
+                fmt::format("{} made with model {:016x}, not with {}", made, fingerprint, names));
 }
 
 StatusOr<Tokenizer> ModelSet::open(size_t i, const CommonOptions& options, const Console& console) const {
@@ -117,7 +117,8 @@ StatusOr<Tokenizer> ModelSet::open(size_t i, const CommonOptions& options, const
   auto tokenizer = Tokenizer::open(paths[i], runtime);
   if (tokenizer.ok()) {
     const ModelConfig& c = tokenizer->config();
-    const std::string bits = c.scalable() ? fmt::format("{} to {}", c.lowest_bits(), c.bits) : fmt::format("{}", c.bits);
+    const std::string bits =
+        c.scalable() ? fmt::format("{} to {}", c.lowest_bits(), c.bits) : fmt::format("{}", c.bits);
     console.note(fmt::format("model {} (fingerprint {:016x}): {}-pixel patches, {} bits per token ({} bpp raw), on {} in {}",
                              paths[i], tokenizer->fingerprint(), c.patch, bits, c.raw_bpp(), tokenizer->device(),
                              tokenizer->precision()));

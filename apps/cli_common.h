@@ -71,8 +71,9 @@ struct ModelSet {
   std::vector<ModelFileInfo> infos;
 
   std::vector<ModelConfig> configs() const;
-  // The model a stream names; kModelMismatch naming the set when none of it is that model.
-  StatusOr<size_t> find(uint64_t fingerprint) const;
+  // The model a stream (or a token file) names; kModelMismatch naming the set when none of it is
+  // that model. `made` starts the message: "stream was", "tokens were".
+  StatusOr<size_t> find(uint64_t fingerprint, std::string_view made = "stream was") const;
   // Loads model i (checking its whole content) and says, when verbose, where it runs.
   StatusOr<Tokenizer> open(size_t i, const CommonOptions& options, const Console& console) const;
 };

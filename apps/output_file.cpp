@@ -19,26 +19,39 @@ namespace bsq::cli {
 namespace fs = std::filesystem;
 namespace {
 
-// The temporary file a signal handler must delete. One output per process, so one slot.
-char g_pending_path[4096];
-volatile std::sig_atomic_t g_pending = 0;
+// The temporary files a signal handler must delete: one per output of a program run (bsqenc
+// --tokens writes three), so a few fixed slots.
+constexpr int kSlots = 4;
+char g_pending_path[kSlots][4096];
+volatile std::sig_atomic_t g_pending[kSlots] = {};
 
 extern "C" void remove_pending_and_die(int sig) {
-  if (g_pending) unlink(g_pending_path);  // async-signal-safe
+  for (int i = 0; i < kSlots; ++i)
+    if (g_pending[i]) unlink(g_pending_path[i]);  // async-signal-safe
   std::signal(sig, SIG_DFL);
   std::raise(sig);
 }
 
-void track_pending(const std::string& path) {
-  if (path.size() >= sizeof g_pending_path) return;  // mkstemps would have refused such a path anyway
+// The slot now holding `path`, or -1 when none is free (the file is then deleted on every exit but
+// a signal).
+int track_pending(const std::string& path) {
+  if (path.size() >= sizeof g_pending_path[0]) return -1;  // mkstemps would have refused such a path anyway
   static const bool installed = [] {
     for (int sig : {SIGINT, SIGTERM, SIGHUP}) std::signal(sig, remove_pending_and_die);
     return true;
   }();
   (void)installed;
-  g_pending = 0;
-  std::memcpy(g_pending_path, path.c_str(), path.size() + 1);
-  g_pending = 1;
+  for (int i = 0; i < kSlots; ++i) {
+    if (g_pending[i]) continue;
+    std::memcpy(g_pending_path[i], path.c_str(), path.size() + 1);
+    g_pending[i] = 1;
+    return i;
+  }
+  return -1;
+}
+
+void untrack_pending(int slot) {
+  if (slot >= 0) g_pending[slot] = 0;
 }
 
 Status io_error(const std::string& path, int err) {
@@ -127,7 +140,7 @@ StatusOr<OutputFile> OutputFile::open(const std::string& path, const std::string
   if (!temporary.ok()) return temporary.status();
   out.write_path_ = temporary.value();
   out.pending_ = true;
-  track_pending(out.write_path_);
+  out.slot_ = track_pending(out.write_path_);
   return out;
 }
 
@@ -141,6 +154,7 @@ OutputFile& OutputFile::operator=(OutputFile&& other) noexcept {
     kind_ = other.kind_;
     overwrite_ = other.overwrite_;
     pending_ = std::exchange(other.pending_, false);
+    slot_ = std::exchange(other.slot_, -1);
   }
   return *this;
 }
@@ -149,7 +163,7 @@ OutputFile::~OutputFile() { discard(); }
 
 void OutputFile::discard() {
   if (!pending_) return;
-  g_pending = 0;
+  untrack_pending(std::exchange(slot_, -1));
   unlink(write_path_.c_str());
   pending_ = false;
 }
@@ -189,7 +203,7 @@ Status OutputFile::commit() {
     return io_error(target_, errno);
   }
   pending_ = false;
-  g_pending = 0;
+  untrack_pending(std::exchange(slot_, -1));
   return Status::Ok();
 }
 

@@ -52,6 +52,7 @@ class OutputFile {
   Kind kind_ = Kind::kStdout;
   bool overwrite_ = false;
   bool pending_ = false;  // a temporary file exists that is ours to delete
+  int slot_ = -1;         // where the signal handler finds it
 };
 
 }  // namespace bsq::cli

@@ -12,7 +12,11 @@ StatusOr<std::vector<uint8_t>> encode_image(const Tokenizer& tokenizer, const Im
   const int bits = options.bits > 0 ? options.bits : bits_for_quality(tokenizer.config(), options.quality);
   auto grid = tokenizer.encode(image, bits);
   if (!grid.ok()) return grid.status();
-  const TokenGrid& g = grid.value();
+  return encode_tokens(tokenizer, grid.value());
+}
+
+StatusOr<std::vector<uint8_t>> encode_tokens(const Tokenizer& tokenizer, const TokenGrid& g) {
+  BSQ_RETURN_IF_ERROR(tokenizer.fits(g));
   entropy::TokenPlane plane{g.frames, g.rows, g.cols, g.bits, g.codes};
   const std::vector<uint8_t> coded = entropy::encode_tokens(plane);
   if (coded.empty()) return Status(StatusCode::kInvalidArgument, "encode: token grid outside the entropy coder's caps");

@@ -60,7 +60,8 @@ StatusOr<Tokenizer> Tokenizer::open(const std::string& model_path, const Runtime
     auto loaded = model::load_model(model_path);
     if (!loaded.ok()) return loaded.status();
     auto impl = std::make_unique<Impl>();
-    impl->device = runtime.use_gpu && torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+    impl->device =
+        runtime.use_gpu && torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
     impl->net = loaded.value().net;
     impl->net->to(impl->device);
     impl->net->eval();
@@ -112,15 +113,36 @@ StatusOr<TokenGrid> Tokenizer::encode(const Image& image, int bits) const {
   });
 }
 
-StatusOr<Image> Tokenizer::decode(const TokenGrid& grid) const {
+Status Tokenizer::fits(const TokenGrid& grid) const {
   const auto& c = config();
   const int w = c.window_pixels();
-  // The grid must be exactly what encode() makes for an image of this size.
-  if (grid.bits < c.lowest_bits() || grid.bits > c.bits || grid.frames != 1 || grid.width < 1 || grid.height < 1 ||
-      grid.width > kMaxSide || grid.height > kMaxSide || grid.rows != (grid.height + w - 1) / w * c.window ||
-      grid.cols != (grid.width + w - 1) / w * c.window ||
-      grid.codes.size() != static_cast<size_t>(grid.rows) * grid.cols * grid.frames)
-    return Status(StatusCode::kInvalidArgument, "decode: token grid does not match the model or its image size");
+  const auto misfit = [](const std::string& what) {
+    return Status(StatusCode::kInvalidArgument, "token grid: " + what);
+  };
+  if (grid.bits < c.lowest_bits() || grid.bits > c.bits)
+    return misfit(c.scalable()
+                      ? fmt::format("{} bits per token; the model takes {} to {}", grid.bits, c.lowest_bits(), c.bits)
+                      : fmt::format("{} bits per token; the model takes {}", grid.bits, c.bits));
+  if (grid.frames != 1) return misfit(fmt::format("{} frames; an image has one", grid.frames));
+  if (grid.width < 1 || grid.height < 1 || grid.width > kMaxSide || grid.height > kMaxSide)
+    return misfit(fmt::format("image size {}x{} is outside 1..{}", grid.width, grid.height, kMaxSide));
+  // encode() pads the image to whole attention windows: that many tokens, never fewer or more.
+  const int rows = (grid.height + w - 1) / w * c.window, cols = (grid.width + w - 1) / w * c.window;
+  if (grid.rows != rows || grid.cols != cols)
+    return misfit(fmt::format(
+        "{}x{} tokens, but a {}x{} image has {}x{} with this model ({}-pixel patches, windows of {} tokens)", grid.rows,
+        grid.cols, grid.width, grid.height, rows, cols, c.patch, c.window));
+  if (grid.codes.size() != static_cast<size_t>(rows) * cols)
+    return misfit(fmt::format("{} codes for {}x{} tokens", grid.codes.size(), rows, cols));
+  const uint64_t allowed = grid.bits == 64 ? ~uint64_t{0} : (uint64_t{1} << grid.bits) - 1;
+  for (size_t i = 0; i < grid.codes.size(); ++i)
+    if ((grid.codes[i] & ~allowed) != 0)
+      return misfit(fmt::format("code {} of token {} has more than {} bits", grid.codes[i], i, grid.bits));
+  return Status::Ok();
+}
+
+StatusOr<Image> Tokenizer::decode(const TokenGrid& grid) const {
+  BSQ_RETURN_IF_ERROR(fits(grid));
   if (static_cast<uint64_t>(grid.width) * grid.height > max_pixels()) return pixel_limit_error(grid.width, grid.height);
   return guarded("decode", [&]() -> StatusOr<Image> {
     torch::InferenceMode inference;

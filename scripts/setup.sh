@@ -8,11 +8,13 @@ cd "$root"
 packages=(
   cmake ninja-build g++ pkg-config
   libtorch-dev                 # LibTorch 1.13, CPU
+  libgloo-dev                  # the Gloo headers LibTorch's c10d includes: bsqtrain's distributed training
   libopenblas0-openmp          # LibTorch's BLAS: ~25x faster matrix products than the reference BLAS
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev ffmpeg
   zlib1g-dev libcli11-dev libfmt-dev doctest-dev
   frei0r-plugins-dev           # frei0r.h, for the plugin that lets ffmpeg -vf run frames through bsq
   groff-base man-db            # rendering and checking the man pages
+  python3-numpy                # tests/cli/bsqcodec_tokens.sh: numpy.load reads bsqenc --tokens' .npy files
   libjpeg-turbo-progs webp libavif-bin libjxl-tools gnuplot-nox  # eval/rd_eval.sh: reference codecs, plot
 )
 missing=()

@@ -213,3 +213,49 @@ TEST_CASE("a stream declaring more pixels than the limit is refused from its hea
   unlimited.max_pixels = 0;
   CHECK(Tokenizer::open(path, unlimited)->max_pixels() == kMaxPixels);
 }
+
+TEST_CASE("encode_tokens / decode_tokens: a grid out to a stream and back, and fits() says what does not fit") {
+  auto tok = Tokenizer::open(tiny_model_file("tokens.bsqm", 4, 2), {1, false});
+  REQUIRE(tok.ok());
+  const Image image = gradient_image(45, 17);
+  const TokenGrid grid = tok->encode(image, 5).value();
+  CHECK(tok->fits(grid).ok());
+  auto stream = encode_tokens(tok.value(), grid);
+  REQUIRE(stream.ok());
+  CHECK(stream.value() == encode_image(tok.value(), image, {0, 5}).value());
+  auto back = decode_tokens(tok.value(), stream->data(), stream->size());
+  REQUIRE(back.ok());
+  CHECK(back->codes == grid.codes);
+  CHECK(back->rows == grid.rows);
+  CHECK(back->cols == grid.cols);
+  CHECK(back->width == 45);
+  CHECK(back->bits == 5);
+
+  // Each way a grid can miss the model: refused by fits(), decode() and encode_tokens() alike.
+  const auto refused = [&](TokenGrid g, const std::string& message) {
+    CAPTURE(message);
+    const Status fit = tok->fits(g);
+    CHECK(fit.code() == StatusCode::kInvalidArgument);
+    CHECK(fit.message().find(message) != std::string::npos);
+    CHECK(tok->decode(g).status().message() == fit.message());
+    CHECK(encode_tokens(tok.value(), g).status().message() == fit.message());
+  };
+  TokenGrid g = grid;
+  g.bits = 9;
+  refused(g, "9 bits per token; the model takes 2 to 8");
+  g = grid;
+  g.bits = 1;
+  refused(g, "1 bits per token");
+  g = grid;
+  g.frames = 2;
+  refused(g, "2 frames");
+  g = grid;
+  g.width = 64;  // 16x16 windows of 2 tokens: 17 rows pad to 6 tokens, 64 columns need 16, not 12
+  refused(g, "6x12 tokens, but a 64x17 image has 6x16 with this model (4-pixel patches, windows of 2 tokens)");
+  g = grid;
+  g.codes.pop_back();
+  refused(g, "codes for 6x12 tokens");
+  g = grid;
+  g.codes[7] |= uint64_t{1} << 5;
+  refused(g, "of token 7 has more than 5 bits");
+}

@@ -65,6 +65,45 @@ TEST_CASE("batches depend only on seed and step") {
   CHECK(batch.max().item<float>() <= 1.0f);
 }
 
+TEST_CASE("batch shards: ranks' crops, in rank order, are the whole batch") {
+  BatchOptions whole{7, 16, 5, true};
+  const auto all = BatchSource(synthetic_images(), whole).make(9);
+  std::vector<torch::Tensor> parts;
+  for (const auto& [begin, end] : {std::pair{0, 2}, {2, 4}, {4, 7}}) {
+    BatchOptions shard = whole;
+    shard.shard_begin = begin;
+    shard.shard_end = end;
+    parts.push_back(BatchSource(synthetic_images(), shard).make(9));
+    CHECK(parts.back().size(0) == end - begin);
+  }
+  CHECK(torch::equal(torch::cat(parts), all));
+}
+
+TEST_CASE("state bytes: what rank 0 sends restores its trainer exactly") {
+  torch::set_num_threads(1);
+  const auto options = tiny_options();
+  BatchSource batches(synthetic_images(), {options.batch, options.crop, options.seed, true});
+  Trainer sender(options);
+  for (int64_t s = 0; s < 2; ++s) sender.step(batches.make(s));
+  auto bytes = sender.save_state();
+  REQUIRE(bytes.ok());
+  auto other_options = options;
+  other_options.seed = 99;  // other initial weights, which the state replaces
+  Trainer receiver(other_options);
+  REQUIRE(receiver.load_state(bytes.value()).ok());
+  CHECK(receiver.steps_done() == 2);
+  const auto a = sender.step(batches.make(2)), b = receiver.step(batches.make(2));
+  CHECK(a.loss == b.loss);
+  const auto x = sender.net()->parameters(), y = receiver.net()->parameters();
+  for (size_t i = 0; i < x.size(); ++i) CHECK(torch::equal(x[i], y[i]));
+
+  auto wider = options;
+  wider.model.bits += 1;
+  Trainer mismatch(wider);
+  CHECK(mismatch.load_state(bytes.value()).code() == StatusCode::kModelMismatch);
+  CHECK(mismatch.load_state({1, 2, 3}).code() == StatusCode::kIoError);
+}
+
 TEST_CASE("resuming training gives the same weights as an uninterrupted run") {
   torch::set_num_threads(1);
   const auto options = tiny_options();

@@ -53,14 +53,18 @@ BatchSource::~BatchSource() {
 torch::Tensor BatchSource::make(int64_t step) const {
   std::mt19937_64 rng(options_.seed * 0x9E3779B97F4A7C15ULL + static_cast<uint64_t>(step));
   const int c = options_.crop;
-  auto batch = torch::empty({options_.batch, 1, 3, c, c}, torch::kFloat32);
-  for (int i = 0; i < options_.batch; ++i) {
+  const int begin = options_.shard_begin, end = options_.shard_end < 0 ? options_.batch : options_.shard_end;
+  auto batch = torch::empty({end - begin, 1, 3, c, c}, torch::kFloat32);
+  // Every crop is drawn, so that the draws of a shard are those of its crops in the whole batch.
+  for (int i = 0; i < end; ++i) {
     const auto& src = sources_[std::uniform_int_distribution<size_t>(0, sources_.size() - 1)(rng)];
     const int64_t y = std::uniform_int_distribution<int64_t>(0, src.size(1) - c)(rng);
     const int64_t x = std::uniform_int_distribution<int64_t>(0, src.size(2) - c)(rng);
+    const bool flip = (rng() & 1) != 0;
+    if (i < begin) continue;
     auto crop = src.slice(1, y, y + c).slice(2, x, x + c);
-    if (rng() & 1) crop = crop.flip({2});
-    batch[i][0].copy_(crop.to(torch::kFloat32).div(127.5).sub(1.0));
+    if (flip) crop = crop.flip({2});
+    batch[i - begin][0].copy_(crop.to(torch::kFloat32).div(127.5).sub(1.0));
   }
   return batch;
 }

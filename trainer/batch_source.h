@@ -26,6 +26,10 @@ struct BatchOptions {
   // that brings that side into [source_side, 2 * source_side): large lossy photos then show
   // scene detail rather than their own compression artefacts. 0 keeps every source as it is.
   int source_side = 0;
+  // Data-parallel training: this rank makes crops [shard_begin, shard_end) of each step's batch,
+  // drawn exactly as a single process draws the whole batch. shard_end -1: to the end.
+  int shard_begin = 0;
+  int shard_end = -1;
 };
 
 class BatchSource {
@@ -33,7 +37,8 @@ class BatchSource {
   BatchSource(const std::vector<CorpusImage>& images, const BatchOptions& options);
   ~BatchSource();
 
-  // Batches for first_step, first_step + 1, ... in order: [batch, 1, 3, crop, crop] in [-1, 1].
+  // Batches (or shards) for first_step, first_step + 1, ... in order: [crops, 1, 3, crop, crop]
+  // in [-1, 1].
   void start(int64_t first_step);
   torch::Tensor next();
   torch::Tensor make(int64_t step) const;  // the same batch, computed synchronously

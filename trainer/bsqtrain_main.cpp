@@ -2,7 +2,10 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <charconv>
+#include <cstdlib>
 #include <map>
+#include <string>
 
 #include "bsq/status.h"
 #include "train_run.h"
@@ -18,6 +21,21 @@ int exit_code(bsq::StatusCode code) {
     case bsq::StatusCode::kModelMismatch: return 5;
     default: return 1;
   }
+}
+
+// An option not given on the command line takes its environment variable, as PyTorch's launchers
+// set them (torchrun: MASTER_ADDR, MASTER_PORT, WORLD_SIZE, RANK, LOCAL_RANK).
+bsq::Status apply_environment(const CLI::Option* option, const char* variable, int* value, int low, int high) {
+  const char* text = std::getenv(variable);
+  if (option->count() > 0 || text == nullptr || *text == '\0') return bsq::Status::Ok();
+  const char* end = text + std::char_traits<char>::length(text);
+  int parsed = 0;
+  const auto [at, error] = std::from_chars(text, end, parsed);
+  if (error != std::errc() || at != end || parsed < low || parsed > high)
+    return {bsq::StatusCode::kInvalidArgument,
+            fmt::format("{}='{}' is not a number from {} to {} (see {})", variable, text, low, high, option->get_name())};
+  *value = parsed;
+  return bsq::Status::Ok();
 }
 
 }  // namespace
@@ -76,6 +94,15 @@ int main(int argc, char** argv) {
   app.add_option("--eval-every", o.eval_every, "Steps between dev evaluations, checkpoints and exports")->capture_default_str()->check(CLI::Range(int64_t{1}, int64_t{1} << 40))->group(g);
   app.add_option("--log-every", o.log_every, "Steps between log lines when stderr is not a terminal")->capture_default_str()->check(CLI::Range(int64_t{1}, int64_t{1} << 40))->group(g);
 
+  g = "Distributed (several processes train one model; default: the environment, as PyTorch's launchers set it)";
+  auto& d = o.dist;
+  auto* world_size = app.add_option("--world-size", d.world_size, "Ranks (processes) training together ($WORLD_SIZE)")->capture_default_str()->check(CLI::Range(1, 4096))->group(g);
+  auto* rank = app.add_option("--rank", d.rank, "This process's rank, 0 to world size - 1; rank 0 writes OUT ($RANK)")->capture_default_str()->check(CLI::Range(0, 4095))->group(g);
+  auto* local_rank = app.add_option("--local-rank", d.local_rank, "This rank's GPU on its machine, CUDA builds ($LOCAL_RANK)")->capture_default_str()->check(CLI::Range(0, 4095))->group(g);
+  auto* master_addr = app.add_option("--master-addr", d.master_addr, "Address of rank 0's machine, where the ranks meet ($MASTER_ADDR)")->capture_default_str()->group(g);
+  auto* master_port = app.add_option("--master-port", d.master_port, "Port rank 0 listens on ($MASTER_PORT)")->capture_default_str()->check(CLI::Range(1, 65535))->group(g);
+  app.add_option("--dist-timeout", d.timeout_seconds, "Seconds to wait for the other ranks to join, and in each exchange")->capture_default_str()->check(CLI::Range(1, 86400))->group(g);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -92,6 +119,18 @@ int main(int argc, char** argv) {
       {"ms-ssim", bsq::train::ReconstructionLoss::kMsSsim},
       {"log-mse", bsq::train::ReconstructionLoss::kLogMse}};
   o.loss = kLosses.at(loss);
+  bsq::Status env = apply_environment(world_size, "WORLD_SIZE", &d.world_size, 1, 4096);
+  if (env.ok()) env = apply_environment(rank, "RANK", &d.rank, 0, 4095);
+  if (env.ok()) env = apply_environment(local_rank, "LOCAL_RANK", &d.local_rank, 0, 4095);
+  if (env.ok()) env = apply_environment(master_port, "MASTER_PORT", &d.master_port, 1, 65535);
+  if (const char* addr = std::getenv("MASTER_ADDR"); addr != nullptr && *addr != '\0' && master_addr->count() == 0)
+    d.master_addr = addr;
+  if (env.ok() && d.rank >= d.world_size)
+    env = {bsq::StatusCode::kInvalidArgument, fmt::format("rank {} is not below the world size {}", d.rank, d.world_size)};
+  if (!env.ok()) {
+    fmt::print(stderr, "bsqtrain: {}\n", env.message());
+    return 2;
+  }
 
   const bsq::Status status = eval_model.empty() ? bsq::train::run_training(o) : bsq::train::run_evaluation(eval_model, o);
   if (!status.ok()) {

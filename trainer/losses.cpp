@@ -51,23 +51,25 @@ torch::Tensor ms_ssim(const torch::Tensor& a, const torch::Tensor& b) {
   return result;
 }
 
-torch::Tensor reconstruction_loss(const torch::Tensor& pred, const torch::Tensor& target, ReconstructionLoss kind) {
+torch::Tensor reconstruction_loss(const torch::Tensor& pred, const torch::Tensor& target, ReconstructionLoss kind,
+                                  const model::BatchMean& batch_mean) {
+  const auto mean = [&](const torch::Tensor& local) { return batch_mean ? batch_mean(local) : local; };
   switch (kind) {
     case ReconstructionLoss::kL1:
-      return (pred - target).abs().mean();
+      return mean((pred - target).abs().mean());
     case ReconstructionLoss::kMsSsim: {
       const auto p = pred.reshape({-1, 3, pred.size(-2), pred.size(-1)}).add(1).mul(0.5);
       const auto t = target.reshape({-1, 3, target.size(-2), target.size(-1)}).add(1).mul(0.5);
-      return 1 - ms_ssim(p, t).mean();
+      return 1 - mean(ms_ssim(p, t).mean());
     }
     case ReconstructionLoss::kLogMse:
       // kLogMseScale * log(MSE of the batch): its gradient is plain MSE's times kLogMseScale / MSE,
       // equal to it at a batch MSE of kLogMseScale (29 dB), so the weight of the BSQ entropy term
       // and the gradient clipping keep the meaning they have with --loss mse.
-      return kLogMseScale * torch::log((pred - target).pow(2).mean() + 1e-10);
+      return kLogMseScale * torch::log(mean((pred - target).pow(2).mean()) + 1e-10);
     case ReconstructionLoss::kMse:
     default:
-      return (pred - target).pow(2).mean();
+      return mean((pred - target).pow(2).mean());
   }
 }
 

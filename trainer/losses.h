@@ -3,6 +3,7 @@
 
 #include <torch/torch.h>
 
+#include "model/bsq_quantizer.h"
 #include "train_options.h"
 
 namespace bsq::train {
@@ -10,7 +11,11 @@ namespace bsq::train {
 // Scale of ReconstructionLoss::kLogMse: a typical MSE (29 dB PSNR for pixels in [-1, 1]).
 inline constexpr double kLogMseScale = 0.005;
 
-torch::Tensor reconstruction_loss(const torch::Tensor& pred, const torch::Tensor& target, ReconstructionLoss kind);
+// The batch's loss; its batch means are taken through batch_mean when given (data-parallel
+// training: see RankGroup::batch_mean), so that a shard of the batch gets its share of the
+// gradient of the whole batch's loss, log MSE included.
+torch::Tensor reconstruction_loss(const torch::Tensor& pred, const torch::Tensor& target, ReconstructionLoss kind,
+                                  const model::BatchMean& batch_mean = nullptr);
 
 // MS-SSIM of [N, 3, H, W] images in [0, 1], differentiable, for training only: evaluation uses
 // bsq::ms_ssim (bsq/metrics.h) on the 8-bit output. Uses as many of the 5 standard scales as fit

@@ -14,6 +14,18 @@ namespace bsq::train {
 // as it would with plain MSE. Within a batch, crops count as in plain MSE.
 enum class ReconstructionLoss { kMse, kL1, kMsSsim, kLogMse };
 
+// Data-parallel training over several processes (rank_group.h): which rank this is, how the ranks
+// meet, and how long they wait for each other. bsqtrain fills it from the environment variables
+// PyTorch's launchers set (MASTER_ADDR, MASTER_PORT, WORLD_SIZE, RANK, LOCAL_RANK) and its options.
+struct DistributedOptions {
+  std::string master_addr = "127.0.0.1";
+  int master_port = 29500;
+  int world_size = 1;
+  int rank = 0;
+  int local_rank = 0;         // the GPU of its machine a rank trains on (CUDA builds)
+  int timeout_seconds = 300;  // rendezvous and every collective; evaluation waits are unbounded
+};
+
 struct TrainOptions {
   ModelConfig model;
 
@@ -52,6 +64,8 @@ struct TrainOptions {
   bool resume = false;
   int64_t eval_every = 1000;      // dev evaluation, checkpoint and model export
   int64_t log_every = 50;
+
+  DistributedOptions dist;
 };
 
 }  // namespace bsq::train

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <vector>
 
@@ -14,7 +15,9 @@
 #include "bsq/tokenizer.h"
 #include "corpus.h"
 #include "dev_eval.h"
+#include "model/model_file.h"
 #include "progress.h"
+#include "rank_group.h"
 #include "trainer.h"
 
 namespace bsq::train {
@@ -75,15 +78,64 @@ Status run_evaluation(const std::string& model_path, const TrainOptions& options
   return Status::Ok();
 }
 
-Status run_training(const TrainOptions& options) {
+namespace {
+
+// What every rank must share for the ranks to train one model: the options that shape the batches
+// and the optimisation, and the train split (names and sizes). Paths, threads and where the run
+// is written may differ (only rank 0 writes).
+uint64_t shared_fingerprint(const TrainOptions& o, const Corpus& corpus) {
+  std::string text = o.model.to_text();
+  text += fmt::format("{} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {}\n", o.batch, o.crop, o.source_side,
+                      o.steps, o.lr, o.min_lr_ratio, o.warmup, o.weight_decay, o.clip, o.ema, o.seed,
+                      o.continuous_steps, o.ramp_steps, static_cast<int>(o.loss), o.entropy_weight, o.entropy_gamma,
+                      o.entropy_inv_temperature, o.eval_every);
+  for (const auto& item : corpus.train)
+    text += fmt::format("{} {}x{}\n", item.name, item.image.width, item.image.height);
+  return model::fnv1a64(reinterpret_cast<const uint8_t*>(text.data()), text.size());
+}
+
+// Rank 0 starts the run (fresh, from --init, or from the checkpoint) and hands its state to the
+// others, so every rank starts from the same weights whether or not it can read rank 0's files.
+Status start_run(Trainer& trainer, RankGroup* ranks, const TrainOptions& options, const Corpus& corpus,
+                 const std::string& checkpoint) {
+  if (ranks != nullptr && !ranks->all_agree(shared_fingerprint(options, corpus)))
+    return {StatusCode::kInvalidArgument,
+            "the ranks differ in their training options or train split: start every rank with the same options "
+            "(all but the distributed ones, --threads and the paths) and the same corpus"};
+  if (options.dist.rank == 0) {
+    if (options.resume && fs::exists(checkpoint)) {
+      BSQ_RETURN_IF_ERROR(trainer.load_checkpoint(checkpoint));
+      fmt::print(stderr, "resuming from step {}\n", trainer.steps_done());
+    } else if (!options.init_model.empty()) {
+      BSQ_RETURN_IF_ERROR(trainer.initialise_from(options.init_model));
+    }
+  }
+  if (ranks == nullptr) return Status::Ok();
+  std::vector<uint8_t> state;
+  if (options.dist.rank == 0) {
+    auto saved = trainer.save_state();
+    if (!saved.ok()) return saved.status();
+    state = std::move(saved.value());
+  }
+  state = ranks->broadcast_bytes(std::move(state));
+  return options.dist.rank == 0 ? Status::Ok() : trainer.load_state(state);
+}
+
+Status train(const TrainOptions& options) {
   BSQ_RETURN_IF_ERROR(options.model.validate());
   if (options.crop % options.model.window_pixels() != 0)
     return {StatusCode::kInvalidArgument,
             fmt::format("--crop must be a multiple of window * patch = {}", options.model.window_pixels())};
+  const DistributedOptions& dist = options.dist;
+  if (options.batch < dist.world_size)
+    return {StatusCode::kInvalidArgument,
+            fmt::format("--batch {} is smaller than the world size {}: every rank needs a crop", options.batch,
+                        dist.world_size)};
+  const bool main = dist.rank == 0;  // the one rank that evaluates and writes
   auto corpus = load_corpus(options.manifest, options.corpus);
   if (!corpus.ok()) return corpus.status();
   std::error_code ec;
-  fs::create_directories(options.out_dir, ec);
+  if (main) fs::create_directories(options.out_dir, ec);
   if (ec) return {StatusCode::kIoError, fmt::format("cannot create '{}': {}", options.out_dir, ec.message())};
   const std::string checkpoint = (fs::path(options.out_dir) / "checkpoint.pt").string();
   const std::string model_path = (fs::path(options.out_dir) / "model.bsqm").string();
@@ -91,17 +143,21 @@ Status run_training(const TrainOptions& options) {
 
   set_compute_threads(options.threads);
   Trainer trainer(options);
-  if (options.resume && fs::exists(checkpoint)) {
-    BSQ_RETURN_IF_ERROR(trainer.load_checkpoint(checkpoint));
-    fmt::print(stderr, "resuming from step {}\n", trainer.steps_done());
-  } else if (!options.init_model.empty()) {
-    BSQ_RETURN_IF_ERROR(trainer.initialise_from(options.init_model));
-  }
-  BSQ_RETURN_IF_ERROR(prepare_csv(csv_path, trainer.steps_done()));
+  auto joined = RankGroup::join(dist, trainer.device());
+  if (!joined.ok()) return joined.status();
+  RankGroup* ranks = joined.value().get();
+  trainer.set_ranks(ranks);
+  BSQ_RETURN_IF_ERROR(start_run(trainer, ranks, options, corpus.value(), checkpoint));
+  if (main) BSQ_RETURN_IF_ERROR(prepare_csv(csv_path, trainer.steps_done()));
 
-  BatchSource batches(corpus->train, {options.batch, options.crop, options.seed, true, options.source_side});
+  // Rank r takes crops [r B / N, (r + 1) B / N) of every step's batch.
+  BatchOptions batch_options{options.batch, options.crop, options.seed, true, options.source_side};
+  batch_options.shard_begin = static_cast<int>(int64_t{options.batch} * dist.rank / dist.world_size);
+  batch_options.shard_end = static_cast<int>(int64_t{options.batch} * (dist.rank + 1) / dist.world_size);
+  BatchSource batches(corpus->train, batch_options);
   batches.start(trainer.steps_done());
-  Progress progress(trainer.steps_done(), options.steps, options.log_every);
+  std::optional<Progress> progress;
+  if (main) progress.emplace(trainer.steps_done(), options.steps, options.log_every);
   auto last = std::chrono::steady_clock::now();
   while (trainer.steps_done() < options.steps) {
     const StepStats s = trainer.step(batches.next());
@@ -109,8 +165,14 @@ Status run_training(const TrainOptions& options) {
     const auto now = std::chrono::steady_clock::now();
     trainer.add_elapsed(std::chrono::duration<double>(now - last).count());
     last = now;
-    progress.update(step, s.loss, s.train_psnr, s.hardness);
+    if (progress) progress->update(step, s.loss, s.train_psnr, s.hardness);
     if (step % options.eval_every != 0 && step != options.steps) continue;
+    const std::string milestone = fmt::format("saved/{}", step);
+    if (!main) {
+      ranks->wait_for_main(milestone);
+      last = std::chrono::steady_clock::now();
+      continue;
+    }
 
     BSQ_RETURN_IF_ERROR(trainer.export_model(model_path, model::WeightPrecision::kFloat16));
     auto dev = evaluate_model(model_path, corpus->dev, eval_runtime(options));
@@ -121,13 +183,30 @@ Status run_training(const TrainOptions& options) {
                        levels_text(dev.value()));
     if (!csv) return {StatusCode::kIoError, fmt::format("cannot append to '{}'", csv_path)};
     BSQ_RETURN_IF_ERROR(trainer.save_checkpoint(checkpoint));
-    progress.message(fmt::format("step {}: dev PSNR {:.2f} dB at {:.3f} bpp raw (entropy {:.2f}/{:.2f} bits){}", step,
-                                 dev->full().mean_psnr, dev->full().raw_bpp, s.entropy_per_sample, s.entropy_codebook,
-                                 dev->levels.size() > 1 ? " bits:PSNR " + levels_text(dev.value()) : ""));
+    progress->message(fmt::format("step {}: dev PSNR {:.2f} dB at {:.3f} bpp raw (entropy {:.2f}/{:.2f} bits){}", step,
+                                  dev->full().mean_psnr, dev->full().raw_bpp, s.entropy_per_sample, s.entropy_codebook,
+                                  dev->levels.size() > 1 ? " bits:PSNR " + levels_text(dev.value()) : ""));
+    if (ranks != nullptr) ranks->signal_from_main(milestone);
     last = std::chrono::steady_clock::now();  // evaluation time is not training time
   }
-  progress.finish();
+  if (progress) progress->finish();
   return Status::Ok();
+}
+
+}  // namespace
+
+Status run_training(const TrainOptions& options) {
+  Status status;
+  try {
+    status = train(options);
+  } catch (const RankFailure& e) {
+    status = Status(StatusCode::kIoError, e.what());
+  }
+  // With several ranks, every message says which one failed.
+  if (!status.ok() && options.dist.world_size > 1)
+    status = Status(status.code(),
+                    fmt::format("rank {} of {}: {}", options.dist.rank, options.dist.world_size, status.message()));
+  return status;
 }
 
 }  // namespace bsq::train

@@ -10,6 +10,9 @@ namespace bsq::train {
 
 // Files in options.out_dir: checkpoint.pt (resume point), model.bsqm (EMA weights, f16),
 // train.csv (one row per evaluation). With options.resume, continues from checkpoint.pt.
+// With options.dist.world_size > 1 this process is one rank of a data-parallel run: it trains on
+// its shard of every batch and rank 0 alone evaluates and writes those files. kIoError when
+// another rank fails or cannot be reached; messages then start with "rank R of N: ".
 Status run_training(const TrainOptions& options);
 
 // Prints the dev-set PSNR of a model file, per image and on average.

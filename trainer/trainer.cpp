@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <string_view>
 
@@ -51,10 +53,15 @@ bool residual_output(const std::string& key) {
   return false;
 }
 
+// CUDA when this LibTorch has it and a GPU is present (the rank's own GPU of its machine), else CPU.
+torch::Device training_device(const TrainOptions& options) {
+  if (!torch::cuda::is_available()) return torch::kCPU;
+  return {torch::kCUDA, static_cast<torch::DeviceIndex>(options.dist.local_rank % torch::cuda::device_count())};
+}
+
 }  // namespace
 
-Trainer::Trainer(const TrainOptions& options)
-    : options_(options), device_(torch::cuda::is_available() ? torch::kCUDA : torch::kCPU) {
+Trainer::Trainer(const TrainOptions& options) : options_(options), device_(training_device(options)) {
   torch::manual_seed(options.seed);
   net_ = model::TokenizerModel(options.model);
   ema_ = model::TokenizerModel(options.model);
@@ -79,6 +86,11 @@ StepStats Trainer::step(const torch::Tensor& cpu_batch) {
   s.hardness = quantizer_hardness(options_, step_);
   for (auto& group : optimizer_->param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(s.lr);
 
+  // Means over the batch: this rank's share of the whole batch's (RankGroup::batch_mean).
+  const double share = static_cast<double>(batch.size(0)) / options_.batch;
+  model::BatchMean batch_mean;
+  if (ranks_ != nullptr) batch_mean = [&](const torch::Tensor& local) { return ranks_->batch_mean(local, share); };
+
   net_->train();
   const auto encoded = net_->encode(batch, s.hardness);
   auto codes = encoded.codes;
@@ -87,8 +99,8 @@ StepStats Trainer::step(const torch::Tensor& cpu_batch) {
     codes = codes * model::leading_bits_mask(kept_bits(options_, step_), options_.model.bits).to(device_);
   }
   const auto recon = net_->decode(codes);
-  const auto reconstruction = reconstruction_loss(recon, batch, options_.loss);
-  const auto entropy = model::bsq_entropy(encoded.u, options_.entropy_inv_temperature);
+  const auto reconstruction = reconstruction_loss(recon, batch, options_.loss, batch_mean);
+  const auto entropy = model::bsq_entropy(encoded.u, options_.entropy_inv_temperature, batch_mean);
   // The entropy term ramps in with the quantiser. During the continuous phase it would push u
   // onto the binary corners anyway (its per-sample part is minimal there), which is the binary
   // bottleneck from step 0 that trains slowly (measured: train PSNR ~14 dB instead of ~22 dB
@@ -98,12 +110,18 @@ StepStats Trainer::step(const torch::Tensor& cpu_batch) {
 
   optimizer_->zero_grad();
   loss.backward();
+  // Every rank's loss has the whole batch's value and its shard's part of the gradient: the sum
+  // is the whole batch's gradient, the same on every rank, so clipping and the optimiser step
+  // agree on all of them.
+  if (ranks_ != nullptr) ranks_->sum_gradients(net_->parameters());
   torch::nn::utils::clip_grad_norm_(net_->parameters(), options_.clip);
   optimizer_->step();
   ++step_;
   update_ema();
 
-  const double mse = (recon.detach() - batch).pow(2).mean().item<double>();
+  auto batch_mse = (recon.detach() - batch).pow(2).mean();
+  if (batch_mean) batch_mse = batch_mean(batch_mse);
+  const double mse = batch_mse.item<double>();
   s.loss = loss.item<double>();
   s.reconstruction = reconstruction.item<double>();
   s.train_psnr = 10.0 * std::log10(4.0 / std::max(mse, 1e-12));  // peak-to-peak range is 2
@@ -186,19 +204,46 @@ void Trainer::update_ema() {
   for (size_t i = 0; i < src.size(); ++i) dst[i].mul_(decay).add_(src[i], 1.0 - decay);
 }
 
+void Trainer::write_state(std::ostream& out) const {
+  torch::serialize::OutputArchive archive;
+  for (const auto& p : net_->named_parameters()) archive.write("net." + p.key(), p.value());
+  for (const auto& p : ema_->named_parameters()) archive.write("ema." + p.key(), p.value());
+  torch::serialize::OutputArchive optimizer;
+  optimizer_->save(optimizer);
+  archive.write("optimizer", optimizer);
+  archive.write("step", torch::tensor(step_, torch::kInt64));
+  archive.write("elapsed", torch::tensor(elapsed_, torch::kFloat64));
+  archive.write("config", torch::tensor(config_hash(options_.model)));
+  archive.save_to(out);
+}
+
+bool Trainer::read_state(std::istream& in) {
+  torch::Tensor config;
+  torch::serialize::InputArchive archive;
+  archive.load_from(in, device_);
+  archive.read("config", config);
+  if (config.item<int64_t>() != config_hash(options_.model)) return false;
+  torch::NoGradGuard no_grad;
+  for (auto& p : net_->named_parameters()) archive.read("net." + p.key(), p.value());
+  for (auto& p : ema_->named_parameters()) archive.read("ema." + p.key(), p.value());
+  torch::serialize::InputArchive optimizer;
+  archive.read("optimizer", optimizer);
+  optimizer_->load(optimizer);
+  torch::Tensor step, elapsed;
+  archive.read("step", step);
+  archive.read("elapsed", elapsed);
+  step_ = step.item<int64_t>();
+  elapsed_ = elapsed.item<double>();
+  return true;
+}
+
 Status Trainer::save_checkpoint(const std::string& path) const {
   const std::string tmp = path + ".tmp";
   auto status = guarded(fmt::format("cannot write checkpoint '{}'", path), [&] {
-    torch::serialize::OutputArchive archive;
-    for (const auto& p : net_->named_parameters()) archive.write("net." + p.key(), p.value());
-    for (const auto& p : ema_->named_parameters()) archive.write("ema." + p.key(), p.value());
-    torch::serialize::OutputArchive optimizer;
-    optimizer_->save(optimizer);
-    archive.write("optimizer", optimizer);
-    archive.write("step", torch::tensor(step_, torch::kInt64));
-    archive.write("elapsed", torch::tensor(elapsed_, torch::kFloat64));
-    archive.write("config", torch::tensor(config_hash(options_.model)));
-    archive.save_to(tmp);
+    std::ofstream out(tmp, std::ios::binary);
+    write_state(out);
+    out.close();
+    if (!out) throw std::runtime_error("write failed");
   });
   if (status.ok() && std::rename(tmp.c_str(), path.c_str()) != 0)
     status = {StatusCode::kIoError, fmt::format("cannot rename checkpoint into '{}'", path)};
@@ -207,28 +252,32 @@ Status Trainer::save_checkpoint(const std::string& path) const {
 }
 
 Status Trainer::load_checkpoint(const std::string& path) {
-  bool other_model = false;
+  bool same_model = true;
   auto status = guarded(fmt::format("cannot read checkpoint '{}'", path), [&] {
-    torch::Tensor config;
-    torch::serialize::InputArchive archive;
-    archive.load_from(path);
-    archive.read("config", config);
-    other_model = config.item<int64_t>() != config_hash(options_.model);
-    if (other_model) return;
-    torch::NoGradGuard no_grad;
-    for (auto& p : net_->named_parameters()) archive.read("net." + p.key(), p.value());
-    for (auto& p : ema_->named_parameters()) archive.read("ema." + p.key(), p.value());
-    torch::serialize::InputArchive optimizer;
-    archive.read("optimizer", optimizer);
-    optimizer_->load(optimizer);
-    torch::Tensor step, elapsed;
-    archive.read("step", step);
-    archive.read("elapsed", elapsed);
-    step_ = step.item<int64_t>();
-    elapsed_ = elapsed.item<double>();
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw std::runtime_error("cannot open it");
+    same_model = read_state(in);
   });
-  if (status.ok() && other_model)
+  if (status.ok() && !same_model)
     return {StatusCode::kModelMismatch, fmt::format("checkpoint '{}' was made with other model options", path)};
+  return status;
+}
+
+StatusOr<std::vector<uint8_t>> Trainer::save_state() const {
+  std::ostringstream out(std::ios::binary);
+  auto status = guarded("cannot serialise the training state", [&] { write_state(out); });
+  if (!status.ok()) return status;
+  const std::string bytes = out.str();
+  return std::vector<uint8_t>(bytes.begin(), bytes.end());
+}
+
+Status Trainer::load_state(const std::vector<uint8_t>& bytes) {
+  bool same_model = true;
+  auto status = guarded("cannot read rank 0's training state", [&] {
+    std::istringstream in(std::string(bytes.begin(), bytes.end()), std::ios::binary);
+    same_model = read_state(in);
+  });
+  if (status.ok() && !same_model) return {StatusCode::kModelMismatch, "rank 0 trains a model with other options"};
   return status;
 }
 

@@ -3,12 +3,14 @@
 
 #include <torch/torch.h>
 
+#include <iosfwd>
 #include <memory>
 #include <string>
 
 #include "bsq/status.h"
 #include "model/model_file.h"
 #include "model/tokenizer_model.h"
+#include "rank_group.h"
 #include "train_options.h"
 
 namespace bsq::train {
@@ -23,8 +25,12 @@ class Trainer {
  public:
   explicit Trainer(const TrainOptions& options);
 
-  StepStats step(const torch::Tensor& batch);  // one optimiser step on [B, 1, 3, c, c] (any device)
+  // One optimiser step on [B, 1, 3, c, c] (any device). In data-parallel training (set_ranks) the
+  // crops are this rank's shard of the step's options.batch; the statistics are the whole batch's.
+  // A RankFailure from the ranks' collectives passes through.
+  StepStats step(const torch::Tensor& batch);
   int64_t steps_done() const { return step_; }
+  const torch::Device& device() const { return device_; }
   double elapsed_seconds() const { return elapsed_; }
   void add_elapsed(double seconds) { elapsed_ += seconds; }
 
@@ -32,6 +38,12 @@ class Trainer {
   // step and elapsed time. (Batches are a function of seed and step; there is no other randomness.)
   Status save_checkpoint(const std::string& path) const;
   Status load_checkpoint(const std::string& path);
+  // The same state as bytes, for rank 0 to hand to the other ranks.
+  StatusOr<std::vector<uint8_t>> save_state() const;
+  Status load_state(const std::vector<uint8_t>& bytes);
+
+  // Data-parallel training: this process is one rank of `ranks` (not owned; nullptr: alone).
+  void set_ranks(RankGroup* ranks) { ranks_ = ranks; }
 
   // Writes the EMA weights as a model file.
   Status export_model(const std::string& path, model::WeightPrecision precision) const;
@@ -46,6 +58,8 @@ class Trainer {
 
  private:
   void update_ema();
+  void write_state(std::ostream& out) const;
+  bool read_state(std::istream& in);  // false: another model's state, nothing read
 
   TrainOptions options_;
   torch::Device device_;  // CUDA when this LibTorch has it and a GPU is present, else CPU
@@ -53,6 +67,7 @@ class Trainer {
   std::unique_ptr<torch::optim::AdamW> optimizer_;
   int64_t step_ = 0;
   double elapsed_ = 0;
+  RankGroup* ranks_ = nullptr;
 };
 
 }  // namespace bsq::train

@@ -24,12 +24,14 @@ torch::Tensor straight_through(const torch::Tensor& u, double hardness) {
   return u + (hardness * (bsq_codes(u) - u)).detach();
 }
 
-BsqEntropy bsq_entropy(const torch::Tensor& u, double inv_temperature) {
+BsqEntropy bsq_entropy(const torch::Tensor& u, double inv_temperature, const BatchMean& batch_mean) {
   const auto flat = u.reshape({-1, u.size(-1)});
   const auto p = torch::sigmoid(4.0 * inv_temperature * flat);
+  const auto mean = [&](const torch::Tensor& local) { return batch_mean ? batch_mean(local) : local; };
   BsqEntropy out;
-  out.per_sample = binary_entropy(p).sum(-1).mean();
-  out.codebook = binary_entropy(p.mean(0)).sum();
+  out.per_sample = mean(binary_entropy(p).sum(-1).mean());
+  // The entropy of the batch's mean probabilities: the mean is the batch's, not a shard's.
+  out.codebook = binary_entropy(mean(p.mean(0))).sum();
   return out;
 }
 

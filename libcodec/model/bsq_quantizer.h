@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace bsq::model {
@@ -26,8 +27,13 @@ torch::Tensor bsq_codes(const torch::Tensor& u);
 // is (1-h)*u + h*codes; the gradient passes straight through to u whatever h is.
 torch::Tensor straight_through(const torch::Tensor& u, double hardness);
 
-// Factorised entropy of the soft bit assignment p_i = sigmoid(4 * u_i * inv_temperature).
-BsqEntropy bsq_entropy(const torch::Tensor& u, double inv_temperature);
+// A mean over the training batch from one process's mean over its share of it (data-parallel
+// training, trainer/rank_group.h); the identity in one process.
+using BatchMean = std::function<torch::Tensor(const torch::Tensor&)>;
+
+// Factorised entropy of the soft bit assignment p_i = sigmoid(4 * u_i * inv_temperature). Both
+// terms are batch statistics, their means taken through batch_mean when given.
+BsqEntropy bsq_entropy(const torch::Tensor& u, double inv_temperature, const BatchMean& batch_mean = nullptr);
 
 // Token index <-> bits, the one place the codec converts between them. Bit i of a token's
 // index is b_i = [u_i >= 0]; bit 0 is the first channel. L <= 64, so an index fits a uint64.

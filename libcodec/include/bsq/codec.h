@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "bsq/export.h"
 #include "bsq/image.h"
 #include "bsq/status.h"
 #include "bsq/tokenizer.h"
@@ -44,22 +45,25 @@ struct OperatingPoint {
   size_t model = 0;  // index into the set
   int bits = 0;      // bits per token
 };
-OperatingPoint operating_point(const std::vector<ModelConfig>& models, int quality);
+BSQ_API OperatingPoint operating_point(const std::vector<ModelConfig>& models, int quality);
 
 // The same for one model: its lowest_bits at quality 0 and 1, all its bits at 100. A fixed-rate
 // model has one rate, whatever the quality.
-int bits_for_quality(const ModelConfig& config, int quality);
+BSQ_API int bits_for_quality(const ModelConfig& config, int quality);
 
-StatusOr<std::vector<uint8_t>> encode_image(const Tokenizer& tokenizer, const Image& image,
-                                            const EncodeOptions& options = {});
-StatusOr<Image> decode_image(const Tokenizer& tokenizer, const uint8_t* data, size_t size);
+BSQ_API StatusOr<std::vector<uint8_t>> encode_image(const Tokenizer& tokenizer, const Image& image,
+                                                    const EncodeOptions& options = {});
+BSQ_API StatusOr<Image> decode_image(const Tokenizer& tokenizer, const uint8_t* data, size_t size);
 
 // Which model a stream needs: the fingerprint its header names (the whole stream is validated, so
 // a damaged one fails here as it would in decode_image). For picking a tokenizer out of a set.
-StatusOr<uint64_t> stream_model_fingerprint(const uint8_t* data, size_t size);
+BSQ_API StatusOr<uint64_t> stream_model_fingerprint(const uint8_t* data, size_t size);
 
+// The second half of encode_image(): the .bsq stream of a token grid (tokenizer.encode()'s, or any
+// grid tokenizer.fits()). With decode_tokens() below, tokens go out to a generative model and back.
+BSQ_API StatusOr<std::vector<uint8_t>> encode_tokens(const Tokenizer& tokenizer, const TokenGrid& grid);
 // The first half of decode_image(): the validated stream's token grid, before the network runs.
 // Integer arithmetic only, so it is the same on every machine (conformance/ checks it).
-StatusOr<TokenGrid> decode_tokens(const Tokenizer& tokenizer, const uint8_t* data, size_t size);
+BSQ_API StatusOr<TokenGrid> decode_tokens(const Tokenizer& tokenizer, const uint8_t* data, size_t size);
 
 }  // namespace bsq

@@ -3,11 +3,12 @@
 
 #include <string>
 
+#include "bsq/export.h"
 #include "bsq/status.h"
 
 namespace bsq {
 
-struct ModelConfig {
+struct BSQ_API ModelConfig {
   int patch = 8;            // pixels per token side; the stem downsamples by this factor
   int width = 192;          // transformer width d
   int encoder_depth = 4;    // transformer blocks before the bottleneck

@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "bsq/export.h"
 #include "bsq/image.h"
 #include "bsq/model_config.h"
 #include "bsq/status.h"
@@ -64,9 +65,9 @@ struct ModelFileInfo {
   ModelConfig config;
   uint64_t fingerprint = 0;
 };
-StatusOr<ModelFileInfo> read_model_info(const std::string& model_path);
+BSQ_API StatusOr<ModelFileInfo> read_model_info(const std::string& model_path);
 
-class Tokenizer {
+class BSQ_API Tokenizer {
  public:
   static StatusOr<Tokenizer> open(const std::string& model_path, const RuntimeOptions& runtime = {});
   Tokenizer(Tokenizer&&) noexcept;
@@ -83,8 +84,12 @@ class Tokenizer {
   // bits: how many leading bits of each token to keep, config().lowest_bits()..config().bits;
   // 0 keeps all of them. Fewer bits give a lower rate (nested-bit models only).
   StatusOr<TokenGrid> encode(const Image& image, int bits = 0) const;
-  // Accepts grids of lowest_bits()..bits bits per token.
+  // Accepts grids of lowest_bits()..bits bits per token, shaped as encode() shapes them.
   StatusOr<Image> decode(const TokenGrid& grid) const;
+  // Whether decode() takes the grid (one made elsewhere, by a generative model say): OK, or
+  // kInvalidArgument saying what does not fit: its bits per token, its shape for its image size
+  // (the rows and columns encode() gives), its frame count, or a code with bits set above `bits`.
+  Status fits(const TokenGrid& grid) const;
 
  private:
   struct Impl;
@@ -93,6 +98,6 @@ class Tokenizer {
 };
 
 // Sets the number of threads LibTorch uses in this process (0: hardware concurrency).
-void set_compute_threads(int threads);
+BSQ_API void set_compute_threads(int threads);
 
 }  // namespace bsq
