@@ -3,6 +3,8 @@
 # ratios compare: encode and decode megapixels per second and peak RSS on the dev images (PNG in,
 # PPM out), and per frame on a 640x360 clip (the dev clip scaled up, 30 frames).
 # Usage: bench/speed.sh [OUT.md]   (default bench/speed.md; needs scripts/setup.sh first)
+# BSQ_BEFORE=DIR (a folder holding bsqenc and bsqdec built from an older commit) adds their rows,
+# for a before/after comparison on the same machine in the same run.
 # Every tool gets both cores where it has an option for it. bsq's times are the whole process
 # (start, model load, file I/O); the clip's bsq rows also give the library's own decode time per
 # frame (bsqdec --json "seconds"), which is what a video decoder that keeps its model pays.
@@ -23,11 +25,11 @@ load_before=$(cut -d" " -f1-3 /proc/loadavg)
 mkdir -p "$tmp/img" "$tmp/clip"
 "$root/scripts/fetch_corpus.sh" --split dev
 while IFS= read -r f; do
-  ffmpeg -v error -i "$f" -frames:v 1 "$tmp/img/$(basename "${f%.*}").png"
+  ffmpeg -nostdin -v error -i "$f" -frames:v 1 "$tmp/img/$(basename "${f%.*}").png"
 done < <("$root/scripts/corpus_files.sh" dev stills)
 clip=$("$root/scripts/corpus_files.sh" dev videos | head -1)
-ffmpeg -v error -i "$clip" -vf scale=640:360:flags=bicubic -frames:v 30 -pix_fmt yuv420p "$tmp/clip.y4m"
-ffmpeg -v error -i "$tmp/clip.y4m" "$tmp/clip/f%03d.png"
+ffmpeg -nostdin -v error -i "$clip" -vf scale=640:360:flags=bicubic -frames:v 30 -pix_fmt yuv420p "$tmp/clip.y4m"
+ffmpeg -nostdin -v error -i "$tmp/clip.y4m" "$tmp/clip/f%03d.png"
 
 # run LABEL CMD...: appends "seconds max_rss_kb" of one run to $tmp/LABEL.
 run() {
@@ -67,6 +69,12 @@ codec bsq_q30 "$bsq_enc -q 30 \$in \$coded" "$bsq_dec \$coded \$back" bsq
 codec bsq_q60 "$bsq_enc -q 60 \$in \$coded" "$bsq_dec \$coded \$back" bsq
 codec bsq_q90 "$bsq_enc -q 90 \$in \$coded" "$bsq_dec \$coded \$back" bsq
 codec bsq_q90_f32 "$bsq_enc --precision float32 -q 90 \$in \$coded" "$bsq_dec --precision float32 \$coded \$back" bsq
+before=${BSQ_BEFORE:-}
+before_name=${BSQ_BEFORE_NAME:-older build}
+if [ -n "$before" ]; then
+  codec before_q30 "$before/bsqenc -y --quiet --threads $threads -q 30 \$in \$coded" "$before/bsqdec -y --quiet --threads $threads \$coded \$back" bsq
+  codec before_q90 "$before/bsqenc -y --quiet --threads $threads -q 90 \$in \$coded" "$before/bsqdec -y --quiet --threads $threads \$coded \$back" bsq
+fi
 codec webp "cwebp -quiet -mt -m 6 -q 75 \$in -o \$coded" "dwebp -quiet -mt \$coded -ppm -o \$back" webp
 codec avif "avifenc -j $threads -s 6 --min 24 --max 32 \$in \$coded >/dev/null" "avifdec -j $threads -d 8 \$coded \$back.png >/dev/null" avif
 codec jxl "cjxl --num_threads $threads -e 7 -d 1 \$in \$coded 2>/dev/null" "djxl --num_threads $threads \$coded \$back 2>/dev/null" jxl
@@ -74,20 +82,24 @@ codec jxl "cjxl --num_threads $threads -e 7 -d 1 \$in \$coded 2>/dev/null" "djxl
 # The clip: bsq frame by frame (its video path is the frei0r plugin; bsqenc takes stills), x264.
 clip_frames=$(ls "$tmp"/clip/*.png | wc -l)
 clip_mp=$(awk -v n="$clip_frames" 'BEGIN {printf "%.4f", n * 640 * 360 / 1e6}')
-for q in 40 90; do
-  : >"$tmp/clip_q$q.enc"
-  : >"$tmp/clip_q$q.dec"
-  : >"$tmp/clip_q$q.lib"
+clip_run() {  # LABEL BSQENC BSQDEC Q
+  : >"$tmp/$1.enc"
+  : >"$tmp/$1.dec"
+  : >"$tmp/$1.lib"
   for f in "$tmp"/clip/*.png; do
-    run "clip_q$q.enc" $bsq_enc -q "$q" "$f" "$tmp/f.bsq"
-    run "clip_q$q.dec" $bsq_dec --json "$tmp/f.bsq" "$tmp/f.ppm"
-    sed -E 's/.*"seconds": ?([0-9.]+).*/\1/' "$tmp/stdout" >>"$tmp/clip_q$q.lib"
+    run "$1.enc" "$2" -y --quiet --threads "$threads" -q "$4" "$f" "$tmp/f.bsq"
+    run "$1.dec" "$3" -y --quiet --threads "$threads" --json "$tmp/f.bsq" "$tmp/f.ppm"
+    sed -E 's/.*"seconds": ?([0-9.]+).*/\1/' "$tmp/stdout" >>"$tmp/$1.lib"
   done
+}
+for q in 40 90; do
+  clip_run "clip_q$q" "$build/apps/bsqenc" "$build/apps/bsqdec" "$q"
+  [ -z "$before" ] || clip_run "clip_before_q$q" "$before/bsqenc" "$before/bsqdec" "$q"
 done
 : >"$tmp/x264.enc"
 : >"$tmp/x264.dec"
-run x264.enc ffmpeg -v error -y -i "$tmp/clip.y4m" -c:v libx264 -preset medium -crf 23 -threads "$threads" "$tmp/x.mp4"
-run x264.dec ffmpeg -v error -threads "$threads" -i "$tmp/x.mp4" -f null -
+run x264.enc ffmpeg -nostdin -v error -y -i "$tmp/clip.y4m" -c:v libx264 -preset medium -crf 23 -threads "$threads" "$tmp/x.mp4"
+run x264.dec ffmpeg -nostdin -v error -threads "$threads" -i "$tmp/x.mp4" -f null -
 
 # Report.
 sum() { awk '{s += $1} END {printf "%.3f", s}' "$1"; }
@@ -115,6 +127,8 @@ bpp() { awk -v mp="$2" '{s += $1} END {printf "%.3f", 8 * s / (mp * 1e6)}' "$tmp
   row "bsq -q 60 ($(bpp bsq_q60 "$mp") bpp)" bsq_q60 "$mp"
   row "bsq -q 90, the default ($(bpp bsq_q90 "$mp") bpp)" bsq_q90 "$mp"
   row "bsq -q 90 --precision float32" bsq_q90_f32 "$mp"
+  [ -z "$before" ] || row "bsq -q 30 before ($before_name)" before_q30 "$mp"
+  [ -z "$before" ] || row "bsq -q 90 before ($before_name)" before_q90 "$mp"
   row "cwebp -m 6 -q 75 ($(bpp webp "$mp") bpp)" webp "$mp"
   row "avifenc -s 6 --min 24 --max 32 ($(bpp avif "$mp") bpp)" avif "$mp"
   row "cjxl -e 7 -d 1 ($(bpp jxl "$mp") bpp)" jxl "$mp"
@@ -125,6 +139,8 @@ bpp() { awk -v mp="$2" '{s += $1} END {printf "%.3f", 8 * s / (mp * 1e6)}' "$tmp
   echo "|---|---|---|---|---|"
   row "bsq -q 40, a process per frame" clip_q40 "$clip_mp"
   row "bsq -q 90, a process per frame" clip_q90 "$clip_mp"
+  [ -z "$before" ] || row "bsq -q 40 before ($before_name), a process per frame" clip_before_q40 "$clip_mp"
+  [ -z "$before" ] || row "bsq -q 90 before ($before_name), a process per frame" clip_before_q90 "$clip_mp"
   row "x264 -preset medium -crf 23 (ffmpeg)" x264 "$clip_mp"
   echo
   echo "bsq's decode inside the library (bsqdec --json \"seconds\": entropy decoding, network, pixels;"
@@ -134,6 +150,7 @@ bpp() { awk -v mp="$2" '{s += $1} END {printf "%.3f", 8 * s / (mp * 1e6)}' "$tmp
   echo "|---|---|---|"
   for q in 40 90; do
     awk -v q="$q" '{s += $1; n++} END {printf "| -q %s | %.3f | %.2f |\n", q, s / n, n / s}' "$tmp/clip_q$q.lib"
+    [ -z "$before" ] || awk -v q="$q" -v b="$before_name" '{s += $1; n++} END {printf "| -q %s before (%s) | %.3f | %.2f |\n", q, b, s / n, n / s}' "$tmp/clip_before_q$q.lib"
   done
 } >"$out.tmp"
 mv "$out.tmp" "$out"
