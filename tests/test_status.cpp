@@ -1,4 +1,5 @@
-// Status and StatusOr: a value() on an error stops the process loudly instead of reading nothing.
+// Status and StatusOr: a value() on an error stops the process loudly instead of reading nothing;
+// the exit code each tool gives a Status.
 #include <doctest/doctest.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -9,6 +10,7 @@
 #include <string>
 #include <utility>
 
+#include "bsq/exit_codes.h"
 #include "bsq/status.h"
 
 namespace {
@@ -62,4 +64,14 @@ TEST_CASE("StatusOr: value() or -> on an error prints the status and aborts") {
   const auto [arrow_status, arrow_text] = run_in_child([&] { std::printf("%zu", bad_string->size()); });
   CHECK(aborted(arrow_status));
   CHECK(arrow_text.find("damaged") != std::string::npos);
+}
+
+TEST_CASE("exit codes: one table for every tool, as the man pages' EXIT STATUS lists it") {
+  CHECK(bsq::exit_code(bsq::StatusCode::kOk) == 0);
+  CHECK(bsq::exit_code(bsq::StatusCode::kInternal) == 1);
+  CHECK(bsq::exit_code(bsq::StatusCode::kInvalidArgument) == 2);
+  CHECK(bsq::exit_code(bsq::StatusCode::kIoError) == 3);
+  CHECK(bsq::exit_code(bsq::StatusCode::kInvalidData) == 4);
+  CHECK(bsq::exit_code(bsq::StatusCode::kUnsupported) == 4);  // bsqtrain said 1 before the table was shared
+  CHECK(bsq::exit_code(bsq::StatusCode::kModelMismatch) == 5);
 }
