@@ -41,7 +41,7 @@ class BatchSource {
   // Batches (or shards) for first_step, first_step + 1, ... in order: [crops, 1, 3, crop, crop]
   // in [-1, 1].
   void start(int64_t first_step);
-  torch::Tensor next();  // rethrows what made the background thread fail
+  torch::Tensor next();                    // rethrows what made the background thread fail
   torch::Tensor make(int64_t step) const;  // the same batch, computed synchronously
 
  private:
