@@ -1,4 +1,4 @@
-// Exit codes, one-line messages, option parsing, model lookup and JSON for the bsq command lines.
+// One-line messages, option parsing, model lookup and JSON for the bsq command lines.
 #include "cli_common.h"
 
 #include <fmt/format.h>
@@ -11,26 +11,6 @@
 
 namespace bsq::cli {
 namespace fs = std::filesystem;
-
-int exit_code(StatusCode code) {
-  switch (code) {
-    case StatusCode::kOk:
-      return kExitOk;
-    case StatusCode::kInvalidArgument:
-      return kExitUsage;
-    case StatusCode::kIoError:
-      return kExitIo;
-    // An unknown stream version or an image over the size caps is, for the user, input this
-    // program cannot take: the same answer as a damaged file.
-    case StatusCode::kInvalidData:
-    case StatusCode::kUnsupported:
-      return kExitInvalidInput;
-    case StatusCode::kModelMismatch:
-      return kExitModelMismatch;
-    default:
-      return kExitOther;
-  }
-}
 
 int Console::fail(const Status& status) const {
   std::string text = status.message().empty() ? std::string("failed") : status.message();

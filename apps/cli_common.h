@@ -1,4 +1,4 @@
-// Plumbing shared by bsqenc and bsqdec: exit codes, messages, option parsing, model lookup, JSON.
+// Plumbing shared by bsqenc and bsqdec: messages (with the exit codes of bsq/exit_codes.h), option parsing, model lookup, JSON.
 //
 // Every message goes to stderr as one line "PROGRAM: text", so scripts can show it as is.
 #pragma once
@@ -12,22 +12,12 @@
 #include <utility>
 #include <vector>
 
+#include "bsq/exit_codes.h"
 #include "bsq/status.h"
 #include "bsq/tokenizer.h"
 #include "model_paths.h"
 
 namespace bsq::cli {
-
-// Exit codes of every bsq tool (bsqtrain too); the man pages list them under EXIT STATUS.
-enum ExitCode : int {
-  kExitOk = 0,
-  kExitOther = 1,          // a bug or a failure inside a dependency
-  kExitUsage = 2,          // bad options, refused output, unknown output extension
-  kExitIo = 3,             // a file could not be opened, read or written
-  kExitInvalidInput = 4,   // not an image, not a .bsq stream, damaged, truncated, unsupported version
-  kExitModelMismatch = 5,  // the stream was made with another model
-};
-int exit_code(StatusCode code);
 
 // Messages on stderr for one program run.
 struct Console {

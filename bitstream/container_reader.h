@@ -7,7 +7,7 @@
 //   for (const auto& chunk : c->frames)            // in frame order, no gaps
 //     decode(chunk.coded, chunk.first_frame, chunk.frame_count);
 //
-//   auto h = bsq::bitstream::read_header(bytes.data(), bytes.size());  // bsqinfo: header only
+//   auto h = bsq::bitstream::read_header(bytes.data(), bytes.size());  // bsqdec --info: header only
 //
 // Errors (bsq::Status): kInvalidData for a truncated, damaged or inconsistent stream, kUnsupported
 // for an unknown major version or unknown critical chunk, kModelMismatch for a stream made with

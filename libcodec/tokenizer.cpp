@@ -56,7 +56,7 @@ StatusOr<ModelFileInfo> read_model_info(const std::string& model_path) {
 
 StatusOr<Tokenizer> Tokenizer::open(const std::string& model_path, const RuntimeOptions& runtime) {
   return guarded("loading model", [&]() -> StatusOr<Tokenizer> {
-    set_compute_threads(runtime.threads);
+    if (runtime.threads >= 0) set_compute_threads(runtime.threads);
     auto loaded = model::load_model(model_path);
     if (!loaded.ok()) return loaded.status();
     auto impl = std::make_unique<Impl>();

@@ -139,7 +139,7 @@ TEST_CASE("container: header, metadata and frame chunks round trip") {
   CHECK(out->metadata[0].key == "encoder");
   CHECK(out->metadata[0].value == "bsqenc test");
   CHECK(out->metadata[1].value.empty());
-  CHECK(read_header(bytes.data(), kHeaderSize).value() == in.header);  // bsqinfo needs the header only
+  CHECK(read_header(bytes.data(), kHeaderSize).value() == in.header);  // bsqdec --info needs the header only
 
   // The streaming writer gives the same bytes as write_container, whenever its output is taken.
   auto w = ContainerWriter::start(in.header);

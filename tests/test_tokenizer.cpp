@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <random>
+#include <thread>
 
 #include "bsq/tokenizer.h"
 #include "model/model_file.h"
@@ -140,6 +141,21 @@ TEST_CASE("read_model_info: a model file's config and fingerprint, read without 
   other_version[8] = 9;
   CHECK(read_model_info(scratch_file("info_version.bsqm", other_version)).status().message().find("version 9") != std::string::npos);
   CHECK(read_model_info(testing::temp_path("missing.bsqm")).status().code() == StatusCode::kIoError);
+}
+
+TEST_CASE("threads: a negative count leaves LibTorch's process-wide setting to the host") {
+  const auto path = saved_tiny_model("threads.bsqm");
+  // A count that opening with 0 (hardware threads) would not produce, so a change shows.
+  const int host = std::thread::hardware_concurrency() == 3 ? 2 : 3;
+  torch::set_num_threads(host);
+  RuntimeOptions leave_alone;
+  leave_alone.threads = -1;
+  REQUIRE(Tokenizer::open(path, leave_alone).ok());
+  CHECK(torch::get_num_threads() == host);
+  RuntimeOptions tool;  // a tool owns its process and sets the count
+  tool.threads = 1;
+  REQUIRE(Tokenizer::open(path, tool).ok());
+  CHECK(torch::get_num_threads() == 1);
 }
 
 TEST_CASE("frames: a frame's tokens do not depend on later frames") {

@@ -79,6 +79,16 @@ TEST_CASE("batch shards: ranks' crops, in rank order, are the whole batch") {
   CHECK(torch::equal(torch::cat(parts), all));
 }
 
+TEST_CASE("batch source: a failure in the background thread is rethrown by next() on the caller's thread") {
+  BatchOptions broken{2, 16, 5, true};
+  broken.shard_begin = 2;  // past shard_end: make() asks LibTorch for a batch of -1 crops
+  broken.shard_end = 1;
+  BatchSource batches(synthetic_images(), broken);
+  CHECK_THROWS_WITH_AS(batches.make(0), doctest::Contains("negative dimension"), c10::Error);
+  batches.start(0);
+  CHECK_THROWS_WITH_AS(batches.next(), doctest::Contains("negative dimension"), c10::Error);
+}
+
 TEST_CASE("state bytes: what rank 0 sends restores its trainer exactly") {
   torch::set_num_threads(1);
   const auto options = tiny_options();

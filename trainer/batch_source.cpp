@@ -73,7 +73,16 @@ void BatchSource::start(int64_t first_step) { worker_ = std::thread([this, first
 
 void BatchSource::run(int64_t step) {
   for (;; ++step) {
-    auto batch = make(step);
+    torch::Tensor batch;
+    // An exception leaving a std::thread ends the process; next() rethrows it on the main thread.
+    try {
+      batch = make(step);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      failure_ = std::current_exception();
+      changed_.notify_all();
+      return;
+    }
     std::unique_lock<std::mutex> lock(mutex_);
     changed_.wait(lock, [&] { return stop_ || ready_.size() < kQueueDepth; });
     if (stop_) return;
@@ -84,7 +93,8 @@ void BatchSource::run(int64_t step) {
 
 torch::Tensor BatchSource::next() {
   std::unique_lock<std::mutex> lock(mutex_);
-  changed_.wait(lock, [&] { return !ready_.empty(); });
+  changed_.wait(lock, [&] { return !ready_.empty() || failure_; });
+  if (ready_.empty()) std::rethrow_exception(failure_);  // the batches made before it come first
   auto batch = std::move(ready_.front());
   ready_.pop_front();
   changed_.notify_all();

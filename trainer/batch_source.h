@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <exception>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -40,7 +41,7 @@ class BatchSource {
   // Batches (or shards) for first_step, first_step + 1, ... in order: [crops, 1, 3, crop, crop]
   // in [-1, 1].
   void start(int64_t first_step);
-  torch::Tensor next();
+  torch::Tensor next();                    // rethrows what made the background thread fail
   torch::Tensor make(int64_t step) const;  // the same batch, computed synchronously
 
  private:
@@ -53,6 +54,7 @@ class BatchSource {
   std::condition_variable changed_;
   std::deque<torch::Tensor> ready_;
   bool stop_ = false;
+  std::exception_ptr failure_;  // why the background thread stopped, if it failed
 };
 
 }  // namespace bsq::train

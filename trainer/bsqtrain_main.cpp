@@ -7,21 +7,11 @@
 #include <map>
 #include <string>
 
+#include "bsq/exit_codes.h"
 #include "bsq/status.h"
 #include "train_run.h"
 
 namespace {
-
-// Exit codes, as for bsqenc/bsqdec: 1 other, 2 usage, 3 I/O, 4 invalid input, 5 model mismatch.
-int exit_code(bsq::StatusCode code) {
-  switch (code) {
-    case bsq::StatusCode::kInvalidArgument: return 2;
-    case bsq::StatusCode::kIoError: return 3;
-    case bsq::StatusCode::kInvalidData: return 4;
-    case bsq::StatusCode::kModelMismatch: return 5;
-    default: return 1;
-  }
-}
 
 // An option not given on the command line takes its environment variable, as PyTorch's launchers
 // set them (torchrun: MASTER_ADDR, MASTER_PORT, WORLD_SIZE, RANK, LOCAL_RANK).
@@ -111,7 +101,7 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     fmt::print(stderr, "bsqtrain: {} (see --help)\n", e.what());
-    return 2;
+    return bsq::kExitUsage;
   }
   static const std::map<std::string, bsq::train::ReconstructionLoss> kLosses = {
       {"mse", bsq::train::ReconstructionLoss::kMse},
@@ -129,13 +119,13 @@ int main(int argc, char** argv) {
     env = {bsq::StatusCode::kInvalidArgument, fmt::format("rank {} is not below the world size {}", d.rank, d.world_size)};
   if (!env.ok()) {
     fmt::print(stderr, "bsqtrain: {}\n", env.message());
-    return 2;
+    return bsq::exit_code(env.code());
   }
 
   const bsq::Status status = eval_model.empty() ? bsq::train::run_training(o) : bsq::train::run_evaluation(eval_model, o);
   if (!status.ok()) {
     fmt::print(stderr, "bsqtrain: {}\n", status.message());
-    return exit_code(status.code());
+    return bsq::exit_code(status.code());
   }
   return 0;
 }

@@ -61,9 +61,24 @@ RuntimeOptions eval_runtime(const TrainOptions& options) {
   return runtime;
 }
 
-}  // namespace
+// LibTorch reports errors by throwing, in a training step as in the batch thread (whose exception
+// next() rethrows here); the tool reports them as one line, without LibTorch's backtrace.
+template <typename Fn>
+Status caught(Fn&& fn) {
+  std::string what;
+  try {
+    return fn();
+  } catch (const RankFailure& e) {
+    return Status(StatusCode::kIoError, e.what());
+  } catch (const c10::Error& e) {
+    what = e.what_without_backtrace();
+  } catch (const std::exception& e) {
+    what = e.what();
+  }
+  return Status(StatusCode::kInternal, fmt::format("internal error: {}", what.substr(0, what.find('\n'))));
+}
 
-Status run_evaluation(const std::string& model_path, const TrainOptions& options) {
+Status evaluate(const std::string& model_path, const TrainOptions& options) {
   auto corpus = load_corpus(options.manifest, options.corpus, CorpusSplits::kDevOnly);
   if (!corpus.ok()) return corpus.status();
   auto result = evaluate_model(model_path, corpus->dev, eval_runtime(options));
@@ -77,8 +92,6 @@ Status run_evaluation(const std::string& model_path, const TrainOptions& options
   }
   return Status::Ok();
 }
-
-namespace {
 
 // What every rank must share for the ranks to train one model: the options that shape the batches
 // and the optimisation, and the train split (names and sizes). Paths, threads and where the run
@@ -195,13 +208,12 @@ Status train(const TrainOptions& options) {
 
 }  // namespace
 
+Status run_evaluation(const std::string& model_path, const TrainOptions& options) {
+  return caught([&] { return evaluate(model_path, options); });
+}
+
 Status run_training(const TrainOptions& options) {
-  Status status;
-  try {
-    status = train(options);
-  } catch (const RankFailure& e) {
-    status = Status(StatusCode::kIoError, e.what());
-  }
+  Status status = caught([&] { return train(options); });
   // With several ranks, every message says which one failed.
   if (!status.ok() && options.dist.world_size > 1)
     status = Status(status.code(),

@@ -12,7 +12,8 @@ namespace bsq::train {
 // train.csv (one row per evaluation). With options.resume, continues from checkpoint.pt.
 // With options.dist.world_size > 1 this process is one rank of a data-parallel run: it trains on
 // its shard of every batch and rank 0 alone evaluates and writes those files. kIoError when
-// another rank fails or cannot be reached; messages then start with "rank R of N: ".
+// another rank fails or cannot be reached; messages then start with "rank R of N: ". kInternal
+// with the first line of LibTorch's message when it throws (in a step or in the batch thread).
 Status run_training(const TrainOptions& options);
 
 // Prints the dev-set PSNR of a model file, per image and on average.

@@ -77,7 +77,9 @@ std::unique_ptr<Instance> construct(unsigned width, unsigned height) {
   s->height = static_cast<int>(height);
   s->frame = bsq::Image(s->width, s->height);
   for (const auto& path : paths.value()) {
-    auto model = bsq::Tokenizer::open(path);  // threads: one per hardware thread
+    bsq::RuntimeOptions runtime;
+    runtime.threads = -1;  // the host (ffmpeg, a video editor) owns the process's thread count
+    auto model = bsq::Tokenizer::open(path, runtime);
     if (!model.ok()) {
       report(model.status().message());
       return nullptr;

@@ -2,8 +2,8 @@
 //
 // Why convolutions near the pixels: a linear patch embedding and head make every 8x8 patch an
 // island and waste capacity on blocking artefacts; small overlapping convolutions are cheap at
-// full resolution and let neighbouring patches share edges (CALIBRATION.md measured the linear
-// version ~5 dB behind JPEG).
+// full resolution and let neighbouring patches share edges (the reference experiment in
+// shared/CALIBRATION.md, outside this repository, measured the linear version ~5 dB behind JPEG).
 #pragma once
 
 #include <torch/torch.h>

@@ -41,7 +41,7 @@ leaked=$(grep -E '^[0-9a-f]+ [A-Za-z] bsq::(model|entropy|bitstream)::' "$log/ex
 [ -z "$leaked" ] || fail "libbsq exports its internals: $leaked"
 
 # The headers: every one installed, and none pulls in LibTorch, FFmpeg or fmt.
-for header in codec.h tokenizer.h image.h status.h model_config.h metrics.h export.h; do
+for header in codec.h tokenizer.h image.h status.h model_config.h metrics.h export.h exit_codes.h; do
   [ -f "$includedir/bsq/$header" ] || fail "include/bsq/$header not installed"
   echo "#include <bsq/$header>" >"$tmp/one.cpp"
   "$cxx" -std=c++17 -fsyntax-only $(pkg-config --cflags bsq) "$tmp/one.cpp" 2>"$log/err" ||

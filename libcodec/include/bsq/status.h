@@ -1,6 +1,8 @@
 // Error values for the library boundary: a Status carries a code and a one-line message.
 #pragma once
 
+#include <cstdio>
+#include <cstdlib>
 #include <optional>
 #include <string>
 #include <utility>
@@ -41,13 +43,22 @@ class [[nodiscard]] StatusOr {
 
   bool ok() const { return value_.has_value(); }
   const Status& status() const { return status_; }
-  T& value() & { return *value_; }
-  const T& value() const& { return *value_; }
-  T&& value() && { return std::move(*value_); }
-  T* operator->() { return &*value_; }
-  const T* operator->() const { return &*value_; }
+  // value() and operator-> on an error are a caller's bug, not bad input: as absl::StatusOr, they
+  // print the status and abort rather than read an empty optional (undefined behaviour).
+  T& value() & { return check(), *value_; }
+  const T& value() const& { return check(), *value_; }
+  T&& value() && { return check(), std::move(*value_); }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
 
  private:
+  void check() const {
+    if (value_.has_value()) return;
+    std::fprintf(stderr, "bsq: StatusOr::value() on an error: %s\n",
+                 status_.message().empty() ? "(no message)" : status_.message().c_str());
+    std::abort();
+  }
+
   std::optional<T> value_;
   Status status_;
 };

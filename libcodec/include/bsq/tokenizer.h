@@ -41,7 +41,10 @@ inline constexpr std::pair<const char*, Precision> kPrecisionNames[] = {
     {"auto", Precision::kAuto}, {"float32", Precision::kFloat32}, {"bfloat16", Precision::kBFloat16}};
 
 struct RuntimeOptions {
-  int threads = 0;       // 0: one per hardware thread (LibTorch would otherwise use one)
+  // LibTorch's thread count is process-wide: 0 sets it to one per hardware thread (LibTorch would
+  // otherwise use one), N > 0 to N; a negative value leaves it alone, for a plug-in (frei0r) whose
+  // host owns the process and its threads.
+  int threads = 0;
   bool use_gpu = true;   // run on CUDA when this build and the machine have it
   Precision precision = Precision::kAuto;
   // Pictures of more pixels are refused before anything is allocated for them, streams as soon
