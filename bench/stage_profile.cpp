@@ -111,7 +111,8 @@ void print_operator_times(const std::string& title, Fn&& fn) {
   std::sort(order.rbegin(), order.rend());
   fmt::print("# operators of {}: self time, {:.1f} ms in all\n", title, total / 1e3);
   for (size_t i = 0; i < std::min<size_t>(order.size(), 14); ++i)
-    fmt::print("  {:<36} {:8.2f} ms {:5d} calls\n", order[i].second, order[i].first / 1e3, self[order[i].second].second);
+    fmt::print("  {:<36} {:8.2f} ms {:5d} calls\n", order[i].second, order[i].first / 1e3,
+               self[order[i].second].second);
 }
 
 }  // namespace
@@ -205,8 +206,8 @@ int main(int argc, char** argv) {
     auto feat = torch::randn({1, c.width, H / c.patch, W / c.patch});
     print_operator_times("the head", [&] { head->as<bsq::model::ConvHead>()->forward(feat); });
   }
-  fmt::print("# {} at {}x{} ({} bits per token, {} threads, {}, median of {})\n", argv[1], width, height, bits,
-             threads, bf16 ? "bfloat16" : "float32", repeats);
+  fmt::print("# {} at {}x{} ({} bits per token, {} threads, {}, median of {})\n", argv[1], width, height, bits, threads,
+             bf16 ? "bfloat16" : "float32", repeats);
   fmt::print("{:<18} {:>10} {:>8} {:>8}\n", "stage", "ms", "GMAC", "GFLOPS");
   double total = 0;
   for (const auto& s : stages) {

@@ -90,7 +90,8 @@ StatusOr<TokenGrid> Tokenizer::encode(const Image& image, int bits) const {
   if (image.width < 1 || image.height < 1 || image.width > kMaxSide || image.height > kMaxSide ||
       image.rgb.size() != static_cast<size_t>(image.width) * image.height * 3)
     return Status(StatusCode::kInvalidArgument, fmt::format("encode: bad image {}x{}", image.width, image.height));
-  if (static_cast<uint64_t>(image.width) * image.height > max_pixels()) return pixel_limit_error(image.width, image.height);
+  if (static_cast<uint64_t>(image.width) * image.height > max_pixels())
+    return pixel_limit_error(image.width, image.height);
   const int kept = bits == 0 ? config().bits : bits;
   if (kept < config().lowest_bits() || kept > config().bits)
     return Status(StatusCode::kInvalidArgument,

@@ -112,6 +112,7 @@ int main(int argc, char** argv) {
   std::ofstream out(tmp, std::ios::binary);
   out.write(reinterpret_cast<const char*>(file.data()), static_cast<std::streamsize>(file.size()));
   out.close();
-  if (!out || std::rename(tmp.c_str(), argv[3]) != 0) return std::remove(tmp.c_str()), fail(std::string("cannot write ") + argv[3]), 3;
+  if (!out || std::rename(tmp.c_str(), argv[3]) != 0)
+    return std::remove(tmp.c_str()), fail(std::string("cannot write ") + argv[3]), 3;
   return 0;
 }

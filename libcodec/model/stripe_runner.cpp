@@ -27,8 +27,8 @@ std::vector<Rows> wrapped(int64_t first, int64_t last, int64_t rows) {
 
 struct Plan {
   TokenPlaneSize plane;
-  int64_t core = 0;     // token rows each stripe produces
-  bool whole = false;   // one pass: the image is no taller than a stripe and its halos
+  int64_t core = 0;    // token rows each stripe produces
+  bool whole = false;  // one pass: the image is no taller than a stripe and its halos
 };
 
 // The stem and head convolutions reach less than a token across a stripe's edge (4x4 stride-2 and
@@ -49,7 +49,8 @@ Plan plan(const ModelConfig& c, Transformer& transformer, int width, int height,
 constexpr int64_t kConvBand = 16;
 
 // The stem's output for token rows [first, last) of the padded image.
-torch::Tensor stem_rows(TokenizerModel& net, const Image& image, const Plan& p, Rows rows, const torch::Device& device) {
+torch::Tensor stem_rows(TokenizerModel& net, const Image& image, const Plan& p, Rows rows,
+                        const torch::Device& device) {
   const int64_t patch = net->config().patch;
   std::vector<torch::Tensor> bands;
   for (int64_t first = rows.first; first < rows.second; first += kConvBand) {
@@ -106,7 +107,8 @@ std::vector<uint64_t> encode_in_stripes(TokenizerModel& net, const Image& image,
     const int64_t last = std::min(first + p.core, p.plane.rows);
     const Rows need = net->encoder()->input_rows(first, last);
     std::vector<torch::Tensor> parts;
-    for (const Rows& r : wrapped(need.first, need.second, p.plane.rows)) parts.push_back(stem_rows(net, image, p, r, device));
+    for (const Rows& r : wrapped(need.first, need.second, p.plane.rows))
+      parts.push_back(stem_rows(net, image, p, r, device));
     const auto encoded = net->encoder()->forward(torch::cat(parts, 2)).narrow(2, first - need.first, last - first);
     const auto stripe = codes_of(encoded);
     codes.insert(codes.end(), stripe.begin(), stripe.end());

@@ -6,9 +6,11 @@ namespace bsq::model {
 TokenizerModelImpl::TokenizerModelImpl(const ModelConfig& config) : config_(config) {
   const auto& c = config;
   stem_ = register_module("stem", ConvStem(c));
-  encoder_ = register_module("encoder", Transformer(c.width, c.encoder_depth, c.heads, c.window, c.max_frames, c.mlp_ratio));
+  encoder_ =
+      register_module("encoder", Transformer(c.width, c.encoder_depth, c.heads, c.window, c.max_frames, c.mlp_ratio));
   quantizer_ = register_module("quantizer", BsqQuantizer(c.width, c.bits));
-  decoder_ = register_module("decoder", Transformer(c.width, c.decoder_depth, c.heads, c.window, c.max_frames, c.mlp_ratio));
+  decoder_ =
+      register_module("decoder", Transformer(c.width, c.decoder_depth, c.heads, c.window, c.max_frames, c.mlp_ratio));
   head_ = register_module("head", ConvHead(c));
 }
 
@@ -42,8 +44,8 @@ torch::Tensor pad_to_multiple(const torch::Tensor& x, int64_t multiple) {
   if (ph == 0 && pw == 0) return x;
   // Replicate padding needs a 4-D or 5-D input; fold the frame axis into the batch.
   const auto flat = x.reshape({-1, 3, h, w});
-  auto padded = torch::nn::functional::pad(
-      flat, torch::nn::functional::PadFuncOptions({0, pw, 0, ph}).mode(torch::kReplicate));
+  auto padded =
+      torch::nn::functional::pad(flat, torch::nn::functional::PadFuncOptions({0, pw, 0, ph}).mode(torch::kReplicate));
   auto sizes = x.sizes().vec();
   sizes[sizes.size() - 2] = h + ph;
   sizes[sizes.size() - 1] = w + pw;

@@ -48,7 +48,9 @@ torch::Tensor TransformerBlockImpl::forward(const torch::Tensor& grid) {
   y = merge(attention_->forward(partition(y, window_), grid.size(1)), grid.sizes(), window_);
   if (shift) y = torch::roll(y, {shift, shift}, {2, 3});
   auto x = grid + y;
-  const auto mlp = [&](const torch::Tensor& t) { return t + fc2_->forward(torch::gelu(fc1_->forward(norm2_->forward(t).to(dtype)))); };
+  const auto mlp = [&](const torch::Tensor& t) {
+    return t + fc2_->forward(torch::gelu(fc1_->forward(norm2_->forward(t).to(dtype))));
+  };
   // Inference on a large picture: the MLP, 4x wider than the stream, a slice of tokens at a time
   // (tokens are independent there, so the result is the same).
   constexpr int64_t kTokensPerSlice = int64_t{1} << 15;

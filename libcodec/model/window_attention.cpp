@@ -41,8 +41,8 @@ torch::Tensor WindowAttentionImpl::attention_bias(int64_t frames, const torch::T
   const auto distance = (f.view({-1, 1}) - f.view({1, -1})).clamp(0, max_frames_ - 1);
   const auto temporal = temporal_bias_.index_select(0, distance.reshape({-1})).view({frames, frames, heads_});
   const auto blocked = (f.view({-1, 1}) < f.view({1, -1}));  // key frame after query frame
-  auto frame_term = temporal.permute({2, 0, 1}).masked_fill(blocked.unsqueeze(0),
-                                                            -std::numeric_limits<float>::infinity());
+  auto frame_term =
+      temporal.permute({2, 0, 1}).masked_fill(blocked.unsqueeze(0), -std::numeric_limits<float>::infinity());
   // Expand [heads, F, F] and [heads, n, n] to [heads, F*n, F*n], frame-major.
   auto full = frame_term.view({heads_, frames, 1, frames, 1}) + bias.view({heads_, 1, n, 1, n});
   return full.reshape({1, heads_, frames * n, frames * n});
