@@ -1,5 +1,5 @@
 // Runs the network over an image in horizontal stripes, so that memory grows with the image's
-// width, not its area (an 8000x6000 photo codes in well under 1.5 GiB, bench/speed.md).
+// width, not its area (an 8000x6000 photo codes in about 1.3 GiB, bench/large_image.md).
 //
 // A stripe is a band of whole attention windows plus the halo rows its windows and convolutions
 // read: Transformer::input_rows() for the blocks, one token for the stem and head convolutions.
@@ -16,8 +16,8 @@
 
 namespace bsq::model {
 
-// Tokens per stripe, halo excluded: about 120 MB per float32 activation of width 160, the
-// largest of which (the MLP's, 4x wider, in bfloat16) stays under 300 MB.
+// Tokens per stripe, halo excluded: about 84 MB per float32 activation of width 160. The
+// attention and the MLP, whose tensors are wider, run in slices of it (transformer.cpp).
 inline constexpr int64_t kStripeTokens = int64_t{1} << 17;
 
 struct TokenPlaneSize {
