@@ -77,8 +77,8 @@ int main(int argc, char** argv) {
   if (o.output.empty()) return console.fail(Status(StatusCode::kInvalidArgument, "OUTPUT is required (see --help)"));
 
   // Everything that can be checked cheaply is, before the model loads and the decoder runs.
-  auto model_paths = bsq::cli::find_models(o.models);
-  if (!model_paths.ok()) return console.fail(model_paths.status());
+  auto models = bsq::cli::open_models(o);
+  if (!models.ok()) return console.fail(models.status());
   auto out = bsq::cli::OutputFile::open(o.output, o.input, o.overwrite);
   if (!out.ok()) return console.fail(out.status());
   bsq::cli::Stopwatch total;
@@ -97,65 +97,43 @@ int main(int argc, char** argv) {
     if (!image.ok()) return console.fail(image.status());
     reference = std::move(image.value());
   }
-  auto models = bsq::cli::read_models(model_paths.value());
-  if (!models.ok()) return console.fail(models.status());
-  // The stream names its model; a damaged stream fails here with the message decoding would give.
-  // A token file names it in its sidecar.
-  auto fingerprint = from_tokens.empty() ? bsq::stream_model_fingerprint(bytes->data(), bytes->size())
-                                         : bsq::StatusOr<uint64_t>(tokens->model_fingerprint);
   const auto fail_on_input = [&](const Status& status) {
     return console.fail(Status(status.code(), fmt::format("{}: {}", in_name, status.message())));
   };
-  if (!fingerprint.ok()) return fail_on_input(fingerprint.status());
-  auto chosen = models->find(fingerprint.value(), from_tokens.empty() ? "stream was" : "tokens were");
+  // Only the model the stream (or the token file's sidecar) names loads, before the clock starts.
+  auto chosen = from_tokens.empty() ? models->model_for_stream(bytes->data(), bytes->size())
+                                    : models->model_for_tokens(tokens->model_fingerprint);
   if (!chosen.ok()) return fail_on_input(chosen.status());
-  // Only that model loads: the others' weights are never read.
-  auto opened = models->open(chosen.value(), o, console);
-  if (!opened.ok()) return console.fail(opened.status());
-  const bsq::Tokenizer& tokenizer = opened.value();
-  const std::string& model_path = models->paths[chosen.value()];
-
-  // A grid that does not fit the model it names is a bad input file, whoever made it.
-  if (!from_tokens.empty()) {
-    const int patch = tokenizer.config().patch;
-    if (tokens->patch != 0 && tokens->patch != patch)
-      return fail_on_input(Status(
-          StatusCode::kInvalidData,
-          fmt::format("tokens of {}-pixel patches; model {} has {}-pixel ones", tokens->patch, model_path, patch)));
-    if (const Status fits = tokenizer.fits(tokens->grid); !fits.ok())
-      return fail_on_input(Status(StatusCode::kInvalidData, fmt::format("{} (model {})", fits.message(), model_path)));
-  }
+  bsq::cli::note_model(console, models.value(), chosen.value());
+  const bsq::Tokenizer& tokenizer = *models->model(chosen.value()).value();
+  const std::string& model_path = models->path(chosen.value());
 
   bsq::cli::Stopwatch decode_time;
-  auto image = [&] {
+  auto decoded = [&] {
     bsq::cli::ProgressLine progress(console.program, "decoding", !console.quiet);
-    return from_tokens.empty() ? bsq::decode_image(tokenizer, bytes->data(), bytes->size())
-                               : tokenizer.decode(tokens->grid);
+    return from_tokens.empty() ? models->decode(bytes->data(), bytes->size())
+                               : models->decode(tokens->grid, tokens->model_fingerprint);
   }();
   const double decode_seconds = decode_time.seconds();
-  if (!image.ok()) {
-    // Naming the model file too tells the user which of their models was the wrong one.
-    const bool mismatch = image.status().code() == StatusCode::kModelMismatch;
-    return fail_on_input(
-        Status(image.status().code(), image.status().message() + (mismatch ? " (" + model_path + ")" : "")));
-  }
+  if (!decoded.ok()) return fail_on_input(decoded.status());
+  const bsq::Image& image = decoded->image;
 
   std::optional<double> psnr;
   if (reference) {
-    if (reference->width != image->width || reference->height != image->height)
+    if (reference->width != image.width || reference->height != image.height)
       return console.fail(Status(StatusCode::kInvalidArgument,
                                  fmt::format("--compare: '{}' is {}x{}, the decoded image {}x{}", compare,
-                                             reference->width, reference->height, image->width, image->height)));
-    auto value = bsq::psnr(image.value(), *reference);
+                                             reference->width, reference->height, image.width, image.height)));
+    auto value = bsq::psnr(image, *reference);
     if (!value.ok()) return console.fail(value.status());
     psnr = value.value();
   }
   // Written only after everything else succeeded, so a failed comparison leaves no file either.
-  Status written = out->name_target(bsq::media::write_image(image.value(), out->write_path()));
+  Status written = out->name_target(bsq::media::write_image(image, out->write_path()));
   if (written.ok()) written = out->commit();
   if (!written.ok()) return console.fail(written);
 
-  const double bpp = 8.0 * static_cast<double>(bytes->size()) / (static_cast<double>(image->width) * image->height);
+  const double bpp = 8.0 * static_cast<double>(bytes->size()) / (static_cast<double>(image.width) * image.height);
   const bsq::TokenGrid& g = tokens->grid;
   const std::string coded = from_tokens.empty()
                                 ? fmt::format("{} bytes, {:.4f} bpp", bytes->size(), bpp)
@@ -164,7 +142,7 @@ int main(int argc, char** argv) {
   if (o.json) {
     bsq::cli::JsonObject json;
     json.add("input", in_name).add("output", bsq::cli::display_name(o.output, "<stdout>"));
-    json.add("width", image->width).add("height", image->height);
+    json.add("width", image.width).add("height", image.height);
     if (from_tokens.empty())
       json.add("bytes", bytes->size()).add("bpp", bpp);
     else
@@ -176,7 +154,7 @@ int main(int argc, char** argv) {
   } else if (!console.quiet) {
     const std::string quality = psnr ? fmt::format(", PSNR {:.2f} dB against {}", *psnr, compare) : "";
     fmt::print(stderr, "bsqdec: {} -> {} ({}x{}): {}, {:.2f} s{}\n", in_name,
-               bsq::cli::display_name(o.output, "<stdout>"), image->width, image->height, coded, decode_seconds,
+               bsq::cli::display_name(o.output, "<stdout>"), image.width, image.height, coded, decode_seconds,
                quality);
   }
   return 0;

@@ -68,8 +68,8 @@ int main(int argc, char** argv) {
     return console.fail(
         Status(StatusCode::kInvalidArgument,
                fmt::format("OUTPUT '{}' is one of the --tokens files ({}, {})", o.output, tokens, sidecar)));
-  auto model_paths = bsq::cli::find_models(o.models);
-  if (!model_paths.ok()) return console.fail(model_paths.status());
+  auto models = bsq::cli::open_models(o);
+  if (!models.ok()) return console.fail(models.status());
   std::optional<bsq::cli::OutputFile> out, token_out, sidecar_out;
   const std::pair<std::optional<bsq::cli::OutputFile>*, std::string> outputs[] = {
       {&out, o.output}, {&token_out, tokens}, {&sidecar_out, tokens.empty() ? std::string() : sidecar}};
@@ -89,37 +89,35 @@ int main(int argc, char** argv) {
   console.note(fmt::format("{}: {}x{} {}, {}-bit{}", in_name, image->width, image->height, info.format,
                            info.source_bits, info.was_gray ? " gray" : ""));
 
-  auto models = bsq::cli::read_models(model_paths.value());
-  if (!models.ok()) return console.fail(models.status());
   const auto configs = models->configs();
   if (quality_option->count() > 0 && configs.size() == 1 && !configs[0].scalable())
     console.warning(fmt::format("the model has a single rate ({} bits per token); -q {} changes nothing",
                                 configs[0].bits, quality));
-  const bsq::OperatingPoint point = bsq::operating_point(configs, quality);
-  auto opened = models->open(point.model, o, console);
-  if (!opened.ok()) return console.fail(opened.status());
-  const bsq::Tokenizer& tokenizer = opened.value();
-  const std::string& model_path = models->paths[point.model];
+  // Loaded before the clock starts: "seconds" is the codec's time, as a program that keeps its
+  // models pays per image.
+  auto chosen = models->model_for_quality(quality);
+  if (!chosen.ok()) return console.fail(chosen.status());
+  bsq::cli::note_model(console, models.value(), chosen.value());
+  const bsq::Tokenizer& tokenizer = *models->model(chosen.value()).value();
+  const std::string& model_path = models->path(chosen.value());
   const bsq::ModelConfig& config = tokenizer.config();
-  const int bits = point.bits;
+  const int bits = models->operating_point(quality).bits;
   console.note(fmt::format("quality {}: model {}, {} of {} bits per token, {:.4f} bpp before entropy coding", quality,
                            model_path, bits, config.bits, static_cast<double>(bits) / (config.patch * config.patch)));
 
   bsq::cli::Stopwatch encode_time;
-  // The grid once; the stream and the token files are both made from it.
-  auto grid = [&] {
+  auto coded = [&] {
     bsq::cli::ProgressLine progress(console.program, "encoding", !console.quiet);
-    return tokenizer.encode(image.value(), bits);
+    return models->encode(image.value(), {quality});
   }();
-  if (!grid.ok()) return console.fail(grid.status());
-  bsq::StatusOr<std::vector<uint8_t>> stream =
-      out ? bsq::encode_tokens(tokenizer, grid.value()) : std::vector<uint8_t>{};
   const double encode_seconds = encode_time.seconds();
-  if (!stream.ok()) return console.fail(stream.status());
-  Status written = out ? out->write(stream.value()) : Status::Ok();
-  if (written.ok() && token_out) written = token_out->write(bsq::cli::token_array_bytes(grid.value()));
+  if (!coded.ok()) return console.fail(coded.status());
+  const std::vector<uint8_t>& stream = coded->stream;
+  const bsq::TokenGrid& g = coded->tokens;
+  Status written = out ? out->write(stream) : Status::Ok();
+  if (written.ok() && token_out) written = token_out->write(bsq::cli::token_array_bytes(g));
   if (written.ok() && sidecar_out) {
-    const std::string text = bsq::cli::token_sidecar_text(grid.value(), tokenizer.fingerprint(), config);
+    const std::string text = bsq::cli::token_sidecar_text(g, tokenizer.fingerprint(), config);
     written = sidecar_out->write(std::vector<uint8_t>(text.begin(), text.end()));
   }
   for (auto* file : {&out, &token_out, &sidecar_out})
@@ -127,9 +125,8 @@ int main(int argc, char** argv) {
   if (!written.ok()) return console.fail(written);
 
   const auto pixels = static_cast<double>(image->width) * image->height;
-  const size_t bytes = stream->size();
+  const size_t bytes = stream.size();
   const double bpp = 8.0 * static_cast<double>(bytes) / pixels;
-  const bsq::TokenGrid& g = grid.value();
   const std::string grid_text = fmt::format("{}x{}x{} tokens of {} bits", g.frames, g.rows, g.cols, g.bits);
   const bool to_stdout = out && out->is_stdout();
   console.note(fmt::format("encoded in {:.3f} s, {:.3f} s in all", encode_seconds, total.seconds()));

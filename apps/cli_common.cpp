@@ -74,51 +74,25 @@ StatusOr<std::vector<std::string>> find_models(const std::vector<std::string>& o
   return find_models(option, places);
 }
 
-std::vector<ModelConfig> ModelSet::configs() const {
-  std::vector<ModelConfig> out;
-  for (const auto& info : infos) out.push_back(info.config);
-  return out;
-}
-
-StatusOr<size_t> ModelSet::find(uint64_t fingerprint, std::string_view made) const {
-  for (size_t i = 0; i < infos.size(); ++i)
-    if (infos[i].fingerprint == fingerprint) return i;
-  std::string names;
-  for (const auto& p : paths) names += (names.empty() ? "" : ", ") + p;
-  return Status(StatusCode::kModelMismatch,
-                fmt::format("{} made with model {:016x}, not with {}", made, fingerprint, names));
-}
-
-StatusOr<Tokenizer> ModelSet::open(size_t i, const CommonOptions& options, const Console& console) const {
+StatusOr<ModelSet> open_models(const CommonOptions& options) {
+  auto paths = find_models(options.models);
+  if (!paths.ok()) return paths.status();
   RuntimeOptions runtime;
   runtime.threads = options.threads;
   runtime.precision = options.precision;
   runtime.max_pixels = options.max_pixels;
-  auto tokenizer = Tokenizer::open(paths[i], runtime);
-  if (tokenizer.ok()) {
-    const ModelConfig& c = tokenizer->config();
-    const std::string bits =
-        c.scalable() ? fmt::format("{} to {}", c.lowest_bits(), c.bits) : fmt::format("{}", c.bits);
-    console.note(fmt::format("model {} (fingerprint {:016x}): {}-pixel patches, {} bits per token ({} bpp raw), on {} in {}",
-                             paths[i], tokenizer->fingerprint(), c.patch, bits, c.raw_bpp(), tokenizer->device(),
-                             tokenizer->precision()));
-  }
-  return tokenizer;
+  return ModelSet::open(paths.value(), runtime);
 }
 
-StatusOr<ModelSet> read_models(const std::vector<std::string>& paths) {
-  ModelSet set;
-  for (const auto& path : paths) {
-    // A directory opens as a stream that fails to read; say what it is.
-    std::error_code ec;
-    if (fs::is_directory(path, ec))
-      return Status(StatusCode::kIoError, fmt::format("cannot open model '{}': is a directory", path));
-    auto info = read_model_info(path);
-    if (!info.ok()) return info.status();
-    set.paths.push_back(path);
-    set.infos.push_back(info.value());
-  }
-  return set;
+void note_model(const Console& console, const ModelSet& models, size_t i) {
+  if (!console.verbose) return;
+  auto tokenizer = models.model(i);
+  if (!tokenizer.ok()) return;
+  const Tokenizer& t = *tokenizer.value();
+  const ModelConfig& c = t.config();
+  const std::string bits = c.scalable() ? fmt::format("{} to {}", c.lowest_bits(), c.bits) : fmt::format("{}", c.bits);
+  console.note(fmt::format("model {} (fingerprint {:016x}): {}-pixel patches, {} bits per token ({} bpp raw), on {} in {}",
+                           models.path(i), t.fingerprint(), c.patch, bits, c.raw_bpp(), t.device(), t.precision()));
 }
 
 std::string json_string(std::string_view text) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "bsq/exit_codes.h"
+#include "bsq/model_set.h"
 #include "bsq/status.h"
 #include "bsq/tokenizer.h"
 #include "model_paths.h"
@@ -54,22 +55,12 @@ int parse_command_line(CLI::App& app, int argc, char** argv, const Console& cons
 // the places looked at when none holds the whole set.
 StatusOr<std::vector<std::string>> find_models(const std::vector<std::string>& option);
 
-// A set of models, known by their file headers until one is opened: the quality picks the one to
-// encode with, the stream's fingerprint the one to decode with.
-struct ModelSet {
-  std::vector<std::string> paths;
-  std::vector<ModelFileInfo> infos;
+// find_models(), then the set's headers (so a missing or foreign file fails before any work is
+// done), with --threads, --precision and --max-pixels for the models it loads.
+StatusOr<ModelSet> open_models(const CommonOptions& options);
 
-  std::vector<ModelConfig> configs() const;
-  // The model a stream (or a token file) names; kModelMismatch naming the set when none of it is
-  // that model. `made` starts the message: "stream was", "tokens were".
-  StatusOr<size_t> find(uint64_t fingerprint, std::string_view made = "stream was") const;
-  // Loads model i (checking its whole content) and says, when verbose, where it runs.
-  StatusOr<Tokenizer> open(size_t i, const CommonOptions& options, const Console& console) const;
-};
-
-// Reads every model's header, so that a missing or foreign file fails before any work is done.
-StatusOr<ModelSet> read_models(const std::vector<std::string>& paths);
+// With -v: which model ran, where and in which arithmetic.
+void note_model(const Console& console, const ModelSet& models, size_t i);
 
 // A path for messages: "-" becomes stdio_name ("<stdin>", "<stdout>").
 inline std::string display_name(const std::string& path, const char* stdio_name) {

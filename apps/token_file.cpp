@@ -83,7 +83,7 @@ Status read_sidecar(const std::string& text, TokenFile* out) {
   out->grid.bits = static_cast<int>(bits.value());
   out->grid.width = static_cast<int>(width.value());
   out->grid.height = static_cast<int>(height.value());
-  out->patch = static_cast<int>(patch.value());
+  out->grid.patch = static_cast<int>(patch.value());
   return Status::Ok();
 }
 

@@ -23,8 +23,7 @@ namespace bsq::cli {
 
 struct TokenFile {
   TokenGrid grid;
-  uint64_t model_fingerprint = 0;
-  int patch = 0;  // pixels per token side the sidecar states; 0 when it states none
+  uint64_t model_fingerprint = 0;  // grid.patch is the sidecar's "patch", 0 when it states none
 };
 
 // FILE.npy -> FILE.json. Token arrays must be named *.npy, so the two names never collide.

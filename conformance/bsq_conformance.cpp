@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "bsq/codec.h"
+#include "bsq/model_set.h"
 #include "bsq/metrics.h"
 #include "media/image_io.h"
 
@@ -64,16 +65,27 @@ int main(int argc, char** argv) {
   app.add_option("--threads", threads, "Compute threads of the network (0: all)")->check(CLI::Range(0, 1024));
   CLI11_PARSE(app, argc, argv);
 
-  auto tokenizer = bsq::Tokenizer::open(model, {threads, false});
-  if (!tokenizer.ok()) return fmt::print(stderr, "bsq_conformance: {}\n", tokenizer.status().message()), 2;
+  bsq::RuntimeOptions runtime;
+  runtime.threads = threads;
+  runtime.use_gpu = false;
+  auto models = bsq::ModelSet::open({model}, runtime);
+  if (!models.ok()) return fmt::print(stderr, "bsq_conformance: {}\n", models.status().message()), 2;
   std::ifstream in(stream, std::ios::binary);
   if (!in) return fmt::print(stderr, "bsq_conformance: cannot open '{}'\n", stream), 2;
   const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 
-  auto grid = bsq::decode_tokens(tokenizer.value(), bytes.data(), bytes.size());
-  if (!grid.ok()) return fmt::print("error {} {}\n", class_name(grid.status().code()), grid.status().message()), 1;
-  auto image = tokenizer->decode(grid.value());
-  if (!image.ok()) return fmt::print("error {} {}\n", class_name(image.status().code()), image.status().message()), 1;
+  const auto fail = [](const bsq::Status& status) {
+    return fmt::print("error {} {}\n", class_name(status.code()), status.message()), 1;
+  };
+  // The set picks the model the stream names, as bsqdec does; the token grid is taken on the way
+  // to the pixels, to check it alone.
+  auto chosen = models->model_for_stream(bytes.data(), bytes.size());
+  if (!chosen.ok()) return fail(chosen.status());
+  const bsq::Tokenizer& tokenizer = *models->model(chosen.value()).value();
+  auto grid = bsq::decode_tokens(tokenizer, bytes.data(), bytes.size());
+  if (!grid.ok()) return fail(grid.status());
+  auto image = tokenizer.decode(grid.value());
+  if (!image.ok()) return fail(image.status());
 
   std::string line = fmt::format("ok {}x{} frames={} bits={} tokens={:016x}", grid->width, grid->height,
                                  grid->frames, grid->bits, token_hash(grid.value()));

@@ -42,6 +42,7 @@ StatusOr<TokenGrid> decode_tokens(const Tokenizer& tokenizer, const uint8_t* dat
   grid.bits = h.bits;
   grid.width = static_cast<int>(h.width);
   grid.height = static_cast<int>(h.height);
+  grid.patch = h.patch;
   const auto& chunk = container->frames[0];
   entropy::TokenPlane plane;
   std::string error;

@@ -109,6 +109,7 @@ StatusOr<TokenGrid> Tokenizer::encode(const Image& image, int bits) const {
     grid.bits = kept;
     grid.width = image.width;
     grid.height = image.height;
+    grid.patch = config().patch;
     grid.codes = model::encode_in_stripes(impl_->net, image, kept, impl_->device);
     return grid;
   });
@@ -124,6 +125,8 @@ Status Tokenizer::fits(const TokenGrid& grid) const {
     return misfit(c.scalable()
                       ? fmt::format("{} bits per token; the model takes {} to {}", grid.bits, c.lowest_bits(), c.bits)
                       : fmt::format("{} bits per token; the model takes {}", grid.bits, c.bits));
+  if (grid.patch != 0 && grid.patch != c.patch)
+    return misfit(fmt::format("tokens of {}-pixel patches; the model has {}-pixel ones", grid.patch, c.patch));
   if (grid.frames != 1) return misfit(fmt::format("{} frames; an image has one", grid.frames));
   if (grid.width < 1 || grid.height < 1 || grid.width > kMaxSide || grid.height > kMaxSide)
     return misfit(fmt::format("image size {}x{} is outside 1..{}", grid.width, grid.height, kMaxSide));

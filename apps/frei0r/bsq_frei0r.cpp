@@ -5,9 +5,11 @@
 //
 // Models: $BSQ_MODEL (paths separated by ':'), else the shipped set installed with the plugin
 // (<prefix>/lib/frei0r-1/../../share/bsq/models), else the source tree's models/. The host
-// constructs an instance before it sets parameters, so everything that can fail (finding and
-// loading the models) happens in f0r_construct, which then returns no instance and says why on
-// one line: ffmpeg stops with an error instead of running an effect that does nothing.
+// constructs an instance before it sets parameters, so finding the models and reading their
+// headers happen in f0r_construct, which then returns no instance and says why on one line:
+// ffmpeg stops with an error instead of running an effect that does nothing. A model's weights
+// load when a quality first needs it (a set holds several, a run uses one or two); should that
+// fail, the frames pass through unchanged and the failure is reported once.
 #include <dlfcn.h>
 #include <fmt/format.h>
 
@@ -23,10 +25,11 @@ extern "C" {
 #include <exception>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include "bsq/codec.h"
+#include "bsq/model_set.h"
 #include "model_paths.h"
 
 namespace {
@@ -43,14 +46,13 @@ int quality_of(double parameter) {
 
 struct Instance {
   int width = 0, height = 0;
-  std::vector<std::string> paths;
-  std::vector<bsq::Tokenizer> models;
-  std::vector<bsq::ModelConfig> configs;
+  std::optional<bsq::ModelSet> models;  // each model loads when a quality first needs it
   double parameter = kDefaultParameter;
   bsq::Image frame;
   // For the summary line at the end.
   uint64_t frames = 0, bytes = 0;
-  bsq::OperatingPoint last{};
+  int last_quality = 0;
+  size_t last_model = 0;
   bool failed = false;
 };
 
@@ -72,22 +74,18 @@ std::unique_ptr<Instance> construct(unsigned width, unsigned height) {
     report(paths.status().message());
     return nullptr;
   }
+  bsq::RuntimeOptions runtime;
+  runtime.threads = -1;  // the host (ffmpeg, a video editor) owns the process's thread count
+  auto models = bsq::ModelSet::open(paths.value(), runtime);
+  if (!models.ok()) {
+    report(models.status().message());
+    return nullptr;
+  }
   auto s = std::make_unique<Instance>();
   s->width = static_cast<int>(width);
   s->height = static_cast<int>(height);
   s->frame = bsq::Image(s->width, s->height);
-  for (const auto& path : paths.value()) {
-    bsq::RuntimeOptions runtime;
-    runtime.threads = -1;  // the host (ffmpeg, a video editor) owns the process's thread count
-    auto model = bsq::Tokenizer::open(path, runtime);
-    if (!model.ok()) {
-      report(model.status().message());
-      return nullptr;
-    }
-    s->configs.push_back(model->config());
-    s->models.push_back(std::move(model.value()));
-    s->paths.push_back(path);
-  }
+  s->models.emplace(std::move(models.value()));
   return s;
 }
 
@@ -96,19 +94,18 @@ bsq::Status code_frame(Instance& s, const uint8_t* in, uint8_t* out) {
   const size_t pixels = static_cast<size_t>(s.width) * s.height;
   for (size_t i = 0; i < pixels; ++i) std::memcpy(&s.frame.rgb[3 * i], &in[4 * i], 3);
   const int quality = quality_of(s.parameter);
-  const bsq::OperatingPoint point = bsq::operating_point(s.configs, quality);
-  const bsq::Tokenizer& model = s.models[point.model];
-  auto stream = bsq::encode_image(model, s.frame, {quality, point.bits});
-  if (!stream.ok()) return stream.status();
-  auto image = bsq::decode_image(model, stream->data(), stream->size());
-  if (!image.ok()) return image.status();
+  auto coded = s.models->encode(s.frame, {quality});
+  if (!coded.ok()) return coded.status();
+  auto decoded = s.models->decode(coded->stream.data(), coded->stream.size());
+  if (!decoded.ok()) return decoded.status();
   for (size_t i = 0; i < pixels; ++i) {
-    std::memcpy(&out[4 * i], &image->rgb[3 * i], 3);
+    std::memcpy(&out[4 * i], &decoded->image.rgb[3 * i], 3);
     out[4 * i + 3] = in[4 * i + 3];
   }
   ++s.frames;
-  s.bytes += stream->size();
-  s.last = point;
+  s.bytes += coded->stream.size();
+  s.last_quality = quality;
+  s.last_model = coded->model;
   return bsq::Status::Ok();
 }
 
@@ -153,11 +150,12 @@ f0r_instance_t f0r_construct(unsigned int width, unsigned int height) {
 void f0r_destruct(f0r_instance_t instance) {
   std::unique_ptr<Instance> s(static_cast<Instance*>(instance));
   if (s == nullptr || s->frames == 0) return;
-  const bsq::ModelConfig& c = s->configs[s->last.model];
+  const bsq::ModelConfig& c = s->models->info(s->last_model).config;
+  const int bits = s->models->operating_point(s->last_quality).bits;
   const double bpp = 8.0 * static_cast<double>(s->bytes) / (static_cast<double>(s->frames) * s->width * s->height);
   report(fmt::format("{} frame{} of {}x{} at quality {} ({}, {} of {} bits per token): {:.4f} bpp on average", s->frames,
-                     s->frames == 1 ? "" : "s", s->width, s->height, quality_of(s->parameter), s->paths[s->last.model],
-                     s->last.bits, c.bits, bpp));
+                     s->frames == 1 ? "" : "s", s->width, s->height, s->last_quality, s->models->path(s->last_model),
+                     bits, c.bits, bpp));
 }
 
 void f0r_set_param_value(f0r_instance_t instance, f0r_param_t param, int index) {

@@ -5,11 +5,8 @@
 //   auto bytes = bsq::encode_image(tok.value(), image, {60});  // quality 60: a complete .bsq stream
 //   auto back = bsq::decode_image(tok.value(), bytes->data(), bytes->size());
 //
-// With a set of models (a coarse and a fine one, say), the quality picks the model and its bits:
-//   auto point = bsq::operating_point({coarse.config(), fine.config()}, 60);
-//   bytes = bsq::encode_image(point.model == 0 ? coarse : fine, image, {60, point.bits});
-//   // and the decoder takes the model whose fingerprint() is stream_model_fingerprint(bytes);
-//   // read_model_info(path) gives a file's config and fingerprint without loading its weights.
+// A set of models (a coarse and a fine one, say) is one codec through bsq::ModelSet
+// (bsq/model_set.h): the quality picks the model and its bits, the stream the model to decode it.
 //
 // The decoder checks the stream before it decodes: damaged, truncated, foreign-version and
 // other-model streams come back as a Status naming the problem.

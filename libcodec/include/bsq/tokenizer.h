@@ -58,6 +58,7 @@ struct RuntimeOptions {
 struct TokenGrid {
   int frames = 0, rows = 0, cols = 0, bits = 0;
   int width = 0, height = 0;    // size of the image the grid was made from
+  int patch = 0;                // pixels per token side; 0: not stated (fits() then infers it)
   std::vector<uint64_t> codes;  // frame-major, then row-major; bit i of a code is channel i's sign
 };
 

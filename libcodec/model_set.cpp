@@ -1,0 +1,144 @@
+// A set of models used as one codec: headers read up front, networks loaded on first use.
+#include "bsq/model_set.h"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <utility>
+
+namespace bsq {
+
+struct ModelSet::Impl {
+  std::vector<std::string> paths;
+  std::vector<ModelFileInfo> infos;
+  RuntimeOptions runtime;
+  std::mutex loading;                         // guards `loaded`
+  std::vector<std::optional<Tokenizer>> loaded;  // one slot per model; a slot, once filled, never changes
+
+  // "stream was made with model 0123456789abcdef, not with a.bsqm, b.bsqm"
+  Status mismatch(uint64_t fingerprint, const char* made) const {
+    std::string names;
+    for (const auto& p : paths) names += (names.empty() ? "" : ", ") + p;
+    return Status(StatusCode::kModelMismatch, fmt::format("{} made with model {:016x}, not with {}", made, fingerprint, names));
+  }
+};
+
+ModelSet::ModelSet(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+ModelSet::ModelSet(ModelSet&&) noexcept = default;
+ModelSet& ModelSet::operator=(ModelSet&&) noexcept = default;
+ModelSet::~ModelSet() = default;
+
+StatusOr<ModelSet> ModelSet::open(const std::vector<std::string>& paths, const RuntimeOptions& runtime) {
+  if (paths.empty()) return Status(StatusCode::kInvalidArgument, "a model set needs at least one model");
+  auto impl = std::make_unique<Impl>();
+  for (const auto& path : paths) {
+    // A directory opens as a stream that fails to read; say what it is.
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec))
+      return Status(StatusCode::kIoError, fmt::format("cannot open model '{}': is a directory", path));
+    auto info = read_model_info(path);
+    if (!info.ok()) return info.status();
+    impl->paths.push_back(path);
+    impl->infos.push_back(info.value());
+  }
+  impl->runtime = runtime;
+  impl->loaded.resize(paths.size());
+  return ModelSet(std::move(impl));
+}
+
+size_t ModelSet::size() const { return impl_->paths.size(); }
+const std::string& ModelSet::path(size_t i) const { return impl_->paths.at(i); }
+const ModelFileInfo& ModelSet::info(size_t i) const { return impl_->infos.at(i); }
+
+std::vector<ModelConfig> ModelSet::configs() const {
+  std::vector<ModelConfig> out;
+  for (const auto& info : impl_->infos) out.push_back(info.config);
+  return out;
+}
+
+OperatingPoint ModelSet::operating_point(int quality) const { return bsq::operating_point(configs(), quality); }
+
+StatusOr<size_t> ModelSet::find(uint64_t fingerprint) const {
+  for (size_t i = 0; i < impl_->infos.size(); ++i)
+    if (impl_->infos[i].fingerprint == fingerprint) return i;
+  return impl_->mismatch(fingerprint, "model was");
+}
+
+StatusOr<const Tokenizer*> ModelSet::model(size_t i) const {
+  if (i >= size()) return Status(StatusCode::kInvalidArgument, fmt::format("no model {} in a set of {}", i, size()));
+  std::lock_guard<std::mutex> lock(impl_->loading);
+  auto& slot = impl_->loaded[i];
+  if (!slot) {
+    auto opened = Tokenizer::open(impl_->paths[i], impl_->runtime);
+    if (!opened.ok()) return opened.status();
+    // The header read at open() named a model; the file may have changed since.
+    if (opened->fingerprint() != impl_->infos[i].fingerprint)
+      return Status(StatusCode::kInvalidData, fmt::format("model '{}' changed while in use", impl_->paths[i]));
+    slot.emplace(std::move(opened.value()));
+  }
+  return &*slot;
+}
+
+StatusOr<size_t> ModelSet::model_for_quality(int quality) const {
+  const size_t i = operating_point(quality).model;
+  auto tokenizer = model(i);
+  if (!tokenizer.ok()) return tokenizer.status();
+  return i;
+}
+
+StatusOr<size_t> ModelSet::model_for_stream(const uint8_t* data, size_t size) const {
+  auto fingerprint = stream_model_fingerprint(data, size);
+  if (!fingerprint.ok()) return fingerprint.status();
+  auto i = find(fingerprint.value());
+  if (!i.ok()) return impl_->mismatch(fingerprint.value(), "stream was");
+  auto tokenizer = model(i.value());
+  if (!tokenizer.ok()) return tokenizer.status();
+  return i;
+}
+
+StatusOr<size_t> ModelSet::model_for_tokens(uint64_t fingerprint) const {
+  auto i = find(fingerprint);
+  if (!i.ok()) return impl_->mismatch(fingerprint, "tokens were");
+  auto tokenizer = model(i.value());
+  if (!tokenizer.ok()) return tokenizer.status();
+  return i;
+}
+
+StatusOr<ModelSet::Encoded> ModelSet::encode(const Image& image, const EncodeOptions& options) const {
+  auto i = model_for_quality(options.quality);
+  if (!i.ok()) return i.status();
+  const Tokenizer& tokenizer = *model(i.value()).value();
+  auto grid = tokenizer.encode(image, operating_point(options.quality).bits);
+  if (!grid.ok()) return grid.status();
+  auto stream = encode_tokens(tokenizer, grid.value());
+  if (!stream.ok()) return stream.status();
+  return Encoded{std::move(stream.value()), std::move(grid.value()), i.value()};
+}
+
+StatusOr<ModelSet::Decoded> ModelSet::decode(const uint8_t* data, size_t size) const {
+  auto i = model_for_stream(data, size);
+  if (!i.ok()) return i.status();
+  auto image = decode_image(*model(i.value()).value(), data, size);
+  // A stream can name a model and still not fit it (crafted): naming the file tells the user which
+  // of their models was the wrong one.
+  if (!image.ok() && image.status().code() == StatusCode::kModelMismatch)
+    return Status(StatusCode::kModelMismatch, fmt::format("{} ({})", image.status().message(), path(i.value())));
+  if (!image.ok()) return image.status();
+  return Decoded{std::move(image.value()), i.value()};
+}
+
+StatusOr<ModelSet::Decoded> ModelSet::decode(const TokenGrid& grid, uint64_t fingerprint) const {
+  auto i = model_for_tokens(fingerprint);
+  if (!i.ok()) return i.status();
+  const Tokenizer& tokenizer = *model(i.value()).value();
+  // A grid that does not fit the model it names is a bad input, whoever made it.
+  if (const Status fits = tokenizer.fits(grid); !fits.ok())
+    return Status(StatusCode::kInvalidData, fmt::format("{} (model {})", fits.message(), path(i.value())));
+  auto image = tokenizer.decode(grid);
+  if (!image.ok()) return image.status();
+  return Decoded{std::move(image.value()), i.value()};
+}
+
+}  // namespace bsq

@@ -1,0 +1,147 @@
+// ModelSet: a set of models used as one codec (quality -> model, stream -> model, lazy loading).
+#include <doctest/doctest.h>
+#include <torch/torch.h>
+
+#include <fstream>
+#include <iterator>
+#include <random>
+
+#include "bsq/codec.h"
+#include "bsq/model_set.h"
+#include "model/model_file.h"
+#include "model/tokenizer_model.h"
+#include "tiny_model.h"
+
+using namespace bsq;
+
+namespace {
+
+// A tiny model of `bits` bits per token (nested from min_bits when it is not 0), saved to `name`.
+std::string set_model(const std::string& name, uint64_t seed, int bits, int min_bits = 0) {
+  torch::manual_seed(seed);
+  auto config = testing::tiny_config();
+  config.bits = bits;
+  config.min_bits = min_bits;
+  model::TokenizerModel net(config);
+  for (auto& p : net->parameters()) p.data().normal_(0, 0.3);
+  const auto path = testing::temp_path(name);
+  REQUIRE(model::save_model(net, path, model::WeightPrecision::kFloat32).ok());
+  return path;
+}
+
+Image noise_image(int w, int h) {
+  Image img(w, h);
+  std::mt19937 rng(5);
+  for (auto& v : img.rgb) v = static_cast<uint8_t>(rng());
+  return img;
+}
+
+// A copy of `path` whose weights are damaged: its header (and so the set) still reads.
+std::string damaged_copy(const std::string& path, const std::string& name) {
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  bytes[bytes.size() / 2] ^= 0x10;
+  const auto out = testing::temp_path(name);
+  std::ofstream(out, std::ios::binary) << bytes;
+  return out;
+}
+
+RuntimeOptions one_thread() {
+  RuntimeOptions r;
+  r.threads = 1;
+  r.use_gpu = false;
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("ModelSet: the quality picks model and bits, the stream picks its decoder") {
+  const auto low = set_model("set_low.bsqm", 11, 4, 2);   // 2..4 bits per 4x4 patch
+  const auto high = set_model("set_high.bsqm", 12, 8, 5);  // 5..8 bits
+  auto set = ModelSet::open({low, high}, one_thread());
+  REQUIRE(set.ok());
+  REQUIRE(set->size() == 2);
+  CHECK(set->path(1) == high);
+  const Image image = noise_image(19, 11);
+  for (const int quality : {1, 40, 100}) {
+    CAPTURE(quality);
+    const OperatingPoint point = operating_point(set->configs(), quality);
+    CHECK(set->operating_point(quality).model == point.model);
+    auto coded = set->encode(image, {quality});
+    REQUIRE(coded.ok());
+    CHECK(coded->model == point.model);
+    CHECK(coded->tokens.bits == point.bits);
+    // The same stream as the model alone makes at those bits.
+    auto alone = Tokenizer::open(set->path(point.model), one_thread());
+    REQUIRE(alone.ok());
+    auto expected = encode_image(alone.value(), image, {quality, point.bits});
+    REQUIRE(expected.ok());
+    CHECK(coded->stream == expected.value());
+    auto decoded = set->decode(coded->stream.data(), coded->stream.size());
+    REQUIRE(decoded.ok());
+    CHECK(decoded->model == point.model);
+    CHECK(decoded->image.rgb == decode_image(alone.value(), expected->data(), expected->size())->rgb);
+    // And the grid renders to the same pixels.
+    auto rendered = set->decode(coded->tokens, set->info(point.model).fingerprint);
+    REQUIRE(rendered.ok());
+    CHECK(rendered->image.rgb == decoded->image.rgb);
+  }
+  CHECK(set->operating_point(1).model == 0);
+  CHECK(set->operating_point(100).model == 1);
+}
+
+TEST_CASE("ModelSet: only the model in use loads, so a damaged one fails only when needed") {
+  const auto good = set_model("set_good.bsqm", 13, 4, 2);
+  const auto bad = damaged_copy(set_model("set_fine.bsqm", 14, 8, 5), "set_bad.bsqm");
+  auto set = ModelSet::open({good, bad}, one_thread());
+  REQUIRE(set.ok());  // headers only
+  const Image image = noise_image(8, 8);
+  auto coded = set->encode(image, {1});
+  REQUIRE(coded.ok());
+  CHECK(coded->model == 0);
+  CHECK(set->decode(coded->stream.data(), coded->stream.size()).ok());
+  auto failed = set->encode(image, {100});
+  REQUIRE_FALSE(failed.ok());
+  CHECK(failed.status().code() == StatusCode::kInvalidData);
+  CHECK(set->model_for_quality(100).status().code() == StatusCode::kInvalidData);
+}
+
+TEST_CASE("ModelSet: streams and grids of other models, misfit grids and bad files are refused by code") {
+  const auto mine = set_model("set_mine.bsqm", 15, 8, 2);
+  const auto theirs = set_model("set_theirs.bsqm", 16, 8, 2);
+  auto set = ModelSet::open({mine}, one_thread());
+  auto other = ModelSet::open({theirs}, one_thread());
+  REQUIRE(set.ok());
+  REQUIRE(other.ok());
+  const Image image = noise_image(9, 7);
+  auto coded = other->encode(image, {50});
+  REQUIRE(coded.ok());
+
+  auto foreign = set->decode(coded->stream.data(), coded->stream.size());
+  REQUIRE_FALSE(foreign.ok());
+  CHECK(foreign.status().code() == StatusCode::kModelMismatch);
+  CHECK(foreign.status().message().find("stream was made with model") == 0);
+  CHECK(foreign.status().message().find(mine) != std::string::npos);
+  auto tokens = set->decode(coded->tokens, other->info(0).fingerprint);
+  REQUIRE_FALSE(tokens.ok());
+  CHECK(tokens.status().message().find("tokens were made with model") == 0);
+  CHECK(set->find(other->info(0).fingerprint).status().code() == StatusCode::kModelMismatch);
+
+  // A grid of the right model that does not fit it: bad data, naming the model file.
+  TokenGrid misfit = coded->tokens;
+  misfit.patch = 8;
+  auto wrong = other->decode(misfit, other->info(0).fingerprint);
+  REQUIRE_FALSE(wrong.ok());
+  CHECK(wrong.status().code() == StatusCode::kInvalidData);
+  CHECK(wrong.status().message().find("tokens of 8-pixel patches; the model has 4-pixel ones") != std::string::npos);
+  CHECK(wrong.status().message().find(theirs) != std::string::npos);
+
+  // Damaged streams fail as decode_image() says.
+  std::vector<uint8_t> cut(coded->stream.begin(), coded->stream.begin() + coded->stream.size() / 2);
+  CHECK(other->decode(cut.data(), cut.size()).status().code() == StatusCode::kInvalidData);
+
+  CHECK(ModelSet::open({}).status().code() == StatusCode::kInvalidArgument);
+  CHECK(ModelSet::open({mine, testing::temp_path("set_missing.bsqm")}).status().code() == StatusCode::kIoError);
+  CHECK(ModelSet::open({testing::temp_path("")}).status().message().find("is a directory") != std::string::npos);
+  CHECK(set->model(3).status().code() == StatusCode::kInvalidArgument);
+}
