@@ -13,7 +13,6 @@
 #include "bsq/metrics.h"
 #include "cli_common.h"
 #include "media/image_io.h"
-#include "media/input_bytes.h"
 #include "output_file.h"
 #include "progress_line.h"
 #include "stream_info.h"
@@ -27,7 +26,7 @@ using bsq::cli::Console;
 
 // The whole stream in memory, capped as image inputs are (media/input_bytes.h).
 bsq::StatusOr<std::vector<uint8_t>> read_stream(const std::string& path) {
-  auto bytes = path == "-" ? bsq::media::detail::read_stdin_bytes() : bsq::media::detail::read_file_bytes(path);
+  auto bytes = bsq::media::read_input_bytes(path);
   if (bytes.ok()) return bytes;
   return Status(bytes.status().code(),
                 fmt::format("cannot read '{}': {}", bsq::cli::display_name(path, "<stdin>"), bytes.status().message()));

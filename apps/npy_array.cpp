@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "byte_order.h"
 #include "text_cursor.h"
 
 namespace bsq::npy {
@@ -126,12 +127,6 @@ StatusOr<Dtype> parse_descr(const std::string& descr) {
       fmt::format(".npy dtype '{}' is not an integer type of 1, 2, 4 or 8 bytes (uint64 '<u8' expected)", descr));
 }
 
-uint64_t load_le(const uint8_t* p, size_t bytes) {
-  uint64_t v = 0;
-  for (size_t i = 0; i < bytes; ++i) v |= static_cast<uint64_t>(p[i]) << (8 * i);
-  return v;
-}
-
 std::string shape_text(const std::vector<uint64_t>& shape) {
   std::string out = "(";
   for (size_t i = 0; i < shape.size(); ++i) out += fmt::format("{}{}", i ? ", " : "", shape[i]);
@@ -152,7 +147,7 @@ std::vector<uint8_t> write_u64(const std::vector<uint64_t>& shape, const std::ve
     out.push_back(static_cast<uint8_t>(byte));
   out.insert(out.end(), dict.begin(), dict.end());
   for (const uint64_t v : values)
-    for (int i = 0; i < 8; ++i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
+    append_le(out, v);
   return out;
 }
 
@@ -165,7 +160,7 @@ StatusOr<Array> read(const uint8_t* data, size_t size) {
   const size_t length_bytes = major == 1 ? 2 : 4;
   const size_t prefix = kMagicBytes + 2 + length_bytes;
   if (size < prefix) return invalid("truncated before the header");
-  const uint64_t header_bytes = load_le(data + 8, length_bytes);
+  const uint64_t header_bytes = load_le_n(data + 8, length_bytes);
   if (header_bytes > kMaxHeaderBytes)
     return invalid(fmt::format("header of {} bytes (at most {})", header_bytes, kMaxHeaderBytes));
   if (size - prefix < header_bytes) return invalid("truncated in the header");
@@ -195,7 +190,7 @@ StatusOr<Array> read(const uint8_t* data, size_t size) {
   const uint8_t* p = data + prefix + header_bytes;
   array.values.resize(count);
   for (uint64_t i = 0; i < count; ++i, p += dtype->bytes) {
-    uint64_t v = load_le(p, dtype->bytes);
+    uint64_t v = load_le_n(p, dtype->bytes);
     if (dtype->is_signed && (v >> (8 * dtype->bytes - 1)) != 0)
       return invalid(fmt::format("the value at index {} is negative", i));
     array.values[i] = v;

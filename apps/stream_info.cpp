@@ -5,6 +5,7 @@
 
 #include <cstdio>
 
+#include "byte_order.h"
 #include "cli_common.h"
 #include "container_reader.h"
 
@@ -15,9 +16,7 @@ namespace bs = bsq::bitstream;
 
 // The reader validated the header, so these little-endian fields are in bounds.
 uint32_t le_field(const std::vector<uint8_t>& bytes, size_t offset, size_t width) {
-  uint32_t v = 0;
-  for (size_t i = 0; i < width; ++i) v |= uint32_t{bytes[offset + i]} << (8 * i);
-  return v;
+  return static_cast<uint32_t>(load_le_n(bytes.data() + offset, width));
 }
 
 struct Layout {

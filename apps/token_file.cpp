@@ -9,7 +9,6 @@
 #include "cli_common.h"
 #include "flat_json.h"
 #include "media/image_io.h"
-#include "media/input_bytes.h"
 #include "npy_array.h"
 
 namespace bsq::cli {
@@ -88,7 +87,7 @@ Status read_sidecar(const std::string& text, TokenFile* out) {
 }
 
 StatusOr<std::vector<uint8_t>> read_bytes(const std::string& path) {
-  auto bytes = media::detail::read_file_bytes(path);
+  auto bytes = media::read_input_bytes(path);
   if (!bytes.ok())
     return Status(bytes.status().code(), fmt::format("cannot read '{}': {}", path, bytes.status().message()));
   return bytes;

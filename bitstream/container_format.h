@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "bsq/limits.h"
 #include "bsq/status.h"
 
 namespace bsq::bitstream {
@@ -68,9 +69,9 @@ constexpr bool is_ancillary(uint32_t type) { return (type & 0x20u) != 0; }
 std::string fourcc_name(uint32_t type);  // "FRAM", or hex such as "0x00ff1234" if not printable
 
 // --- Caps: every size read from a stream is checked against these before use ---------------------
-inline constexpr uint32_t kMaxDimension = 32768;  // matches the tokenizer and I/O layer
-inline constexpr uint64_t kMaxPixelsPerFrame = uint64_t{1} << 28;
-inline constexpr uint32_t kMaxFrames = 100000;
+inline constexpr uint32_t kMaxDimension = static_cast<uint32_t>(bsq::kMaxSide);
+inline constexpr uint64_t kMaxPixelsPerFrame = bsq::kMaxPixels;
+inline constexpr uint32_t kMaxFrames = bsq::kMaxFrames;
 inline constexpr uint32_t kMaxChunkPayload = uint32_t{1} << 30;  // 1 GiB
 // The tokenizer pads the picture to whole attention windows, and a window is at most 64 tokens.
 inline constexpr uint32_t kMaxGridPadding = 64;

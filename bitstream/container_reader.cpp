@@ -13,7 +13,6 @@
 namespace bsq::bitstream {
 namespace {
 
-using detail::load_le;
 
 Status invalid(std::string message) { return {StatusCode::kInvalidData, std::move(message)}; }
 

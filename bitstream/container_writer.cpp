@@ -11,8 +11,6 @@
 namespace bsq::bitstream {
 namespace {
 
-using detail::append_le;
-using detail::store_le;
 
 Status invalid(std::string message) { return {StatusCode::kInvalidArgument, std::move(message)}; }
 

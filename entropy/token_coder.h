@@ -17,13 +17,15 @@
 #include <string>
 #include <vector>
 
+#include "bsq/limits.h"
+
 namespace bsq::entropy {
 
 // Caps on what decode_tokens() accepts, so no allocation is sized by unchecked input.
 inline constexpr int kMaxTokenBits = 64;
 inline constexpr int kMaxTokenRows = 65536;
 inline constexpr int kMaxTokenCols = 65536;
-inline constexpr int kMaxTokenFrames = 100000;
+inline constexpr int kMaxTokenFrames = static_cast<int>(bsq::kMaxFrames);
 inline constexpr int64_t kMaxTokens = int64_t{1} << 26;
 
 struct TokenPlane {

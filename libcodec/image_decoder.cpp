@@ -7,9 +7,6 @@
 
 namespace bsq {
 
-// The public API states the container's picture limit (bsq/tokenizer.h); the container owns it.
-static_assert(kMaxPixels == bitstream::kMaxPixelsPerFrame, "kMaxPixels must be the container's limit");
-
 StatusOr<uint64_t> stream_model_fingerprint(const uint8_t* data, size_t size) {
   auto container = bitstream::read_container(data, size, std::nullopt);
   if (!container.ok()) return container.status();

@@ -15,7 +15,6 @@
 namespace bsq {
 namespace {
 
-constexpr int kMaxSide = 1 << 15;  // matches the I/O layer's cap
 
 template <typename Fn>
 auto guarded(const char* what, Fn&& fn) -> decltype(fn()) {

@@ -1,16 +1,13 @@
 // bsq_make_tiny_model SEED OUTPUT.bsqm [MIN_BITS]: a tiny random model (tests/tiny_model.h), so the
 // command-line tests run the real binaries end to end in milliseconds without the shipped model.
 // MIN_BITS > 0 makes it a nested-bit model (several rates).
-#include <torch/torch.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
 
-#include "model/model_file.h"
-#include "model/tokenizer_model.h"
 #include "tiny_model.h"
+#include "tiny_model_file.h"
 
 int main(int argc, char** argv) {
   if (argc != 3 && argc != 4) {
@@ -29,16 +26,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "bsq_make_tiny_model: %s\n", valid.message().c_str());
     return 2;
   }
-  torch::manual_seed(seed);
-  bsq::model::TokenizerModel net(config);
-  // Default initialisation makes nearly every token the same; wider weights make tokens (and so
-  // streams) depend on the image, as with a trained model. Same recipe as tests/test_codec.cpp.
-  torch::NoGradGuard no_grad;
-  for (auto& p : net->parameters()) p.normal_(0, 0.3);
   std::error_code ec;  // the fixture writes into a fresh build directory
   if (const auto dir = std::filesystem::path(argv[2]).parent_path(); !dir.empty())
     std::filesystem::create_directories(dir, ec);
-  const bsq::Status saved = bsq::model::save_model(net, argv[2], bsq::model::WeightPrecision::kFloat32);
+  const bsq::Status saved = bsq::testing::save_tiny_model(argv[2], seed, config);
   if (!saved.ok()) {
     std::fprintf(stderr, "bsq_make_tiny_model: %s\n", saved.message().c_str());
     return 1;

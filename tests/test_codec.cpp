@@ -1,28 +1,23 @@
 // Image codec: tokenizer + entropy coder + container, end to end with a tiny model.
 #include <doctest/doctest.h>
-#include <torch/torch.h>
 
 #include <chrono>
 #include <random>
 
 #include "bsq/codec.h"
 #include "container_writer.h"
-#include "model/model_file.h"
-#include "model/tokenizer_model.h"
 #include "tiny_model.h"
+#include "tiny_model_file.h"
 
 using namespace bsq;
 
 namespace {
 
 std::string tiny_model_file(const std::string& name, uint64_t seed, int min_bits = 0) {
-  torch::manual_seed(seed);
   auto config = testing::tiny_config();
   config.min_bits = min_bits;
-  model::TokenizerModel net(config);
-  for (auto& p : net->parameters()) p.data().normal_(0, 0.3);  // make tokens vary with the image
   const auto path = testing::temp_path(name);
-  REQUIRE(model::save_model(net, path, model::WeightPrecision::kFloat32).ok());
+  REQUIRE(testing::save_tiny_model(path, seed, config).ok());
   return path;
 }
 

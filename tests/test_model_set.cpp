@@ -1,6 +1,5 @@
 // ModelSet: a set of models used as one codec (quality -> model, stream -> model, lazy loading).
 #include <doctest/doctest.h>
-#include <torch/torch.h>
 
 #include <fstream>
 #include <iterator>
@@ -8,9 +7,8 @@
 
 #include "bsq/codec.h"
 #include "bsq/model_set.h"
-#include "model/model_file.h"
-#include "model/tokenizer_model.h"
 #include "tiny_model.h"
+#include "tiny_model_file.h"
 
 using namespace bsq;
 
@@ -18,14 +16,11 @@ namespace {
 
 // A tiny model of `bits` bits per token (nested from min_bits when it is not 0), saved to `name`.
 std::string set_model(const std::string& name, uint64_t seed, int bits, int min_bits = 0) {
-  torch::manual_seed(seed);
   auto config = testing::tiny_config();
   config.bits = bits;
   config.min_bits = min_bits;
-  model::TokenizerModel net(config);
-  for (auto& p : net->parameters()) p.data().normal_(0, 0.3);
   const auto path = testing::temp_path(name);
-  REQUIRE(model::save_model(net, path, model::WeightPrecision::kFloat32).ok());
+  REQUIRE(testing::save_tiny_model(path, seed, config).ok());
   return path;
 }
 

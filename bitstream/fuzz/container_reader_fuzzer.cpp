@@ -20,13 +20,13 @@ using namespace bsq::bitstream;
 std::vector<uint8_t> with_valid_crcs(const uint8_t* data, size_t size) {
   std::vector<uint8_t> b(data, data + size);
   if (size < kOffsetFingerprint) return b;
-  const auto header_size = detail::load_le<uint32_t>(b.data() + kOffsetHeaderSize);
+  const auto header_size = load_le<uint32_t>(b.data() + kOffsetHeaderSize);
   if (header_size < kHeaderSize || header_size > kMaxHeaderSize || header_size > size) return b;
-  detail::store_le<uint32_t>(b.data() + header_size - 4, crc32_of(b.data(), header_size - 4));
+  store_le<uint32_t>(b.data() + header_size - 4, crc32_of(b.data(), header_size - 4));
   for (size_t pos = header_size; size - pos >= kChunkHeadSize + kChunkCrcSize;) {
-    const uint64_t length = detail::load_le<uint32_t>(b.data() + pos + 4);
+    const uint64_t length = load_le<uint32_t>(b.data() + pos + 4);
     if (length > size - pos - kChunkHeadSize - kChunkCrcSize) break;
-    detail::store_le<uint32_t>(b.data() + pos + kChunkHeadSize + length,
+    store_le<uint32_t>(b.data() + pos + kChunkHeadSize + length,
                                crc32_of(b.data() + pos, kChunkHeadSize + length));
     pos += kChunkHeadSize + length + kChunkCrcSize;
   }

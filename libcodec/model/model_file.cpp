@@ -10,6 +10,8 @@
 #include <map>
 #include <vector>
 
+#include "byte_order.h"
+
 namespace bsq::model {
 namespace {
 
@@ -25,7 +27,7 @@ class Writer {
   void bytes(const void* p, size_t n) { out_.insert(out_.end(), static_cast<const uint8_t*>(p), static_cast<const uint8_t*>(p) + n); }
   template <typename T>
   void le(T v) {
-    for (size_t i = 0; i < sizeof(T); ++i) out_.push_back(static_cast<uint8_t>(static_cast<uint64_t>(v) >> (8 * i)));
+    append_le(out_, v);
   }
   std::vector<uint8_t>& data() { return out_; }
 
@@ -45,10 +47,8 @@ class Reader {
   template <typename T>
   bool le(T* v) {
     if (sizeof(T) > end_ - pos_) return false;
-    uint64_t x = 0;
-    for (size_t i = 0; i < sizeof(T); ++i) x |= static_cast<uint64_t>(d_[pos_ + i]) << (8 * i);
+    *v = load_le<T>(d_.data() + pos_);
     pos_ += sizeof(T);
-    *v = static_cast<T>(x);
     return true;
   }
   size_t remaining() const { return end_ - pos_; }
@@ -134,7 +134,7 @@ StatusOr<ModelHeader> read_model_header(const std::string& path) {
   auto config = ModelConfig::from_text(text);
   if (!config.ok()) return bad(config.status().message());
   ModelHeader header{config.value(), 0};
-  for (size_t i = 0; i < 8; ++i) header.fingerprint |= static_cast<uint64_t>(tail[i]) << (8 * i);
+  header.fingerprint = load_le<uint64_t>(tail);
   return header;
 }
 
@@ -151,8 +151,7 @@ StatusOr<LoadedModel> load_model(const std::string& path) {
   if (size < sizeof(kMagic) + 8 || std::memcmp(data.data(), kMagic, sizeof(kMagic)) != 0) return bad("not a bsq model file");
 
   Reader r(data, size - 8);
-  uint64_t stored = 0;
-  for (size_t i = 0; i < 8; ++i) stored |= static_cast<uint64_t>(data[size - 8 + i]) << (8 * i);
+  const uint64_t stored = load_le<uint64_t>(data.data() + size - 8);
   const uint64_t fingerprint = fnv1a64(data.data(), size - 8);
   if (stored != fingerprint) return bad("fingerprint mismatch (file damaged)");
 

@@ -18,6 +18,7 @@
 
 #include "bsq/export.h"
 #include "bsq/image.h"
+#include "bsq/limits.h"
 #include "bsq/model_config.h"
 #include "bsq/status.h"
 
@@ -32,9 +33,6 @@ enum class Precision {
   kFloat32,
   kBFloat16,  // also where it is emulated (slow; for comparisons)
 };
-
-// The most pixels a picture may have (the container's limit, man bsq.5).
-inline constexpr uint64_t kMaxPixels = uint64_t{1} << 28;
 
 // The names the tools give the precisions (--precision).
 inline constexpr std::pair<const char*, Precision> kPrecisionNames[] = {

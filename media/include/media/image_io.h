@@ -18,14 +18,16 @@
 #include <vector>
 
 #include "bsq/image.h"
+#include "bsq/limits.h"
 #include "bsq/status.h"
 
 namespace bsq::media {
 
-// Bounds on what we accept; larger inputs are refused before any large allocation.
-constexpr int kMaxImageSide = 32768;
-constexpr int64_t kMaxImagePixels = int64_t{1} << 28;  // 268 Mpixel = 805 MB of RGB8
-constexpr size_t kMaxInputBytes = size_t{1} << 30;     // whole file or stdin is held in memory
+// Bounds on what we accept; larger inputs are refused before any large allocation. The picture
+// limits are the codec's (bsq/limits.h).
+constexpr int kMaxImageSide = kMaxSide;
+constexpr int64_t kMaxImagePixels = static_cast<int64_t>(kMaxPixels);  // 268 Mpixel = 805 MB of RGB8
+constexpr size_t kMaxInputBytes = size_t{1} << 30;                     // whole file or stdin is held in memory
 
 // What the source looked like before it became RGB8.
 struct ReadInfo {
@@ -43,5 +45,10 @@ StatusOr<Image> read_image_memory(const std::vector<uint8_t>& bytes, ReadInfo* i
 // when FFmpeg has libwebp). Writes exactly `path` (no temporary file); path "-" writes PNG to stdout.
 // Nothing is created when encoding fails. Unknown extension -> kInvalidArgument.
 Status write_image(const Image& image, const std::string& path);
+
+// A whole file (path "-": stdin) in memory, capped at kMaxInputBytes; directories are refused.
+// For inputs that are not pictures (streams, token arrays), with the same limits. The message of
+// an error says what went wrong, not with which file: the caller names it as it shows it.
+StatusOr<std::vector<uint8_t>> read_input_bytes(const std::string& path);
 
 }  // namespace bsq::media

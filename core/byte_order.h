@@ -1,18 +1,26 @@
-// Little-endian loads and stores for the container (internal to bitstream/; not installed).
+// Little-endian loads and stores, byte by byte, for every file format of the project (container,
+// model files, .npy arrays): the result is the same on any host and needs no alignment. Internal:
+// not installed.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <vector>
 
-namespace bsq::bitstream::detail {
+namespace bsq {
 
-// Byte by byte, so the result is the same on any host and needs no alignment.
 template <typename T>
 T load_le(const uint8_t* p) {
   uint64_t v = 0;
   for (size_t i = 0; i < sizeof(T); ++i) v |= uint64_t{p[i]} << (8 * i);
   return static_cast<T>(v);
+}
+
+// The same for a width known at run time (1 to 8 bytes).
+inline uint64_t load_le_n(const uint8_t* p, size_t bytes) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < bytes; ++i) v |= uint64_t{p[i]} << (8 * i);
+  return v;
 }
 
 template <typename T>
@@ -27,4 +35,4 @@ void append_le(std::vector<uint8_t>& out, T value) {
   store_le(out.data() + at, value);
 }
 
-}  // namespace bsq::bitstream::detail
+}  // namespace bsq

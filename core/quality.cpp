@@ -3,7 +3,7 @@
 #include <cmath>
 #include <limits>
 
-#include "bsq/codec.h"
+#include "bsq/quality.h"
 
 namespace bsq {
 namespace {

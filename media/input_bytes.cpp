@@ -59,3 +59,11 @@ StatusOr<std::vector<uint8_t>> read_file_bytes(const std::string& path) {
 StatusOr<std::vector<uint8_t>> read_stdin_bytes() { return read_stream(stdin, 0); }
 
 }  // namespace bsq::media::detail
+
+namespace bsq::media {
+
+StatusOr<std::vector<uint8_t>> read_input_bytes(const std::string& path) {
+  return path == "-" ? detail::read_stdin_bytes() : detail::read_file_bytes(path);
+}
+
+}  // namespace bsq::media

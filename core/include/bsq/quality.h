@@ -1,0 +1,32 @@
+// Quality -> operating point: which model of a set codes an image, and with how many bits per token.
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+#include "bsq/export.h"
+#include "bsq/model_config.h"
+
+namespace bsq {
+
+inline constexpr int kDefaultQuality = 90;
+
+// A codec can ship a set of models, each covering a range of raw rates (lowest_bits to bits per
+// token). Quality 0..100 (clamped to 1..100) picks a raw rate geometrically between the set's
+// lowest and highest, r = lowest * (highest / lowest)^((q - 1) / 99), so equal quality steps are
+// about equal steps in log rate (and in PSNR). Each model offers its bits nearest r (round(r *
+// patch^2), within its range); the offer whose raw rate is nearest r in log rate codes the image,
+// the earliest model in the list on a tie. So where two models give the same raw rate, the earlier
+// one always codes it (list a model trained for that rate alone before a nested one), and where r
+// falls in a gap between ranges, the nearer end codes it.
+struct OperatingPoint {
+  size_t model = 0;  // index into the set
+  int bits = 0;      // bits per token
+};
+BSQ_API OperatingPoint operating_point(const std::vector<ModelConfig>& models, int quality);
+
+// The same for one model: its lowest_bits at quality 0 and 1, all its bits at 100. A fixed-rate
+// model has one rate, whatever the quality.
+BSQ_API int bits_for_quality(const ModelConfig& config, int quality);
+
+}  // namespace bsq
