@@ -5,12 +5,11 @@
 #include <zlib.h>
 
 #include <chrono>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "bsq/tokenizer.h"
+#include "manifest.h"
 #include "media/image_io.h"
 #include "token_coder.h"
 
@@ -44,14 +43,11 @@ int main(int argc, char** argv) {
   if (argc != 4) return fmt::print(stderr, "usage: {} MODEL MANIFEST CORPUS_DIR\n", argv[0]), 2;
   auto tokenizer = bsq::Tokenizer::open(argv[1]);
   if (!tokenizer.ok()) return fmt::print(stderr, "{}\n", tokenizer.status().message()), 1;
-  std::ifstream manifest(argv[2]);
-  std::string line;
+  auto manifest = bsq::train::read_manifest(argv[2]);
+  if (!manifest.ok()) return fmt::print(stderr, "{}\n", manifest.status().message()), 1;
   std::vector<Row> rows;
-  while (std::getline(manifest, line)) {
-    std::istringstream f(line);
-    std::string split, package, path;
-    if (!std::getline(f, split, '\t') || !std::getline(f, package, '\t') || !std::getline(f, path)) continue;
-    if (split != "dev" || path.size() < 4 || path.substr(path.size() - 4) == ".avi") continue;
+  for (const auto& [split, package, path] : manifest.value()) {
+    if (split != "dev" || bsq::train::is_video_path(path)) continue;
     auto image = bsq::media::read_image(std::string(argv[3]) + "/" + package + "/" + path);
     if (!image.ok()) return fmt::print(stderr, "{}\n", image.status().message()), 1;
     auto grid = tokenizer->encode(image.value());

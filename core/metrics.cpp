@@ -8,6 +8,8 @@
 #include <limits>
 #include <vector>
 
+#include "ms_ssim_spec.h"
+
 namespace bsq {
 
 StatusOr<double> mse(const Image& a, const Image& b) {
@@ -30,11 +32,10 @@ StatusOr<double> psnr(const Image& a, const Image& b) {
 
 namespace {
 
-constexpr int kWindow = 11;  // Gaussian window side (sigma 1.5), as in Wang et al.
-constexpr int kScales = 5;
-constexpr std::array<double, kScales> kScaleWeights = {0.0448, 0.2856, 0.3001, 0.2363, 0.1333};
-constexpr double kC1 = (0.01 * 255) * (0.01 * 255);
-constexpr double kC2 = (0.03 * 255) * (0.03 * 255);
+namespace spec = ms_ssim_spec;
+constexpr int kWindow = spec::kWindow;
+constexpr double kC1 = (spec::kK1 * 255) * (spec::kK1 * 255);
+constexpr double kC2 = (spec::kK2 * 255) * (spec::kK2 * 255);
 
 struct Plane {
   int w = 0, h = 0;
@@ -48,10 +49,9 @@ Plane channel(const Image& im, int c) {
   return p;
 }
 
-// 2x2 average, taking the odd last row/column with its mirror (itself), like the reference
-// MATLAB code (imfilter 'symmetric' then every other sample).
+// 2x2 average, taking the odd last row/column with its mirror (itself): spec::next_side().
 Plane downsample(const Plane& p) {
-  Plane d{(p.w + 1) / 2, (p.h + 1) / 2, {}};
+  Plane d{spec::next_side(p.w), spec::next_side(p.h), {}};
   d.v.resize(static_cast<size_t>(d.w) * d.h);
   for (int y = 0; y < d.h; ++y)
     for (int x = 0; x < d.w; ++x) {
@@ -66,7 +66,10 @@ Plane gaussian_valid(const Plane& p) {
   static const std::array<double, kWindow> g = [] {
     std::array<double, kWindow> k{};
     double sum = 0;
-    for (int i = 0; i < kWindow; ++i) sum += k[i] = std::exp(-(i - 5) * (i - 5) / (2 * 1.5 * 1.5));
+    for (int i = 0; i < kWindow; ++i) {
+      const int d = i - kWindow / 2;
+      sum += k[i] = std::exp(-d * d / (2 * spec::kSigma * spec::kSigma));
+    }
     for (double& x : k) x /= sum;
     return k;
   }();
@@ -94,34 +97,29 @@ Plane product(const Plane& a, const Plane& b) {
   return p;
 }
 
-// Mean luminance term and mean contrast-structure term of SSIM at one scale.
+// Mean of the SSIM map and mean contrast-structure term at one scale.
 std::pair<double, double> ssim_terms(const Plane& x, const Plane& y) {
   const Plane mx = gaussian_valid(x), my = gaussian_valid(y);
   const Plane sxx = gaussian_valid(product(x, x)), syy = gaussian_valid(product(y, y));
   const Plane sxy = gaussian_valid(product(x, y));
-  double l_sum = 0, cs_sum = 0;
+  double ssim_sum = 0, cs_sum = 0;
   for (size_t i = 0; i < mx.v.size(); ++i) {
     const double m1 = mx.v[i], m2 = my.v[i];
     const double v1 = sxx.v[i] - m1 * m1, v2 = syy.v[i] - m2 * m2, c12 = sxy.v[i] - m1 * m2;
-    l_sum += (2 * m1 * m2 + kC1) / (m1 * m1 + m2 * m2 + kC1);
-    cs_sum += (2 * c12 + kC2) / (v1 + v2 + kC2);
+    const double cs = (2 * c12 + kC2) / (v1 + v2 + kC2);
+    ssim_sum += (2 * m1 * m2 + kC1) / (m1 * m1 + m2 * m2 + kC1) * cs;
+    cs_sum += cs;
   }
   const double n = static_cast<double>(mx.v.size());
-  return {l_sum / n, cs_sum / n};
+  return {ssim_sum / n, cs_sum / n};
 }
 
 double ms_ssim_plane(Plane x, Plane y, int scales) {
-  // The standard weights sum to 1.0001; with fewer scales the ones used are renormalised to 1.
-  double weight_sum = 0;
-  for (int s = 0; s < scales; ++s) weight_sum += kScaleWeights[s];
-  if (scales == kScales) weight_sum = 1;
   double result = 1;
   for (int s = 0; s < scales; ++s) {
-    auto [l, cs] = ssim_terms(x, y);
-    // A negative contrast-structure mean (anti-correlated images) has no real fractional power;
-    // clamp it to 0 as pytorch_msssim and CompressAI do.
-    const double term = s + 1 == scales ? l * cs : cs;
-    result *= std::pow(std::max(term, 0.0), kScaleWeights[s] / weight_sum);
+    auto [ssim, cs] = ssim_terms(x, y);
+    const double term = s + 1 == scales ? ssim : cs;
+    result *= std::pow(std::max(term, spec::kTermFloor), spec::weight(s, scales));
     if (s + 1 < scales) x = downsample(x), y = downsample(y);
   }
   return result;
@@ -132,10 +130,8 @@ double ms_ssim_plane(Plane x, Plane y, int scales) {
 StatusOr<double> ms_ssim(const Image& a, const Image& b) {
   if (a.width != b.width || a.height != b.height || a.rgb.size() != b.rgb.size() || a.rgb.empty())
     return Status(StatusCode::kInvalidArgument, "metrics: images differ in size or are empty");
-  // Images too small for 5 scales use as many as fit: scale s needs a side of at least 11 after s
-  // halvings (each rounding up). Below 11x11 even one scale has no valid window.
-  int scales = 0;
-  for (int side = std::min(a.width, a.height); scales < kScales && side >= kWindow; side = (side + 1) / 2) ++scales;
+  // Images too small for 5 scales use as many as fit. Below 11x11 even one scale has no valid window.
+  const int scales = spec::scales_for(a.width, a.height);
   if (scales == 0) return Status(StatusCode::kInvalidArgument, "metrics: MS-SSIM needs at least 11x11 pixels");
   double sum = 0;
   for (int c = 0; c < 3; ++c) sum += ms_ssim_plane(channel(a, c), channel(b, c), scales);

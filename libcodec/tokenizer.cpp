@@ -6,6 +6,7 @@
 
 #include <thread>
 
+#include "exception_status.h"
 #include "model/bsq_quantizer.h"
 #include "model/compute_precision.h"
 #include "model/image_tensor.h"
@@ -21,9 +22,7 @@ auto guarded(const char* what, Fn&& fn) -> decltype(fn()) {
   try {
     return fn();
   } catch (const std::exception& e) {
-    std::string msg = e.what();
-    msg = msg.substr(0, msg.find('\n'));  // LibTorch messages carry a backtrace after the first line
-    return Status(StatusCode::kInternal, fmt::format("{}: {}", what, msg));
+    return exception_status(StatusCode::kInternal, what, e);
   }
 }
 

@@ -2,11 +2,13 @@
 #include <doctest/doctest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 
 #include "batch_source.h"
+#include "bsq/metrics.h"
 #include "corpus.h"
 #include "losses.h"
 #include "media/image_io.h"
@@ -189,6 +191,30 @@ TEST_CASE("losses: identical images cost nothing, MS-SSIM of identical images is
   CHECK(ssim < 0.99);
   CHECK(ssim > 0.0);
   CHECK(reconstruction_loss(noisy, x, ReconstructionLoss::kMse).item<double>() > 0.0);
+}
+
+TEST_CASE("losses: the training MS-SSIM is the reported one (bsq::ms_ssim), odd sizes and few scales included") {
+  for (const auto [w, h] : {std::pair{64, 48}, {37, 29}, {200, 181}, {11, 13}}) {
+    CAPTURE(w);
+    CAPTURE(h);
+    Image a(w, h), b(w, h);
+    for (int y = 0; y < h; ++y)
+      for (int x = 0; x < w; ++x)
+        for (int c = 0; c < 3; ++c) {
+          a.row(y)[3 * x + c] = static_cast<uint8_t>((x * 7 + y * 3 + c * 50) % 256);
+          b.row(y)[3 * x + c] = static_cast<uint8_t>(std::clamp((x * 7 + y * 3 + c * 50) % 256 + (x * y % 23) - 11, 0, 255));
+        }
+    const auto tensor = [](const Image& im) {
+      return torch::from_blob(const_cast<uint8_t*>(im.rgb.data()), {1, im.height, im.width, 3}, torch::kUInt8)
+          .permute({0, 3, 1, 2})
+          .to(torch::kFloat64)
+          .div(255.0);
+    };
+    const double reported = bsq::ms_ssim(a, b).value();
+    const double trained = train::ms_ssim(tensor(a), tensor(b)).item<double>();
+    CHECK(reported < 0.999);
+    CHECK(trained == doctest::Approx(reported).epsilon(1e-9));
+  }
 }
 
 TEST_CASE("nested bits: kept bits per step are in range, spread out, and a function of seed and step") {

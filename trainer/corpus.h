@@ -6,6 +6,7 @@
 
 #include "bsq/image.h"
 #include "bsq/status.h"
+#include "manifest.h"
 
 namespace bsq::train {
 
@@ -17,9 +18,6 @@ struct CorpusImage {
 struct Corpus {
   std::vector<CorpusImage> train, dev;
 };
-
-// Whether a manifest path is a video clip (by its extension), which the image model skips.
-bool is_video_path(const std::string& path);
 
 enum class CorpusSplits { kTrainAndDev, kDevOnly };
 

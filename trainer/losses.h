@@ -17,9 +17,9 @@ inline constexpr double kLogMseScale = 0.005;
 torch::Tensor reconstruction_loss(const torch::Tensor& pred, const torch::Tensor& target, ReconstructionLoss kind,
                                   const model::BatchMean& batch_mean = nullptr);
 
-// MS-SSIM of [N, 3, H, W] images in [0, 1], differentiable, for training only: evaluation uses
-// bsq::ms_ssim (bsq/metrics.h) on the 8-bit output. Uses as many of the 5 standard scales as fit
-// an 11-pixel window (weights renormalised), so it also works on small training crops.
+// MS-SSIM of [N, 3, H, W] images in [0, 1], differentiable: the definition of bsq::ms_ssim
+// (bsq/metrics.h), which reports it on 8-bit images, kept once in core/ms_ssim_spec.h. Uses as many
+// of the 5 standard scales as fit an 11-pixel window, so it also works on small training crops.
 torch::Tensor ms_ssim(const torch::Tensor& a, const torch::Tensor& b);
 
 }  // namespace bsq::train

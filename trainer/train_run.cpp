@@ -13,6 +13,7 @@
 
 #include "batch_source.h"
 #include "bsq/tokenizer.h"
+#include "exception_status.h"
 #include "corpus.h"
 #include "dev_eval.h"
 #include "model/model_file.h"
@@ -65,17 +66,13 @@ RuntimeOptions eval_runtime(const TrainOptions& options) {
 // next() rethrows here); the tool reports them as one line, without LibTorch's backtrace.
 template <typename Fn>
 Status caught(Fn&& fn) {
-  std::string what;
   try {
     return fn();
   } catch (const RankFailure& e) {
     return Status(StatusCode::kIoError, e.what());
-  } catch (const c10::Error& e) {
-    what = e.what_without_backtrace();
   } catch (const std::exception& e) {
-    what = e.what();
+    return exception_status(StatusCode::kInternal, "internal error", e);
   }
-  return Status(StatusCode::kInternal, fmt::format("internal error: {}", what.substr(0, what.find('\n'))));
 }
 
 Status evaluate(const std::string& model_path, const TrainOptions& options) {

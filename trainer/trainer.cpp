@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "exception_status.h"
 #include "losses.h"
 #include "model/bsq_quantizer.h"
 #include "schedule.h"
@@ -24,8 +25,7 @@ Status guarded(const std::string& what, Fn&& fn) {
     fn();
     return Status::Ok();
   } catch (const std::exception& e) {
-    std::string msg = e.what();
-    return {StatusCode::kIoError, fmt::format("{}: {}", what, msg.substr(0, msg.find('\n')))};
+    return exception_status(StatusCode::kIoError, what, e);
   }
 }
 
