@@ -4,13 +4,17 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <thread>
 
+#include "atomic_file.h"
 #include "exception_status.h"
 #include "losses.h"
 #include "model/bsq_quantizer.h"
@@ -238,17 +242,23 @@ bool Trainer::read_state(std::istream& in) {
 }
 
 Status Trainer::save_checkpoint(const std::string& path) const {
-  const std::string tmp = path + ".tmp";
-  auto status = guarded(fmt::format("cannot write checkpoint '{}'", path), [&] {
-    std::ofstream out(tmp, std::ios::binary);
-    write_state(out);
-    out.close();
-    if (!out) throw std::runtime_error("write failed");
-  });
-  if (status.ok() && std::rename(tmp.c_str(), path.c_str()) != 0)
-    status = {StatusCode::kIoError, fmt::format("cannot rename checkpoint into '{}'", path)};
-  if (!status.ok()) std::remove(tmp.c_str());
-  return status;
+  auto bytes = save_state();
+  if (!bytes.ok()) return bytes.status();
+  stall_for_crash_test(path, bytes.value());
+  // Replaced whole or not at all: a run killed at any moment resumes from this checkpoint or the
+  // previous one (tests/cli/bsqtrain_crash.sh).
+  return write_file_atomically(path, bytes.value(), "checkpoint");
+}
+
+void Trainer::stall_for_crash_test(const std::string& path, const std::vector<uint8_t>& bytes) const {
+  // BSQ_TEST_STALL_CHECKPOINT=N: at step N's checkpoint, leave a half-written temporary file and
+  // wait, so that the crash test's kill -9 lands in the middle of a checkpoint write.
+  const char* at = std::getenv("BSQ_TEST_STALL_CHECKPOINT");
+  if (at == nullptr || std::strtoll(at, nullptr, 10) != steps_done()) return;
+  std::ofstream(path + ".tmp", std::ios::binary)
+      .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size() / 2));
+  fmt::print(stderr, "bsqtrain: test hook: checkpoint write stalled at step {}\n", steps_done());
+  std::this_thread::sleep_for(std::chrono::seconds(120));
 }
 
 Status Trainer::load_checkpoint(const std::string& path) {

@@ -57,6 +57,7 @@ class Trainer {
   model::TokenizerModel& ema() { return ema_; }
 
  private:
+  void stall_for_crash_test(const std::string& path, const std::vector<uint8_t>& bytes) const;
   void update_ema();
   void write_state(std::ostream& out) const;
   bool read_state(std::istream& in);  // false: another model's state, nothing read

@@ -10,6 +10,7 @@
 #include <map>
 #include <vector>
 
+#include "atomic_file.h"
 #include "byte_order.h"
 
 namespace bsq::model {
@@ -96,20 +97,7 @@ Status save_model(const TokenizerModel& net, const std::string& path, WeightPrec
   }
   w.le<uint64_t>(fnv1a64(w.data().data(), w.data().size()));
 
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(w.data().data()), static_cast<std::streamsize>(w.data().size()));
-    if (!out.flush()) {
-      std::remove(tmp.c_str());
-      return {StatusCode::kIoError, fmt::format("cannot write model '{}'", path)};
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    return {StatusCode::kIoError, fmt::format("cannot rename model into '{}'", path)};
-  }
-  return Status::Ok();
+  return write_file_atomically(path, w.data(), "write model");
 }
 
 StatusOr<ModelHeader> read_model_header(const std::string& path) {
