@@ -1,104 +1,80 @@
-// Describes a .bsq stream through the container reader: the header, then where every byte went.
+// bsqdec --info: a stream's description (bsq::inspect_stream), as text or one JSON line.
 #include "stream_info.h"
 
 #include <fmt/format.h>
 
 #include <cstdio>
 
-#include "byte_order.h"
+#include "bsq/stream_info.h"
 #include "cli_common.h"
-#include "container_reader.h"
 
 namespace bsq::cli {
 namespace {
 
-namespace bs = bsq::bitstream;
-
-// The reader validated the header, so these little-endian fields are in bounds.
-uint32_t le_field(const std::vector<uint8_t>& bytes, size_t offset, size_t width) {
-  return static_cast<uint32_t>(load_le_n(bytes.data() + offset, width));
+double bits_per_pixel(const StreamInfo& s) {
+  return 8.0 * static_cast<double>(s.bytes) / (static_cast<double>(s.width) * s.height * s.frames);
 }
 
-struct Layout {
-  uint32_t version_major, version_minor, header_bytes;
-  size_t end_bytes = bs::kChunkHeadSize + bs::kEndPayloadSize + bs::kChunkCrcSize;
-  size_t frame_bytes = 0;  // all FRAM chunks, framing included
-  size_t other_bytes = 0;  // metadata and ancillary chunks
-};
-
-size_t chunk_bytes(const bs::FrameChunk& chunk) {
-  return bs::kChunkHeadSize + bs::kFramePrefixSize + chunk.coded.size() + bs::kChunkCrcSize;
-}
-
-void print_json(const std::string& name, size_t size, const bs::Container& c, const Layout& l) {
-  const auto& h = c.header;
+void print_json(const std::string& name, const StreamInfo& s) {
   JsonObject json;
-  json.add("file", name).add("bytes", size).add("version", fmt::format("{}.{}", l.version_major, l.version_minor));
-  json.add("width", h.width).add("height", h.height).add("frames", h.frames);
-  json.add("fps_num", h.fps_num).add("fps_den", h.fps_den);
-  json.add("model_fingerprint", fmt::format("{:016x}", h.model_fingerprint));
-  json.add("patch", int{h.patch}).add("bits", int{h.bits}).add("grid_cols", h.grid_cols).add("grid_rows", h.grid_rows);
+  json.add("file", name).add("bytes", s.bytes).add("version", fmt::format("{}.{}", s.version_major, s.version_minor));
+  json.add("width", s.width).add("height", s.height).add("frames", s.frames);
+  json.add("fps_num", s.fps_num).add("fps_den", s.fps_den);
+  json.add("model_fingerprint", fmt::format("{:016x}", s.model_fingerprint));
+  json.add("patch", s.patch).add("bits", s.bits).add("grid_cols", s.grid_cols).add("grid_rows", s.grid_rows);
   JsonObject colour;
-  colour.add("primaries", int{h.colour.primaries}).add("transfer", int{h.colour.transfer});
-  colour.add("matrix", int{h.colour.matrix}).add("full_range", h.colour.full_range != 0);
-  colour.add("bit_depth", int{h.colour.bit_depth});
+  colour.add("primaries", s.colour.primaries).add("transfer", s.colour.transfer);
+  colour.add("matrix", s.colour.matrix).add("full_range", s.colour.full_range);
+  colour.add("bit_depth", s.colour.bit_depth);
   json.add_raw("colour", colour.str());
-  const double pixels = static_cast<double>(h.width) * h.height * h.frames;
-  json.add("bpp", 8.0 * static_cast<double>(size) / pixels);
+  json.add("bpp", bits_per_pixel(s));
   std::vector<std::string> chunks;
-  for (const auto& f : c.frames) {
+  for (const auto& c : s.chunks) {
     JsonObject chunk;
-    chunk.add("type", "FRAM").add("offset", f.offset).add("bytes", chunk_bytes(f)).add("coded_bytes", f.coded.size());
-    chunk.add("first_frame", f.first_frame).add("frame_count", f.frame_count);
+    chunk.add("type", c.type).add("offset", c.offset).add("bytes", c.bytes);
+    if (c.type == "FRAM")
+      chunk.add("coded_bytes", c.coded_bytes).add("first_frame", c.first_frame).add("frame_count", c.frame_count);
     chunks.push_back(chunk.str());
   }
-  chunks.push_back(JsonObject().add("type", "BEND").add("offset", size - l.end_bytes).add("bytes", l.end_bytes).str());
-  json.add("header_bytes", l.header_bytes)
-      .add_raw("chunks", json_array(chunks))
-      .add("other_chunk_bytes", l.other_bytes);
+  json.add("header_bytes", s.header_bytes).add_raw("chunks", json_array(chunks)).add("other_chunk_bytes", s.other_chunk_bytes);
   std::vector<std::string> metadata;
-  for (const auto& m : c.metadata) metadata.push_back(JsonObject().add("key", m.key).add("value", m.value).str());
+  for (const auto& [key, value] : s.metadata) metadata.push_back(JsonObject().add("key", key).add("value", value).str());
   json.add_raw("metadata", json_array(metadata));
   fmt::print("{}\n", json.str());
 }
 
-void print_text(const std::string& name, size_t size, const bs::Container& c, const Layout& l) {
-  const auto& h = c.header;
-  const double pixels = static_cast<double>(h.width) * h.height * h.frames;
-  fmt::print("{}: .bsq {}.{}, {} bytes, {:.4f} bpp\n", name, l.version_major, l.version_minor, size,
-             8.0 * size / pixels);
-  fmt::print("  picture   {}x{}, {} frame{}", h.width, h.height, h.frames, h.frames == 1 ? "" : "s");
-  if (h.fps_num != 0) fmt::print(" at {}/{} fps", h.fps_num, h.fps_den);
-  fmt::print("\n  model     fingerprint {:016x}, {}-pixel patches, {} bits per token\n", h.model_fingerprint, h.patch,
-             h.bits);
-  fmt::print("  tokens    {}x{} per frame (padding included)\n", h.grid_cols, h.grid_rows);
-  fmt::print("  colour    primaries {}, transfer {}, matrix {}, {} range, {}-bit\n", h.colour.primaries,
-             h.colour.transfer, h.colour.matrix, h.colour.full_range ? "full" : "limited", h.colour.bit_depth);
+void print_text(const std::string& name, const StreamInfo& s) {
+  fmt::print("{}: .bsq {}.{}, {} bytes, {:.4f} bpp\n", name, s.version_major, s.version_minor, s.bytes,
+             bits_per_pixel(s));
+  fmt::print("  picture   {}x{}, {} frame{}", s.width, s.height, s.frames, s.frames == 1 ? "" : "s");
+  if (s.fps_num != 0) fmt::print(" at {}/{} fps", s.fps_num, s.fps_den);
+  fmt::print("\n  model     fingerprint {:016x}, {}-pixel patches, {} bits per token\n", s.model_fingerprint, s.patch,
+             s.bits);
+  fmt::print("  tokens    {}x{} per frame (padding included)\n", s.grid_cols, s.grid_rows);
+  fmt::print("  colour    primaries {}, transfer {}, matrix {}, {} range, {}-bit\n", s.colour.primaries,
+             s.colour.transfer, s.colour.matrix, s.colour.full_range ? "full" : "limited", s.colour.bit_depth);
   fmt::print("  {:>10} {:>10}  chunk\n", "offset", "bytes");
-  fmt::print("  {:>10} {:>10}  header\n", 0, l.header_bytes);
-  for (const auto& f : c.frames)
-    fmt::print("  {:>10} {:>10}  FRAM frames {}..{} ({} bytes of coded tokens)\n", f.offset, chunk_bytes(f),
-               f.first_frame, f.first_frame + f.frame_count - 1, f.coded.size());
-  if (l.other_bytes != 0) fmt::print("  {:>10} {:>10}  metadata and other chunks\n", "", l.other_bytes);
-  fmt::print("  {:>10} {:>10}  BEND\n", size - l.end_bytes, l.end_bytes);
-  for (const auto& m : c.metadata) fmt::print("  metadata  {} = {}\n", m.key, m.value);
+  fmt::print("  {:>10} {:>10}  header\n", 0, s.header_bytes);
+  for (const auto& c : s.chunks) {
+    if (c.type != "FRAM") continue;
+    fmt::print("  {:>10} {:>10}  FRAM frames {}..{} ({} bytes of coded tokens)\n", c.offset, c.bytes, c.first_frame,
+               c.first_frame + c.frame_count - 1, c.coded_bytes);
+  }
+  if (s.other_chunk_bytes != 0) fmt::print("  {:>10} {:>10}  metadata and other chunks\n", "", s.other_chunk_bytes);
+  for (const auto& c : s.chunks)
+    if (c.type == "BEND") fmt::print("  {:>10} {:>10}  BEND\n", c.offset, c.bytes);
+  for (const auto& [key, value] : s.metadata) fmt::print("  metadata  {} = {}\n", key, value);
 }
 
 }  // namespace
 
 Status print_stream_info(const std::string& name, const std::vector<uint8_t>& bytes, bool json) {
-  auto container = bs::read_container(bytes.data(), bytes.size(), std::nullopt);
-  if (!container.ok()) return container.status();
-  Layout layout;
-  layout.version_major = le_field(bytes, bs::kOffsetVersionMajor, 2);
-  layout.version_minor = le_field(bytes, bs::kOffsetVersionMinor, 2);
-  layout.header_bytes = le_field(bytes, bs::kOffsetHeaderSize, 4);
-  for (const auto& f : container->frames) layout.frame_bytes += chunk_bytes(f);
-  layout.other_bytes = bytes.size() - layout.header_bytes - layout.frame_bytes - layout.end_bytes;
+  auto info = inspect_stream(bytes.data(), bytes.size());
+  if (!info.ok()) return info.status();
   if (json)
-    print_json(name, bytes.size(), container.value(), layout);
+    print_json(name, info.value());
   else
-    print_text(name, bytes.size(), container.value(), layout);
+    print_text(name, info.value());
   return Status::Ok();
 }
 

@@ -1,4 +1,4 @@
-// bsqdec --info: what a .bsq stream holds (header fields, chunk layout), as text or JSON; no model needed.
+// bsqdec --info: what a .bsq stream holds (bsq::inspect_stream), as text or JSON; no model needed.
 #pragma once
 
 #include <cstdint>

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "bsq/codec.h"
+#include "bsq/stream_info.h"
 #include "container_writer.h"
 #include "tiny_model.h"
 #include "tiny_model_file.h"
@@ -253,4 +254,28 @@ TEST_CASE("encode_tokens / decode_tokens: a grid out to a stream and back, and f
   g = grid;
   g.codes[7] |= uint64_t{1} << 5;
   refused(g, "of token 7 has more than 5 bits");
+}
+
+TEST_CASE("inspect_stream: header fields, and chunks that account for every byte") {
+  auto tok = Tokenizer::open(tiny_model_file("inspect.bsqm", 6, 2), {1, false});
+  REQUIRE(tok.ok());
+  auto bytes = encode_image(tok.value(), gradient_image(45, 17), {50});
+  REQUIRE(bytes.ok());
+  auto info = inspect_stream(bytes->data(), bytes->size());
+  REQUIRE(info.ok());
+  CHECK(info->bytes == bytes->size());
+  CHECK(info->width == 45);
+  CHECK(info->height == 17);
+  CHECK(info->frames == 1);
+  CHECK(info->model_fingerprint == tok->fingerprint());
+  CHECK(info->patch == tok->config().patch);
+  CHECK(info->bits == decode_tokens(tok.value(), bytes->data(), bytes->size())->bits);
+  REQUIRE(info->chunks.size() == 2);
+  CHECK(info->chunks[0].type == "FRAM");
+  CHECK(info->chunks[0].offset == info->header_bytes);
+  CHECK(info->chunks[1].type == "BEND");
+  CHECK(info->chunks[1].offset + info->chunks[1].bytes == bytes->size());
+  CHECK(info->header_bytes + info->chunks[0].bytes + info->other_chunk_bytes + info->chunks[1].bytes == bytes->size());
+  std::vector<uint8_t> cut(bytes->begin(), bytes->end() - 3);
+  CHECK(inspect_stream(cut.data(), cut.size()).status().code() == StatusCode::kInvalidData);
 }
