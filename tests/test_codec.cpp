@@ -11,16 +11,9 @@
 #include "tiny_model_file.h"
 
 using namespace bsq;
+using bsq::testing::tiny_model_file;
 
 namespace {
-
-std::string tiny_model_file(const std::string& name, uint64_t seed, int min_bits = 0) {
-  auto config = testing::tiny_config();
-  config.min_bits = min_bits;
-  const auto path = testing::temp_path(name);
-  REQUIRE(testing::save_tiny_model(path, seed, config).ok());
-  return path;
-}
 
 Image gradient_image(int w, int h) {
   Image img(w, h);

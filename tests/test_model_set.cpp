@@ -16,11 +16,8 @@ namespace {
 
 // A tiny model of `bits` bits per token (nested from min_bits when it is not 0), saved to `name`.
 std::string set_model(const std::string& name, uint64_t seed, int bits, int min_bits = 0) {
-  auto config = testing::tiny_config();
-  config.bits = bits;
-  config.min_bits = min_bits;
-  const auto path = testing::temp_path(name);
-  REQUIRE(testing::save_tiny_model(path, seed, config).ok());
+  const auto path = testing::tiny_model_file(name, seed, min_bits, bits);
+  REQUIRE(!path.empty());
   return path;
 }
 
