@@ -1,9 +1,12 @@
 // A program outside the bsq tree that embeds the codec through the installed libbsq: opens a model,
-// codes a synthetic image, decodes it, and takes the tokens out and back in. library_install.sh
+// codes a synthetic image, decodes it, takes the tokens out and back in, does the same through a
+// model set, and describes the stream. library_install.sh
 // builds it with pkg-config and with find_package(bsq); both builds must print the same line.
 // Usage: codec_roundtrip MODEL.bsqm
 #include <bsq/codec.h>
 #include <bsq/metrics.h>
+#include <bsq/model_set.h>
+#include <bsq/stream_info.h>
 
 #include <cstdio>
 
@@ -45,6 +48,17 @@ int main(int argc, char** argv) {
   if (!grid.ok()) return fail("decode_tokens", grid.status());
   auto again = bsq::encode_tokens(tok.value(), grid.value());
   if (!again.ok() || again.value() != stream.value()) return fail("encode_tokens", again.status());
+
+  // A set of one model makes the same stream at the same quality, and decodes it alike.
+  auto set = bsq::ModelSet::open({argv[1]}, runtime);
+  if (!set.ok()) return fail("ModelSet::open", set.status());
+  auto coded = set->encode(image, {bsq::kDefaultQuality});
+  if (!coded.ok() || coded->stream != stream.value()) return fail("ModelSet::encode", coded.status());
+  auto decoded = set->decode(coded->stream.data(), coded->stream.size());
+  if (!decoded.ok() || decoded->image.rgb != back->rgb) return fail("ModelSet::decode", decoded.status());
+  auto info = bsq::inspect_stream(stream->data(), stream->size());
+  if (!info.ok() || info->width != 45 || info->model_fingerprint != tok->fingerprint())
+    return fail("inspect_stream", info.status());
 
   // Errors are values: a truncated stream is refused with a message, not a crash.
   const auto truncated = bsq::decode_image(tok.value(), stream->data(), stream->size() / 2);
