@@ -2,7 +2,8 @@
 # bsqtrain killed with SIGKILL in the middle of a checkpoint write (a test hook stalls the write
 # half way, BSQ_TEST_STALL_CHECKPOINT=STEP) leaves a run that resumes: the previous checkpoint is
 # intact, the half-written file is not taken for it, and the resumed run ends with exactly the
-# weights of an uninterrupted one. The evaluation log keeps one row per step.
+# weights of an uninterrupted one. The evaluation log keeps one row per step. A checkpoint damaged
+# otherwise is refused with one line and exit 3.
 # Usage: bsqtrain_crash.sh BSQTRAIN COMPARE_CHECKPOINTS
 set -u
 bsqtrain=$1
@@ -50,6 +51,17 @@ grep -q "resuming from step 2" "$tmp/resumed.err" || fail "did not resume from s
 cut -d, -f1 "$tmp/killed/train.csv" | sort | uniq -d | grep -q . && fail "train.csv repeats a step: $(cat "$tmp/killed/train.csv")"
 cmp -s <(cut -d, -f1 "$tmp/whole/train.csv") <(cut -d, -f1 "$tmp/killed/train.csv") ||
   fail "train.csv rows differ from the uninterrupted run's"
+
+# A checkpoint damaged some other way is refused with one line and exit 3, and left as it was.
+mkdir -p "$tmp/damaged"
+head -c 3000 "$tmp/whole/checkpoint.pt" >"$tmp/damaged/checkpoint.pt"
+cp "$tmp/damaged/checkpoint.pt" "$tmp/damaged.copy"
+"$bsqtrain" "${run[@]}" --out "$tmp/damaged" 2>"$tmp/damaged.err"
+code=$?
+[ "$code" = 3 ] || fail "a damaged checkpoint: exit $code, expected 3"
+[ "$(wc -l <"$tmp/damaged.err")" = 1 ] && grep -q "cannot read checkpoint" "$tmp/damaged.err" ||
+  fail "a damaged checkpoint: stderr '$(cat "$tmp/damaged.err")'"
+cmp -s "$tmp/damaged/checkpoint.pt" "$tmp/damaged.copy" || fail "the damaged checkpoint was changed"
 
 [ "$fails" -eq 0 ] && echo "bsqtrain crash safety: all checks passed"
 exit $((fails > 0))
