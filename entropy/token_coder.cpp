@@ -95,6 +95,21 @@ struct CostCoder {
   bool ok() const { return true; }
 };
 
+// CostCoder's sum, closed at every token: each token is `bits` decisions.
+struct TokenCostCoder {
+  CostCoder cost;
+  int bits = 0, decisions = 0;
+  std::vector<double> per_token;
+  int code(int bit, uint32_t p1) {
+    const double before = cost.bits;
+    cost.code(bit, p1);
+    if (decisions++ % bits == 0) per_token.push_back(0);
+    per_token.back() += cost.bits - before;
+    return bit;
+  }
+  bool ok() const { return true; }
+};
+
 bool plane_is_valid(const TokenPlane& t) {
   return check_token_dims(t.frames, t.rows, t.cols, t.bits, nullptr) &&
          t.codes.size() == static_cast<size_t>(t.frames) * t.rows * t.cols;
@@ -169,6 +184,16 @@ double ideal_code_length_bits(const TokenPlane& tokens) {
   CostCoder coder;
   code_grid(coder, tokens.frames, tokens.rows, tokens.cols, tokens.bits, codes.data());
   return coder.bits;
+}
+
+std::vector<double> token_code_lengths_bits(const TokenPlane& tokens) {
+  if (!plane_is_valid(tokens) || tokens.bits < 1) return {};
+  std::vector<uint64_t> codes = masked_codes(tokens);
+  TokenCostCoder coder;
+  coder.bits = tokens.bits;
+  coder.per_token.reserve(codes.size());
+  code_grid(coder, tokens.frames, tokens.rows, tokens.cols, tokens.bits, codes.data());
+  return std::move(coder.per_token);
 }
 
 }  // namespace bsq::entropy

@@ -50,4 +50,8 @@ bool decode_tokens(const uint8_t* data, size_t size, int frames, int rows, int c
 // decision, with the same integer probabilities the coder uses. 0 on malformed input.
 double ideal_code_length_bits(const TokenPlane& tokens);
 
+// The same, token by token (frame-major, then row-major): what each token costs given the ones
+// before it. Empty on malformed input. For encoder decisions that weigh rate locally.
+std::vector<double> token_code_lengths_bits(const TokenPlane& tokens);
+
 }  // namespace bsq::entropy

@@ -267,6 +267,27 @@ TEST_CASE("token coder: ideal code length matches the coded size") {
   }
 }
 
+TEST_CASE("token coder: per-token code lengths sum to the ideal code length, and flat regions cost less") {
+  Rng rng{9};
+  for (const TokenPlane& t : {blocky_plane(rng, 2, 24, 40, 32), random_plane(rng, 1, 16, 16, 7)}) {
+    const std::vector<double> per_token = bsq::entropy::token_code_lengths_bits(t);
+    REQUIRE(per_token.size() == t.codes.size());
+    double sum = 0;
+    for (const double b : per_token) {
+      CHECK(b > 0);
+      sum += b;
+    }
+    CHECK(sum == doctest::Approx(bsq::entropy::ideal_code_length_bits(t)).epsilon(1e-9));
+  }
+  // A constant plane with one random row: the constant tokens, once learnt, cost far less.
+  TokenPlane t{1, 16, 16, 16, std::vector<uint64_t>(256, 0x1234)};
+  for (int x = 0; x < 16; ++x) t.codes[8 * 16 + x] = rng.next() & 0xffff;
+  const std::vector<double> per_token = bsq::entropy::token_code_lengths_bits(t);
+  REQUIRE(per_token.size() == 256);
+  CHECK(per_token[7 * 16 + 8] * 4 < per_token[8 * 16 + 8]);
+  CHECK(bsq::entropy::token_code_lengths_bits(TokenPlane{}).empty());
+}
+
 TEST_CASE("token coder: the stream is fixed by the format") {
   // The prior is part of the format: a change to any context, rate or table changes this hash
   // and makes old streams undecodable. Update it only together with a format version bump.
