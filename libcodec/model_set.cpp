@@ -17,11 +17,15 @@ struct ModelSet::Impl {
   std::mutex loading;                         // guards `loaded`
   std::vector<std::optional<Tokenizer>> loaded;  // one slot per model; a slot, once filled, never changes
 
+  std::string names() const {
+    std::string out;
+    for (const auto& p : paths) out += (out.empty() ? "" : ", ") + p;
+    return out;
+  }
   // "stream was made with model 0123456789abcdef, not with a.bsqm, b.bsqm"
   Status mismatch(uint64_t fingerprint, const char* made) const {
-    std::string names;
-    for (const auto& p : paths) names += (names.empty() ? "" : ", ") + p;
-    return Status(StatusCode::kModelMismatch, fmt::format("{} made with model {:016x}, not with {}", made, fingerprint, names));
+    return Status(StatusCode::kModelMismatch,
+                  fmt::format("{} made with model {:016x}, not with {}", made, fingerprint, names()));
   }
 };
 
@@ -63,7 +67,8 @@ OperatingPoint ModelSet::operating_point(int quality) const { return bsq::operat
 StatusOr<size_t> ModelSet::find(uint64_t fingerprint) const {
   for (size_t i = 0; i < impl_->infos.size(); ++i)
     if (impl_->infos[i].fingerprint == fingerprint) return i;
-  return impl_->mismatch(fingerprint, "model was");
+  return Status(StatusCode::kModelMismatch,
+                fmt::format("model {:016x} is none of {}", fingerprint, impl_->names()));
 }
 
 StatusOr<const Tokenizer*> ModelSet::model(size_t i) const {
