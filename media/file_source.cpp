@@ -1,7 +1,11 @@
-// FileSource: stdio reads and seeks behind FFmpeg's AVIOContext callbacks.
+// FileSource: read(2) and lseek(2) behind FFmpeg's AVIOContext callbacks. Plain reads rather than stdio:
+// on a pipe, read() returns what has arrived, so a live producer (ffmpeg | bsqenc -) is not held up
+// until a whole buffer fills.
 #include "file_source.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -16,21 +20,21 @@ constexpr int kIoBufferBytes = 256 * 1024;
 
 FileSource::~FileSource() {
   io_.reset();  // before the file: the context may still reference it
-  if (owns_file_ && file_) std::fclose(file_);
+  if (owns_fd_ && fd_ >= 0) ::close(fd_);
 }
 
 Status FileSource::open(const std::string& path) {
   if (path == "-") {
-    file_ = stdin;
+    fd_ = STDIN_FILENO;
   } else {
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) return Status(StatusCode::kIoError, std::strerror(errno));
-    if (S_ISDIR(st.st_mode)) return Status(StatusCode::kIoError, "is a directory");
-    file_ = std::fopen(path.c_str(), "rb");
-    if (!file_) return Status(StatusCode::kIoError, std::strerror(errno));
-    owns_file_ = true;
-    if (S_ISREG(st.st_mode)) size_ = static_cast<int64_t>(st.st_size);
+    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) return Status(StatusCode::kIoError, std::strerror(errno));
+    owns_fd_ = true;
   }
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0) return Status(StatusCode::kIoError, std::strerror(errno));
+  if (S_ISDIR(st.st_mode)) return Status(StatusCode::kIoError, "is a directory");
+  if (S_ISREG(st.st_mode)) size_ = static_cast<int64_t>(st.st_size);
   if (size_ == 0) return Status(StatusCode::kInvalidData, "file is empty");
 
   auto* buffer = static_cast<uint8_t*>(av_malloc(kIoBufferBytes));
@@ -47,10 +51,12 @@ Status FileSource::open(const std::string& path) {
 
 int FileSource::read(void* opaque, uint8_t* buf, int buf_size) {
   auto* self = static_cast<FileSource*>(opaque);
-  const size_t got = std::fread(buf, 1, static_cast<size_t>(buf_size > 0 ? buf_size : 0), self->file_);
-  if (got > 0) return static_cast<int>(got);
-  if (std::ferror(self->file_)) return AVERROR(errno ? errno : EIO);
-  return AVERROR_EOF;
+  while (true) {
+    const ssize_t got = ::read(self->fd_, buf, static_cast<size_t>(buf_size > 0 ? buf_size : 0));
+    if (got > 0) return static_cast<int>(got);
+    if (got == 0) return AVERROR_EOF;
+    if (errno != EINTR) return AVERROR(errno);
+  }
 }
 
 int64_t FileSource::seek(void* opaque, int64_t offset, int whence) {
@@ -58,9 +64,8 @@ int64_t FileSource::seek(void* opaque, int64_t offset, int whence) {
   if (whence & AVSEEK_SIZE) return self->size_;
   whence &= ~AVSEEK_FORCE;
   if (whence != SEEK_SET && whence != SEEK_CUR && whence != SEEK_END) return AVERROR(EINVAL);
-  if (fseeko(self->file_, static_cast<off_t>(offset), whence) != 0) return AVERROR(errno);
-  std::clearerr(self->file_);
-  return static_cast<int64_t>(ftello(self->file_));
+  const off_t at = ::lseek(self->fd_, static_cast<off_t>(offset), whence);
+  return at < 0 ? AVERROR(errno) : static_cast<int64_t>(at);
 }
 
 }  // namespace bsq::media::detail

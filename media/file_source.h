@@ -3,7 +3,6 @@
 #pragma once
 
 #include <cstdint>
-#include <cstdio>
 #include <string>
 
 #include "ffmpeg_util.h"
@@ -29,8 +28,8 @@ class FileSource {
   static int read(void* opaque, uint8_t* buf, int buf_size);
   static int64_t seek(void* opaque, int64_t offset, int whence);
 
-  std::FILE* file_ = nullptr;
-  bool owns_file_ = false;
+  int fd_ = -1;
+  bool owns_fd_ = false;
   int64_t size_ = -1;
   CustomIoPtr io_;
 };

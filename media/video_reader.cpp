@@ -91,10 +91,24 @@ Status VideoReader::Impl::open(const std::string& path) {
   // files and URLs they list; with no protocol allowed they cannot leave this one file.
   AVDictionary* options = nullptr;
   av_dict_set(&options, "protocol_whitelist", "none", 0);
-  int err = avformat_open_input(&raw, nullptr, nullptr, &options);
+  // Probing first, apart from opening, tells "not a video" from "a video whose header is damaged or
+  // missing" (an mp4 cut before its index, which FFmpeg writes last).
+  const AVInputFormat* container = nullptr;
+  int err = av_probe_input_buffer2(source.io(), &container, "", nullptr, 0, 0);
+  if (err < 0 || !container) {
+    avformat_free_context(raw);
+    av_dict_free(&options);
+    if (err == AVERROR(ENOMEM)) return error(StatusCode::kInternal, "out of memory");
+    return error(StatusCode::kInvalidData, "not a video FFmpeg can read");
+  }
+  err = avformat_open_input(&raw, nullptr, container, &options);
   av_dict_free(&options);
   if (err == AVERROR(ENOMEM)) return error(StatusCode::kInternal, "out of memory");
-  if (err < 0) return error(StatusCode::kInvalidData, "not a video FFmpeg can read");
+  if (err < 0) {
+    // "mov,mp4,m4a,3gp,3g2,mj2": the first of FFmpeg's names for the demuxer is enough.
+    const std::string kind = std::string(container->name).substr(0, std::string(container->name).find(','));
+    return error(StatusCode::kInvalidData, "damaged or truncated " + kind + " file (" + av_error_text(err) + ")");
+  }
   demuxer.reset(raw);
 
   // Some containers (ts, avi, raw streams) only reveal sizes and codecs by decoding a little; the
