@@ -1,4 +1,4 @@
-// StagedFile: mkstemp beside the target, fsync, then rename (overwrite) or link (no overwrite, so
+// StagedFile: a new file beside the target, fsync, then rename (overwrite) or link (no overwrite, so
 // that a file created by someone else between open and commit is never replaced).
 #include "staged_file.h"
 
@@ -9,7 +9,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <vector>
+#include <random>
 
 namespace bsq::media::detail {
 namespace {
@@ -45,13 +45,20 @@ Status StagedFile::create(const std::string& path, bool overwrite) {
     if (S_ISDIR(st.st_mode)) return Status(StatusCode::kIoError, "is a directory");
     if (!overwrite) return Status(StatusCode::kIoError, "file exists (not overwriting it)");
   }
-  std::string name = path + ".tmp-XXXXXX";
-  std::vector<char> buffer(name.begin(), name.end());
-  buffer.push_back('\0');
-  fd_ = ::mkostemp(buffer.data(), O_CLOEXEC);
-  if (fd_ < 0) return errno_status("cannot create a temporary file beside it: ");
+  // Not mkstemp: its 0600 would stay on the renamed file. 0666 less the umask is what a plain open gives.
+  std::random_device random;
+  for (int attempt = 0; attempt < 100 && fd_ < 0; ++attempt) {
+    char suffix[16];
+    std::snprintf(suffix, sizeof(suffix), ".tmp-%08x", static_cast<unsigned>(random()));
+    temp_ = path + suffix;
+    fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd_ < 0 && errno != EEXIST) break;
+  }
+  if (fd_ < 0) {
+    temp_.clear();
+    return errno_status("cannot create a temporary file beside it: ");
+  }
   path_ = path;
-  temp_ = buffer.data();
   overwrite_ = overwrite;
   return Status::Ok();
 }

@@ -16,7 +16,7 @@ class StagedFile {
   StagedFile& operator=(const StagedFile&) = delete;
   ~StagedFile();  // removes the temporary file unless committed
 
-  // Creates an empty, unique temporary file "PATH.tmp-XXXXXX". Without `overwrite`, fails when
+  // Creates an empty, unique temporary file "PATH.tmp-<random hex>". Without `overwrite`, fails when
   // `path` exists. The message of an error does not name the file.
   Status create(const std::string& path, bool overwrite);
   const std::string& temp_path() const { return temp_; }

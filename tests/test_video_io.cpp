@@ -3,6 +3,7 @@
 // Inputs are made at test time, by VideoWriter itself or by the ffmpeg command (BSQ_FFMPEG).
 #include <doctest/doctest.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -276,6 +277,11 @@ TEST_CASE("writer: no half-written file, no silent overwrite") {
   CHECK(dir.entries() == 0);
 
   REQUIRE(write_clip(path, {noise_frame(8, 8, 1)}, format_of(8, 8)).ok());
+  const mode_t mask = umask(0);
+  umask(mask);
+  struct stat st_mode {};
+  REQUIRE(stat(path.c_str(), &st_mode) == 0);
+  CHECK((st_mode.st_mode & 0777) == (0666 & ~mask));  // as a plain open would create it, not a temp file's 0600
   const auto size = fs::file_size(path);
   Status st = write_clip(path, {noise_frame(8, 8, 2), noise_frame(8, 8, 3)}, format_of(8, 8));
   CHECK(st.code() == StatusCode::kIoError);
