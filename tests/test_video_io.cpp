@@ -140,7 +140,11 @@ TEST_CASE("mkv (FFV1): pixels, size, rate and frame count survive exactly, odd s
   std::vector<Image> frames;
   for (int t = 0; t < 5; ++t) frames.push_back(noise_frame(7, 13, t));
   const std::string path = dir / "clip.mkv";
-  REQUIRE(write_clip(path, frames, format_of(7, 13)).ok());
+  VideoFormat format = format_of(7, 13);
+  format.color_primaries = 9;   // BT.2020
+  format.color_transfer = 13;   // sRGB
+  format.color_matrix = 1;      // BT.709: meaningless for RGB pixels, so the file says RGB
+  REQUIRE(write_clip(path, frames, format).ok());
   StatusOr<Clip> clip = read_clip(path);
   REQUIRE_MESSAGE(clip.ok(), clip.status().message());
   CHECK(clip->format.codec == "ffv1");
@@ -149,6 +153,8 @@ TEST_CASE("mkv (FFV1): pixels, size, rate and frame count survive exactly, odd s
   CHECK(clip->format.fps_num == 30000);
   CHECK(clip->format.fps_den == 1001);
   CHECK(clip->format.color_matrix == 0);  // stored as RGB
+  CHECK(clip->format.color_primaries == 9);
+  CHECK(clip->format.color_transfer == 13);
   REQUIRE(clip->frames.size() == 5);
   for (int t = 0; t < 5; ++t) CHECK(clip->frames[t].rgb == frames[t].rgb);
   CHECK(dir.entries() == 1);  // no temporary left beside it

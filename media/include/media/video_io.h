@@ -40,7 +40,7 @@ struct VideoFormat {
   int height = 0;
   int fps_num = 0;  // exact rational frame rate, e.g. 30000/1001; 0/1 when the file does not say
   int fps_den = 1;
-  int64_t frame_count = -1;  // from the container when it records it (mp4, y4m), else -1
+  int64_t frame_count = -1;  // from the container when it records it (mp4, avi, y4m), else -1
   int color_primaries = 2;
   int color_transfer = 2;
   int color_matrix = 2;     // the file's YUV<->RGB matrix; 0 when it stores RGB
@@ -48,6 +48,12 @@ struct VideoFormat {
   int bit_depth = 8;        // bits per sample in the file; frames are RGB8 whatever it is
   std::string codec;        // FFmpeg codec name: "h264", "ffv1", "rawvideo", ...
 };
+// A writer uses width, height, the rate and the colour fields; it ignores frame_count, bit_depth and
+// codec (the path decides the codec, frames are 8-bit). Matrix and range describe how a file codes
+// RGB as YUV, so they pass from a YUV file to a YUV file (mp4 -> mp4 keeps BT.709 TV range); a file
+// that stores RGB (mkv, PNG) records matrix 0 and no range, and y4m is always BT.601 full range.
+// Primaries and transfer, which say what the RGB values mean, are stored as given wherever the
+// container has room for them (not in y4m or PNG sequences).
 
 // Reads any clip FFmpeg demuxes and decodes (mp4, mkv, avi, webm, mov, ts, y4m, ...), frame by frame.
 // The container is recognised by content, never by the file name. The first video stream is read;
@@ -55,7 +61,8 @@ struct VideoFormat {
 // (a variable-rate clip is not resampled to format().fps).
 class VideoReader {
  public:
-  // path "-" reads stdin (y4m, or any container that can be read without seeking: nut, ts, mkv).
+  // path "-" reads stdin: y4m, or any container that can be read without seeking (mkv, ts, nut; not
+  // an mp4 whose index is at its end).
   // Fails when the file is not a video, is empty, or its size is beyond kMaxSide / kMaxPixels.
   static StatusOr<VideoReader> open(const std::string& path);
 
@@ -79,8 +86,9 @@ class VideoReader {
 };
 
 // Writes a clip; what is stored follows the path:
-//   "x.y4m", "-" (stdout)  raw YUV 4:4:4, full range, BT.601 matrix (the only one y4m readers assume),
-//                          tagged XCOLORRANGE=FULL; RGB comes back within +-1 per channel (see tests)
+//   "x.y4m", "-" (stdout)  raw YUV 4:4:4, full range, BT.601 matrix (y4m has no matrix field and
+//                          readers assume BT.601), tagged XCOLORRANGE=FULL; 8-bit RGB comes back
+//                          within +-1 per channel (measured on noise frames, test_video_io)
 //   "x.mkv"                FFV1 (lossless) on bgr0: pixels survive exactly
 //   "frame%04d.png"        one PNG per frame, numbered from 1 (any one printf integer conversion)
 //   anything else          the muxer FFmpeg picks for the extension, with its default video codec
