@@ -20,28 +20,28 @@ constexpr int kIoBufferBytes = 256 * 1024;
 
 FileSource::~FileSource() {
   io_.reset();  // before the file: the context may still reference it
-  if (owns_fd_ && fd_ >= 0) ::close(fd_);
+  if (owns_fd_ && handle_.fd >= 0) ::close(handle_.fd);
 }
 
 Status FileSource::open(const std::string& path) {
   if (path == "-") {
-    fd_ = STDIN_FILENO;
+    handle_.fd = STDIN_FILENO;
   } else {
-    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd_ < 0) return Status(StatusCode::kIoError, std::strerror(errno));
+    handle_.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (handle_.fd < 0) return Status(StatusCode::kIoError, std::strerror(errno));
     owns_fd_ = true;
   }
   struct stat st {};
-  if (::fstat(fd_, &st) != 0) return Status(StatusCode::kIoError, std::strerror(errno));
+  if (::fstat(handle_.fd, &st) != 0) return Status(StatusCode::kIoError, std::strerror(errno));
   if (S_ISDIR(st.st_mode)) return Status(StatusCode::kIoError, "is a directory");
-  if (S_ISREG(st.st_mode)) size_ = static_cast<int64_t>(st.st_size);
-  if (size_ == 0) return Status(StatusCode::kInvalidData, "file is empty");
+  if (S_ISREG(st.st_mode)) handle_.size = static_cast<int64_t>(st.st_size);
+  if (handle_.size == 0) return Status(StatusCode::kInvalidData, "file is empty");
 
   auto* buffer = static_cast<uint8_t*>(av_malloc(kIoBufferBytes));
   if (!buffer) return Status(StatusCode::kInternal, "out of memory");
   // No seek callback on a pipe: demuxers then know they must read forward only.
-  io_.reset(avio_alloc_context(buffer, kIoBufferBytes, 0, this, &FileSource::read, nullptr,
-                               size_ >= 0 ? &FileSource::seek : nullptr));
+  io_.reset(avio_alloc_context(buffer, kIoBufferBytes, 0, &handle_, &FileSource::read, nullptr,
+                               handle_.size >= 0 ? &FileSource::seek : nullptr));
   if (!io_) {
     av_free(buffer);
     return Status(StatusCode::kInternal, "out of memory");
@@ -50,9 +50,9 @@ Status FileSource::open(const std::string& path) {
 }
 
 int FileSource::read(void* opaque, uint8_t* buf, int buf_size) {
-  auto* self = static_cast<FileSource*>(opaque);
+  auto* self = static_cast<Handle*>(opaque);
   while (true) {
-    const ssize_t got = ::read(self->fd_, buf, static_cast<size_t>(buf_size > 0 ? buf_size : 0));
+    const ssize_t got = ::read(self->fd, buf, static_cast<size_t>(buf_size > 0 ? buf_size : 0));
     if (got > 0) return static_cast<int>(got);
     if (got == 0) return AVERROR_EOF;
     if (errno != EINTR) return AVERROR(errno);
@@ -60,11 +60,11 @@ int FileSource::read(void* opaque, uint8_t* buf, int buf_size) {
 }
 
 int64_t FileSource::seek(void* opaque, int64_t offset, int whence) {
-  auto* self = static_cast<FileSource*>(opaque);
-  if (whence & AVSEEK_SIZE) return self->size_;
+  auto* self = static_cast<Handle*>(opaque);
+  if (whence & AVSEEK_SIZE) return self->size;
   whence &= ~AVSEEK_FORCE;
   if (whence != SEEK_SET && whence != SEEK_CUR && whence != SEEK_END) return AVERROR(EINVAL);
-  const off_t at = ::lseek(self->fd_, static_cast<off_t>(offset), whence);
+  const off_t at = ::lseek(self->fd, static_cast<off_t>(offset), whence);
   return at < 0 ? AVERROR(errno) : static_cast<int64_t>(at);
 }
 
