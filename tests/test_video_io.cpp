@@ -328,6 +328,25 @@ TEST_CASE("reader: bad input is a one-line error naming the file") {
   CHECK_FALSE(list.ok());
 }
 
+TEST_CASE("reader: sizes beyond the limits are refused before decoding") {
+  TempDir dir;
+  const auto open_y4m = [&](const std::string& size) {
+    const std::string path = dir / "big.y4m";
+    std::ofstream(path, std::ios::binary | std::ios::trunc)
+        << "YUV4MPEG2 " << size << " F25:1 C444\nFRAME\n" << std::string(1000, 'x');
+    return VideoReader::open(path);
+  };
+  // Wider than kMaxSide, though FFmpeg would take it: our limit, named as such.
+  StatusOr<VideoReader> wide = open_y4m("W33000 H16");
+  REQUIRE_FALSE(wide.ok());
+  CHECK(wide.status().code() == StatusCode::kUnsupported);
+  CHECK_MESSAGE(wide.status().message().find("the limit is 32768") != std::string::npos, wide.status().message());
+  // 40000x40000 (4.8 GB of 4:4:4 a frame): FFmpeg's demuxer refuses it first; one line either way.
+  StatusOr<VideoReader> huge = open_y4m("W40000 H40000");
+  REQUIRE_FALSE(huge.ok());
+  CHECK(one_line(huge.status()));
+}
+
 TEST_CASE("reader: a truncated file is an error, not a shorter clip") {
   TempDir dir;
   std::vector<Image> frames;
@@ -450,6 +469,14 @@ TEST_CASE("reader: clips made by ffmpeg (avi, y4m, webm, mkv) with their rates")
     CHECK(clip->format.fps_den == c.den);
     CHECK(clip->format.codec == c.codec);
   }
+  // 4:2:0 at odd sizes (chroma planes round up) from a y4m ffmpeg wrote.
+  REQUIRE(ffmpeg("-f lavfi -i testsrc=size=7x13:rate=30000/1001 -frames:v 5 -pix_fmt yuv420p " + dir / "odd.y4m"));
+  StatusOr<Clip> odd = read_clip(dir / "odd.y4m");
+  REQUIRE_MESSAGE(odd.ok(), odd.status().message());
+  CHECK(odd->frames.size() == 5);
+  CHECK(odd->format.width == 7);
+  CHECK(odd->format.height == 13);
+  CHECK(odd->format.frame_count == 5);
 }
 
 TEST_CASE("stdin and stdout: y4m through pipes") {
