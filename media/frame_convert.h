@@ -12,7 +12,8 @@ namespace bsq::media::detail {
 
 // swscale set up for exactness: RGB to RGB is a plain copy, chroma is interpolated at full horizontal
 // resolution, rounding is accurate and bit-exact across CPUs.
-inline constexpr int kSwsFlags = SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT | SWS_FULL_CHR_H_INP | SWS_BITEXACT;
+inline constexpr int kSwsFlags =
+    SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT | SWS_FULL_CHR_H_INP | SWS_BITEXACT;
 
 // kOk when 1 <= side <= kMaxImageSide and width * height <= kMaxImagePixels.
 Status check_image_size(int width, int height);

@@ -9,8 +9,8 @@ const int* sws_matrix(int matrix) {
   // sws_getCoefficients indexes by the same numbers as AVColorSpace (1 BT.709, 5/6 BT.601, 9 BT.2020...)
   // and falls back to BT.601 for the rest, which is what FFmpeg assumes for untagged video too.
   const bool known = matrix == AVCOL_SPC_BT709 || matrix == AVCOL_SPC_FCC || matrix == AVCOL_SPC_BT470BG ||
-                     matrix == AVCOL_SPC_SMPTE170M || matrix == AVCOL_SPC_SMPTE240M ||
-                     matrix == AVCOL_SPC_BT2020_NCL || matrix == AVCOL_SPC_BT2020_CL;
+                     matrix == AVCOL_SPC_SMPTE170M || matrix == AVCOL_SPC_SMPTE240M || matrix == AVCOL_SPC_BT2020_NCL ||
+                     matrix == AVCOL_SPC_BT2020_CL;
   return sws_getCoefficients(known ? matrix : SWS_CS_DEFAULT);
 }
 
@@ -33,8 +33,8 @@ Status FrameToRgb::convert(const AVFrame& frame, Image* out) {
       return Status(StatusCode::kUnsupported, std::string("cannot convert pixel format ") + desc->name + " to RGB");
     }
     if (is_color_yuv(desc)) {
-      sws_setColorspaceDetails(sws_.get(), sws_matrix(matrix), full_range ? 1 : 0, sws_matrix(matrix), 1, 0,
-                               1 << 16, 1 << 16);
+      sws_setColorspaceDetails(sws_.get(), sws_matrix(matrix), full_range ? 1 : 0, sws_matrix(matrix), 1, 0, 1 << 16,
+                               1 << 16);
     }
     width_ = frame.width;
     height_ = frame.height;
@@ -53,8 +53,8 @@ Status FrameToRgb::convert(const AVFrame& frame, Image* out) {
 Status RgbToFrame::init(int width, int height, AVPixelFormat format, int matrix, bool full_range) {
   BSQ_RETURN_IF_ERROR(check_image_size(width, height));
   const AVPixFmtDescriptor* desc = av_pix_fmt_desc_get(format);
-  sws_.reset(sws_getContext(width, height, AV_PIX_FMT_RGB24, width, height, format, kSwsFlags, nullptr, nullptr,
-                            nullptr));
+  sws_.reset(
+      sws_getContext(width, height, AV_PIX_FMT_RGB24, width, height, format, kSwsFlags, nullptr, nullptr, nullptr));
   if (!sws_ || !desc) return Status(StatusCode::kInternal, "cannot convert RGB for the encoder");
   if (is_color_yuv(desc)) {
     sws_setColorspaceDetails(sws_.get(), sws_matrix(matrix), 1, sws_matrix(matrix), full_range ? 1 : 0, 0, 1 << 16,

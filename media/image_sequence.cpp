@@ -43,8 +43,7 @@ StatusOr<Pattern> parse_pattern(const std::string& path) {
     while (j < path.size() && path[j] >= '0' && path[j] <= '9' && conversion.width < 100) {
       conversion.width = conversion.width * 10 + (path[j++] - '0');
     }
-    if (j >= path.size() || (path[j] != 'd' && path[j] != 'i' && path[j] != 'u') || conversion.width > 18 ||
-        found) {
+    if (j >= path.size() || (path[j] != 'd' && path[j] != 'i' && path[j] != 'u') || conversion.width > 18 || found) {
       return Status(StatusCode::kInvalidArgument,
                     "an image sequence needs exactly one %d, %Nd or %0Nd in its name (%% for a percent sign)");
     }
@@ -78,9 +77,8 @@ class SequenceSink final : public VideoSink {
   Status write(const Image& frame) override {
     if (frame.width != format_.width || frame.height != format_.height) {
       return Status(StatusCode::kInvalidArgument, "frame " + std::to_string(next_) + " is " +
-                                                      std::to_string(frame.width) + "x" +
-                                                      std::to_string(frame.height) + " but the clip is " +
-                                                      std::to_string(format_.width) + "x" +
+                                                      std::to_string(frame.width) + "x" + std::to_string(frame.height) +
+                                                      " but the clip is " + std::to_string(format_.width) + "x" +
                                                       std::to_string(format_.height));
     }
     const std::string path = frame_path(pattern_, next_);

@@ -14,9 +14,7 @@
 namespace bsq::media::detail {
 namespace {
 
-Status errno_status(const std::string& what) {
-  return Status(StatusCode::kIoError, what + std::strerror(errno));
-}
+Status errno_status(const std::string& what) { return Status(StatusCode::kIoError, what + std::strerror(errno)); }
 
 std::string directory_of(const std::string& path) {
   const size_t slash = path.find_last_of('/');

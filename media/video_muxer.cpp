@@ -86,7 +86,8 @@ StatusOr<Target> target_for(const std::string& path, const VideoFormat& format) 
   }
   if (!t.muxer || !t.encoder) return Status(StatusCode::kUnsupported, "this FFmpeg has no encoder for '." + ext + "'");
   const AVPixFmtDescriptor* desc = av_pix_fmt_desc_get(t.pixel_format);
-  if (!desc) return Status(StatusCode::kUnsupported, "no pixel format for the " + std::string(t.encoder->name) + " encoder");
+  if (!desc)
+    return Status(StatusCode::kUnsupported, "no pixel format for the " + std::string(t.encoder->name) + " encoder");
   if (!is_color_yuv(desc)) {
     t.matrix = AVCOL_SPC_RGB;
     t.full_range = false;  // range describes YUV levels; leave RGB untagged
@@ -148,17 +149,19 @@ Status MuxerSink::open(const std::string& path, const VideoFormat& format, bool 
                      ? static_cast<AVColorTransferCharacteristic>(format.color_transfer)
                      : AVCOL_TRC_UNSPECIFIED;
   c->colorspace = static_cast<AVColorSpace>(t.matrix);
-  c->color_range = t.full_range ? AVCOL_RANGE_JPEG : (t.matrix == AVCOL_SPC_RGB ? AVCOL_RANGE_UNSPECIFIED : AVCOL_RANGE_MPEG);
+  c->color_range =
+      t.full_range ? AVCOL_RANGE_JPEG : (t.matrix == AVCOL_SPC_RGB ? AVCOL_RANGE_UNSPECIFIED : AVCOL_RANGE_MPEG);
   c->thread_count = 0;
   if (t.muxer->flags & AVFMT_GLOBALHEADER) c->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
   AVDictionary* options = nullptr;
   if (t.encoder->id == AV_CODEC_ID_FFV1) {
-    av_dict_set(&options, "level", "3", 0);     // slices (threads) and a CRC per slice
+    av_dict_set(&options, "level", "3", 0);  // slices (threads) and a CRC per slice
     av_dict_set(&options, "slicecrc", "1", 0);
   }
   err = avcodec_open2(c, t.encoder, &options);
   av_dict_free(&options);
-  if (err < 0) return av_status(StatusCode::kUnsupported, "cannot open the " + std::string(t.encoder->name) + " encoder", err);
+  if (err < 0)
+    return av_status(StatusCode::kUnsupported, "cannot open the " + std::string(t.encoder->name) + " encoder", err);
   err = avcodec_parameters_from_context(stream_->codecpar, c);
   if (err < 0) return av_status(StatusCode::kInternal, "cannot set up the stream", err);
   stream_->time_base = c->time_base;
@@ -178,7 +181,8 @@ Status MuxerSink::open(const std::string& path, const VideoFormat& format, bool 
 Status MuxerSink::write(const Image& frame) {
   StatusOr<FramePtr> converted = to_frame_.convert(frame);
   if (!converted.ok()) {
-    return Status(converted.status().code(), "frame " + std::to_string(next_pts_ + 1) + ": " + converted.status().message());
+    return Status(converted.status().code(),
+                  "frame " + std::to_string(next_pts_ + 1) + ": " + converted.status().message());
   }
   AVFrame* f = converted.value().get();
   f->pts = next_pts_++;

@@ -27,15 +27,15 @@ struct VideoReader::Impl {
   FrameToRgb to_rgb;
   int stream = -1;
   VideoFormat format;
-  int64_t frames = 0;       // handed out by next()
-  bool pending = false;     // `frame` holds a decoded picture not yet handed out
-  bool flushing = false;    // the demuxer is at its end; the decoder is being drained
+  int64_t frames = 0;     // handed out by next()
+  bool pending = false;   // `frame` holds a decoded picture not yet handed out
+  bool flushing = false;  // the demuxer is at its end; the decoder is being drained
   bool y4m = false;
-  int64_t data_end = -1;    // end offset of the last packet read (y4m: where whole frames stop)
+  int64_t data_end = -1;  // end offset of the last packet read (y4m: where whole frames stop)
   AVRational time_base{0, 1};
   int64_t start_time = 0;
-  int64_t expected_end = -1;         // the container's length of the stream in time_base, when it says
-  int64_t decoded_end = INT64_MIN;   // where the frames decoded so far end, in time_base
+  int64_t expected_end = -1;        // the container's length of the stream in time_base, when it says
+  int64_t decoded_end = INT64_MIN;  // where the frames decoded so far end, in time_base
 
   Status error(StatusCode code, const std::string& what) const {
     return Status(code, "cannot read '" + name + "': " + what);
@@ -128,8 +128,8 @@ Status VideoReader::Impl::open(const std::string& path) {
   const AVStream* st = demuxer->streams[stream];
   y4m = std::string(demuxer->iformat->name) == "yuv4mpegpipe";
   if (st->codecpar->width > 0 || st->codecpar->height > 0) {
-    BSQ_RETURN_IF_ERROR(with_prefix(check_image_size(st->codecpar->width, st->codecpar->height),
-                                    "cannot read '" + name + "': "));
+    BSQ_RETURN_IF_ERROR(
+        with_prefix(check_image_size(st->codecpar->width, st->codecpar->height), "cannot read '" + name + "': "));
   }
   // Only this stream's packets are demuxed at all; the rest are dropped inside the demuxer.
   for (unsigned i = 0; i < streams; ++i) {
@@ -165,8 +165,8 @@ Status VideoReader::Impl::open(const std::string& path) {
     format.frame_count = st->duration;
   }
   if (format.frame_count > static_cast<int64_t>(kMaxFrames)) {
-    return error(StatusCode::kUnsupported, "it has " + std::to_string(format.frame_count) +
-                                               " frames; the limit is " + std::to_string(kMaxFrames));
+    return error(StatusCode::kUnsupported, "it has " + std::to_string(format.frame_count) + " frames; the limit is " +
+                                               std::to_string(kMaxFrames));
   }
   format.width = frame->width;
   format.height = frame->height;
@@ -207,7 +207,8 @@ Status VideoReader::Impl::decode_one() {
       flushing = true;
       err = avcodec_send_packet(decoder.get(), nullptr);
     } else if (err < 0) {
-      return error(StatusCode::kInvalidData, "damaged or truncated data before " + at + " (" + av_error_text(err) + ")");
+      return error(StatusCode::kInvalidData,
+                   "damaged or truncated data before " + at + " (" + av_error_text(err) + ")");
     } else if (packet->stream_index != stream) {
       av_packet_unref(packet.get());
       continue;
@@ -262,7 +263,8 @@ Status VideoReader::Impl::check_end() const {
     const int64_t half_frame = av_rescale_q(1, AVRational{format.fps_den, format.fps_num}, time_base) / 2;
     if (decoded_end < expected_end - half_frame) {
       char text[128];
-      std::snprintf(text, sizeof(text), "truncated: the container says the clip lasts %.3f s but its %lld frames end at %.3f s",
+      std::snprintf(text, sizeof(text),
+                    "truncated: the container says the clip lasts %.3f s but its %lld frames end at %.3f s",
                     expected_end * av_q2d(time_base), static_cast<long long>(frames), decoded_end * av_q2d(time_base));
       return error(StatusCode::kInvalidData, text);
     }

@@ -42,7 +42,8 @@ StatusOr<VideoWriter> VideoWriter::open(const std::string& path, const VideoForm
 
 Status VideoWriter::write(const Image& frame) {
   Impl& d = *impl_;
-  if (d.done) return Status(StatusCode::kInvalidArgument, "cannot write '" + d.name + "': writer already finished or failed");
+  if (d.done)
+    return Status(StatusCode::kInvalidArgument, "cannot write '" + d.name + "': writer already finished or failed");
   if (d.frames >= static_cast<int64_t>(kMaxFrames)) {
     return d.fail(Status(StatusCode::kUnsupported, "more than " + std::to_string(kMaxFrames) + " frames, the limit"));
   }
@@ -54,7 +55,8 @@ Status VideoWriter::write(const Image& frame) {
 
 Status VideoWriter::finish() {
   Impl& d = *impl_;
-  if (d.done) return Status(StatusCode::kInvalidArgument, "cannot write '" + d.name + "': writer already finished or failed");
+  if (d.done)
+    return Status(StatusCode::kInvalidArgument, "cannot write '" + d.name + "': writer already finished or failed");
   Status st = d.sink->finish();
   if (!st.ok()) return d.fail(st);
   d.done = true;

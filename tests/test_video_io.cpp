@@ -39,7 +39,9 @@ struct TempDir {
     fs::remove_all(path, ec);
   }
   std::string operator/(const std::string& name) const { return (path / name).string(); }
-  size_t entries() const { return static_cast<size_t>(std::distance(fs::directory_iterator(path), fs::directory_iterator())); }
+  size_t entries() const {
+    return static_cast<size_t>(std::distance(fs::directory_iterator(path), fs::directory_iterator()));
+  }
 };
 
 // Noise: the hardest case for exactness (every value, no smoothness for a codec to lean on).
@@ -141,9 +143,9 @@ TEST_CASE("mkv (FFV1): pixels, size, rate and frame count survive exactly, odd s
   for (int t = 0; t < 5; ++t) frames.push_back(noise_frame(7, 13, t));
   const std::string path = dir / "clip.mkv";
   VideoFormat format = format_of(7, 13);
-  format.color_primaries = 9;   // BT.2020
-  format.color_transfer = 13;   // sRGB
-  format.color_matrix = 1;      // BT.709: meaningless for RGB pixels, so the file says RGB
+  format.color_primaries = 9;  // BT.2020
+  format.color_transfer = 13;  // sRGB
+  format.color_matrix = 1;     // BT.709: meaningless for RGB pixels, so the file says RGB
   REQUIRE(write_clip(path, frames, format).ok());
   StatusOr<Clip> clip = read_clip(path);
   REQUIRE_MESSAGE(clip.ok(), clip.status().message());
@@ -332,8 +334,8 @@ TEST_CASE("reader: sizes beyond the limits are refused before decoding") {
   TempDir dir;
   const auto open_y4m = [&](const std::string& size) {
     const std::string path = dir / "big.y4m";
-    std::ofstream(path, std::ios::binary | std::ios::trunc)
-        << "YUV4MPEG2 " << size << " F25:1 C444\nFRAME\n" << std::string(1000, 'x');
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << "YUV4MPEG2 " << size << " F25:1 C444\nFRAME\n"
+                                                            << std::string(1000, 'x');
     return VideoReader::open(path);
   };
   // Wider than kMaxSide, though FFmpeg would take it: our limit, named as such.
@@ -583,7 +585,7 @@ TEST_CASE("bench: 640x360 read and write speed" * doctest::skip()) {
     const auto t2 = std::chrono::steady_clock::now();
     CHECK(read == n);
     const double w = std::chrono::duration<double>(t1 - t0).count(), r = std::chrono::duration<double>(t2 - t1).count();
-    MESSAGE(name << ": write " << n / w << " frames/s, read " << n / r << " frames/s, "
-                 << fs::file_size(dir / name) / n << " bytes/frame");
+    MESSAGE(name << ": write " << n / w << " frames/s, read " << n / r << " frames/s, " << fs::file_size(dir / name) / n
+                 << " bytes/frame");
   }
 }
