@@ -101,6 +101,15 @@ Status VideoReader::Impl::open(const std::string& path) {
     if (err == AVERROR(ENOMEM)) return error(StatusCode::kInternal, "out of memory");
     return error(StatusCode::kInvalidData, "not a video FFmpeg can read");
   }
+  // The whitelist is the guard; this only gives the common cases a message that says what they are.
+  for (const char* reference : {"concat", "hls", "dash", "sdp"}) {
+    if (std::string(container->name) == reference) {
+      avformat_free_context(raw);
+      av_dict_free(&options);
+      return error(StatusCode::kUnsupported,
+                   "a " + std::string(reference) + " playlist, not a video (it names other files or streams)");
+    }
+  }
   err = avformat_open_input(&raw, nullptr, container, &options);
   av_dict_free(&options);
   if (err == AVERROR(ENOMEM)) return error(StatusCode::kInternal, "out of memory");

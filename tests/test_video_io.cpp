@@ -324,10 +324,15 @@ TEST_CASE("reader: bad input is a one-line error naming the file") {
   expect_error(dir / "empty.mp4", StatusCode::kInvalidData, "empty");
   std::ofstream(dir / "text.mp4") << "just some words, not a video at all\n";
   expect_error(dir / "text.mp4", StatusCode::kInvalidData, "not a video");
-  // A playlist is recognised by content but may not open the files it names.
-  std::ofstream(dir / "list.txt") << "ffconcat version 1.0\nfile " << (dir / "text.mp4") << "\n";
+  // A concat script is recognised by content, and FFmpeg would read the clip it names; ours may not
+  // open any file but the one it was given.
+  REQUIRE(write_clip(dir / "real.mkv", {noise_frame(8, 8, 1)}, format_of(8, 8)).ok());
+  std::ofstream(dir / "list.txt") << "ffconcat version 1.0\nfile '" << (dir / "real.mkv") << "'\n";
+  REQUIRE(ffmpeg("-f concat -safe 0 -i " + dir / "list.txt" + " -f null -"));  // the script itself works
   StatusOr<VideoReader> list = VideoReader::open(dir / "list.txt");
-  CHECK_FALSE(list.ok());
+  REQUIRE_FALSE(list.ok());
+  CHECK(one_line(list.status()));
+  CHECK_MESSAGE(list.status().message().find("playlist") != std::string::npos, list.status().message());
 }
 
 TEST_CASE("reader: sizes beyond the limits are refused before decoding") {
