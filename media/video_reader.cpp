@@ -216,8 +216,11 @@ Status VideoReader::Impl::decode_one() {
       flushing = true;
       err = avcodec_send_packet(decoder.get(), nullptr);
     } else if (err < 0) {
+      // mp4/mov from a pipe: FFmpeg writes the index (moov) last, and a pipe cannot seek back to it.
+      const bool mp4_on_pipe = source.size() < 0 && std::string(demuxer->iformat->name).rfind("mov", 0) == 0;
+      const std::string hint = mp4_on_pipe ? "; an mp4 with its index at the end cannot come through a pipe" : "";
       return error(StatusCode::kInvalidData,
-                   "damaged or truncated data before " + at + " (" + av_error_text(err) + ")");
+                   "damaged or truncated data before " + at + " (" + av_error_text(err) + ")" + hint);
     } else if (packet->stream_index != stream) {
       av_packet_unref(packet.get());
       continue;
