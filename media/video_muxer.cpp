@@ -171,9 +171,18 @@ Status MuxerSink::open(const std::string& path, const VideoFormat& format, bool 
 
   // "file:" keeps a ':' in our temporary name from being read as a protocol.
   const std::string url = to_stdout_ ? std::string("pipe:1") : "file:" + staged_.temp_path();
+  muxer_->url = av_strdup(url.c_str());  // faststart reopens the file by this name to move the index
+  if (!muxer_->url) return Status(StatusCode::kInternal, "out of memory");
   err = avio_open(&muxer_->pb, url.c_str(), AVIO_FLAG_WRITE);
   if (err < 0) return av_status(StatusCode::kIoError, "cannot open for writing", err);
-  err = avformat_write_header(muxer_.get(), nullptr);
+  // mp4/mov: the index moves to the front at finish (our temporary file can seek), so the result can
+  // be played or read while it arrives through a pipe.
+  AVDictionary* muxer_options = nullptr;
+  if (std::string(muxer_->oformat->name) == "mp4" || std::string(muxer_->oformat->name) == "mov") {
+    av_dict_set(&muxer_options, "movflags", "+faststart", 0);
+  }
+  err = avformat_write_header(muxer_.get(), &muxer_options);
+  av_dict_free(&muxer_options);
   if (err < 0) return av_status(StatusCode::kIoError, "cannot write the header", err);
   return Status::Ok();
 }

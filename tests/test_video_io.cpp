@@ -210,6 +210,9 @@ TEST_CASE("mp4 (H.264): a lossy round trip keeps count, size, rate and colour ta
   CHECK(clip->format.color_transfer == 1);
   CHECK(clip->format.color_matrix == 1);
   CHECK_FALSE(clip->format.full_range);
+  // faststart: the index (moov) comes before the frames (mdat), so the file can stream through a pipe.
+  const std::string bytes = read_text(path);
+  CHECK(bytes.find("moov") < bytes.find("mdat"));
   REQUIRE(clip->frames.size() == 10);
   // A sanity bound: 4:2:0 at the default CRF on a 64x48 clip, not a quality claim.
   for (int t = 0; t < 10; ++t) CHECK(psnr(clip->frames[t], frames[t]) > 25);
