@@ -140,7 +140,8 @@ Status MuxerSink::open(const std::string& path, const VideoFormat& format, bool 
   c->pix_fmt = t.pixel_format;
   c->time_base = av_inv_q(rate);
   c->framerate = rate;
-  c->sample_aspect_ratio = AVRational{1, 1};
+  c->sample_aspect_ratio =
+      format.sar_num > 0 && format.sar_den > 0 ? AVRational{format.sar_num, format.sar_den} : AVRational{1, 1};
   // Unknown code points would make some muxers fail; they are stored as "unspecified" instead.
   c->color_primaries = av_color_primaries_name(static_cast<AVColorPrimaries>(format.color_primaries))
                            ? static_cast<AVColorPrimaries>(format.color_primaries)
@@ -165,6 +166,7 @@ Status MuxerSink::open(const std::string& path, const VideoFormat& format, bool 
   err = avcodec_parameters_from_context(stream_->codecpar, c);
   if (err < 0) return av_status(StatusCode::kInternal, "cannot set up the stream", err);
   stream_->time_base = c->time_base;
+  stream_->sample_aspect_ratio = c->sample_aspect_ratio;  // muxers read the stream's, not the codec's
   stream_->avg_frame_rate = rate;
   stream_->r_frame_rate = rate;
   BSQ_RETURN_IF_ERROR(to_frame_.init(format.width, format.height, t.pixel_format, t.matrix, t.full_range));

@@ -179,6 +179,9 @@ Status VideoReader::Impl::open(const std::string& path) {
   }
   format.width = frame->width;
   format.height = frame->height;
+  // The frame's own ratio when the codec signals one, else the container's; unknown means square.
+  const AVRational sar = av_guess_sample_aspect_ratio(demuxer.get(), demuxer->streams[stream], frame.get());
+  if (sar.num > 0 && sar.den > 0) av_reduce(&format.sar_num, &format.sar_den, sar.num, sar.den, INT32_MAX);
   const auto pixel_format = static_cast<AVPixelFormat>(frame->format);
   const AVPixFmtDescriptor* desc = av_pix_fmt_desc_get(pixel_format);
   bool full_range = frame->color_range == AVCOL_RANGE_JPEG;

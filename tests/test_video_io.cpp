@@ -228,6 +228,26 @@ TEST_CASE("mp4 (H.264): a lossy round trip keeps count, size, rate and colour ta
   CHECK(odd_clip->format.width == 7);
 }
 
+TEST_CASE("pixel aspect ratio survives y4m, mkv and mp4") {
+  TempDir dir;
+  VideoFormat format = format_of(16, 12, 25, 1);
+  format.sar_num = 16;
+  format.sar_den = 15;  // PAL 4:3 DV
+  for (const std::string name : {"sar.y4m", "sar.mkv", "sar.mp4"}) {
+    CAPTURE(name);
+    REQUIRE(write_clip(dir / name, {smooth_frame(16, 12, 0), smooth_frame(16, 12, 1)}, format).ok());
+    StatusOr<Clip> clip = read_clip(dir / name);
+    REQUIRE_MESSAGE(clip.ok(), clip.status().message());
+    CHECK(clip->format.sar_num == 16);
+    CHECK(clip->format.sar_den == 15);
+  }
+  REQUIRE(write_clip(dir / "square.mkv", {smooth_frame(16, 12, 0)}, format_of(16, 12)).ok());
+  StatusOr<Clip> plain = read_clip(dir / "square.mkv");
+  REQUIRE(plain.ok());
+  CHECK(plain->format.sar_num == 1);
+  CHECK(plain->format.sar_den == 1);
+}
+
 TEST_CASE("a one-frame video") {
   TempDir dir;
   for (const std::string name : {"one.mkv", "one.y4m", "one.mp4"}) {

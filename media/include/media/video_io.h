@@ -41,6 +41,8 @@ struct VideoFormat {
   int fps_num = 0;  // exact rational frame rate, e.g. 30000/1001; 0/1 when the file does not say
   int fps_den = 1;
   int64_t frame_count = -1;  // from the container when it records it (mp4, avi, y4m), else -1
+  int sar_num = 1;           // pixel aspect ratio (a pixel's width over its height), 1/1 = square,
+  int sar_den = 1;           // as DVD and broadcast anamorphic video need; frames are never resized
   int color_primaries = 2;
   int color_transfer = 2;
   int color_matrix = 2;     // the file's YUV<->RGB matrix; 0 when it stores RGB
@@ -48,7 +50,7 @@ struct VideoFormat {
   int bit_depth = 8;        // bits per sample in the file; frames are RGB8 whatever it is
   std::string codec;        // FFmpeg codec name: "h264", "ffv1", "rawvideo", ...
 };
-// A writer uses width, height, the rate and the colour fields; it ignores frame_count, bit_depth and
+// A writer uses width, height, the rate, the aspect ratio and the colour fields; it ignores frame_count, bit_depth and
 // codec (the path decides the codec, frames are 8-bit). Matrix and range describe how a file codes
 // RGB as YUV, so they pass from a YUV file to a YUV file (mp4 -> mp4 keeps BT.709 TV range); a file
 // that stores RGB (mkv, PNG) records matrix 0 and no range, and y4m is always BT.601 full range.
@@ -94,9 +96,9 @@ class VideoReader {
 //   anything else          the muxer FFmpeg picks for the extension, with its default video codec
 //                          (mp4/mov: H.264, webm: VP9, avi: MPEG-4), 4:2:0 when the sizes are even
 //                          and the codec takes it, else the codec's closest format to RGB
-// The frame rate (0/1 means 25/1) and the colour description are stored where the format can hold
-// them (y4m holds the rate and the range only; PNG sequences neither). Every frame must have
-// format.width x format.height pixels.
+// The frame rate (0/1 means 25/1), the aspect ratio and the colour description are stored where the
+// format can hold them (y4m holds the rate, aspect ratio and range only; PNG sequences none of them). Every frame must
+// have format.width x format.height pixels.
 //
 // Files are written to a temporary file beside the path and renamed on finish(); a writer destroyed
 // or failed before finish() removes it, so no half-written file appears. stdout and PNG sequences are
