@@ -50,10 +50,11 @@ struct VideoFormat {
   int bit_depth = 8;        // bits per sample in the file; frames are RGB8 whatever it is
   std::string codec;        // FFmpeg codec name: "h264", "ffv1", "rawvideo", ...
 };
-// A writer uses width, height, the rate, the aspect ratio and the colour fields; it ignores frame_count, bit_depth and
-// codec (the path decides the codec, frames are 8-bit). Matrix and range describe how a file codes
-// RGB as YUV, so they pass from a YUV file to a YUV file (mp4 -> mp4 keeps BT.709 TV range); a file
-// that stores RGB (mkv, PNG) records matrix 0 and no range, and y4m is always BT.601 full range.
+// A writer uses width, height, the rate, the aspect ratio and the colour fields; it ignores
+// frame_count, bit_depth and codec (the path decides the codec, frames are 8-bit). Matrix and range
+// describe how a file codes RGB as YUV, so they pass from a YUV file to a YUV file (mp4 -> mp4 keeps
+// BT.709 TV range); a file that stores RGB (mkv, PNG) records matrix 0 and no range, and y4m is
+// always BT.601 full range.
 // Primaries and transfer, which say what the RGB values mean, are stored as given wherever the
 // container has room for them (not in y4m or PNG sequences).
 
