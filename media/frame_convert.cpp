@@ -14,7 +14,33 @@ extern "C" {
 namespace bsq::media::detail {
 namespace {
 
-constexpr int kSwsFlags = SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT | SWS_FULL_CHR_H_INP | SWS_BITEXACT;
+// Palette formats always carry an alpha byte per entry; only a non-opaque entry means real transparency.
+bool palette_has_alpha(const AVFrame& frame) {
+  if (!frame.data[1]) return false;
+  const auto* palette = reinterpret_cast<const uint32_t*>(frame.data[1]);  // native-endian 0xAARRGGBB
+  for (int i = 0; i < 256; ++i) {
+    if ((palette[i] >> 24) != 0xFF) return true;
+  }
+  return false;
+}
+
+// True when some alpha sample is below full opacity. Formats like WebP lossless always decode with an
+// alpha channel, so the channel's presence alone would flag every such file.
+bool alpha_is_used(const AVFrame& frame, const AVPixFmtDescriptor* desc) {
+  const int alpha = desc->nb_components - 1;  // FFmpeg descriptors put alpha last
+  const uint32_t opaque = (uint32_t{1} << desc->comp[alpha].depth) - 1;
+  std::vector<uint32_t> line(static_cast<size_t>(frame.width));
+  for (int y = 0; y < frame.height; ++y) {
+    av_read_image_line2(line.data(), const_cast<const uint8_t**>(frame.data), frame.linesize, desc, 0, y, alpha,
+                        frame.width, 0, 4);
+    for (uint32_t a : line) {
+      if (a != opaque) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
 
 // The deprecated yuvj* formats mean "yuv*, full range". swscale wants the plain format plus an explicit
 // range; passing yuvj* works too but relies on a deprecated path that guesses.
@@ -45,34 +71,6 @@ AVPixelFormat strip_jpeg_range(AVPixelFormat format, bool* full_range) {
 bool is_color_yuv(const AVPixFmtDescriptor* desc) {
   return desc->nb_components >= 3 && !(desc->flags & (AV_PIX_FMT_FLAG_RGB | AV_PIX_FMT_FLAG_PAL));
 }
-
-// Palette formats always carry an alpha byte per entry; only a non-opaque entry means real transparency.
-bool palette_has_alpha(const AVFrame& frame) {
-  if (!frame.data[1]) return false;
-  const auto* palette = reinterpret_cast<const uint32_t*>(frame.data[1]);  // native-endian 0xAARRGGBB
-  for (int i = 0; i < 256; ++i) {
-    if ((palette[i] >> 24) != 0xFF) return true;
-  }
-  return false;
-}
-
-// True when some alpha sample is below full opacity. Formats like WebP lossless always decode with an
-// alpha channel, so the channel's presence alone would flag every such file.
-bool alpha_is_used(const AVFrame& frame, const AVPixFmtDescriptor* desc) {
-  const int alpha = desc->nb_components - 1;  // FFmpeg descriptors put alpha last
-  const uint32_t opaque = (uint32_t{1} << desc->comp[alpha].depth) - 1;
-  std::vector<uint32_t> line(static_cast<size_t>(frame.width));
-  for (int y = 0; y < frame.height; ++y) {
-    av_read_image_line2(line.data(), const_cast<const uint8_t**>(frame.data), frame.linesize, desc, 0, y, alpha,
-                        frame.width, 0, 4);
-    for (uint32_t a : line) {
-      if (a != opaque) return true;
-    }
-  }
-  return false;
-}
-
-}  // namespace
 
 Status check_image_size(int width, int height) {
   if (width < 1 || height < 1) {

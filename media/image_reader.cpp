@@ -22,7 +22,11 @@ constexpr int kIoBufferBytes = 64 * 1024;
 constexpr char kNotAnImage[] = "not an image FFmpeg can decode";
 
 // The read side of an AVIOContext over a byte vector we do not own.
+// The AVIOContext's opaque. FFmpeg 5.1's option search (probing asks the context for "mime_type")
+// walks into the opaque as if it were an AVClass-based object; a null AVClass pointer first ends that
+// search, where the data pointer would have had it read the file's bytes as an AVClass.
 struct MemorySource {
+  const AVClass* no_class;
   const uint8_t* data;
   size_t size;
   size_t pos;
@@ -91,7 +95,7 @@ StatusOr<Image> decode_bytes(const std::vector<uint8_t>& bytes, ReadInfo* info) 
   if (bytes.empty()) return Status(StatusCode::kInvalidData, "file is empty");
   if (bytes.size() > kMaxInputBytes) return Status(StatusCode::kUnsupported, "input is larger than 1 GiB");
 
-  MemorySource source{bytes.data(), bytes.size(), 0};
+  MemorySource source{nullptr, bytes.data(), bytes.size(), 0};
   auto* io_buffer = static_cast<uint8_t*>(av_malloc(kIoBufferBytes));
   if (!io_buffer) return Status(StatusCode::kInternal, "out of memory");
   CustomIoPtr io(avio_alloc_context(io_buffer, kIoBufferBytes, 0, &source, read_memory, nullptr, seek_memory));
