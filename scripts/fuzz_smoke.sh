@@ -28,7 +28,8 @@ for t in "${targets[@]}"; do
   if UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 "$build/$binary" -max_total_time="$seconds" -timeout=25 \
        -rss_limit_mb=4096 -print_final_stats=1 -artifact_prefix="$work/$name/" "$work/$name/corpus" $seeds \
        >"$log" 2>&1; then
-    echo "fuzz_smoke: $name: $(grep -Eo '^#[0-9]+ +DONE +cov: [0-9]+' "$log" | tail -1), $(sed -n 's/^stat::number_of_executed_units: *//p' "$log") runs in ${seconds}s"
+    cov=$(grep -a -E '^#[0-9]+[[:space:]]+DONE' "$log" | grep -Eo 'cov: [0-9]+ ft: [0-9]+' | tail -1)
+    echo "fuzz_smoke: $name: $(sed -n 's/^stat::number_of_executed_units: *//p' "$log") runs in ${seconds}s, $cov"
   else
     echo "fuzz_smoke: FAIL: $name (log: $log)" >&2
     tail -30 "$log" >&2
