@@ -13,7 +13,6 @@
 namespace bsq::bitstream {
 namespace {
 
-
 Status invalid(std::string message) { return {StatusCode::kInvalidData, std::move(message)}; }
 
 // Fuzzing builds (libFuzzer users define this macro by convention; bsq's fuzzer targets alone
