@@ -79,7 +79,8 @@ std::vector<Curve> average_curves(const std::vector<RdRow>& rows) {
   }
   for (auto& [key, p] : sums) {
     p.bpp /= p.images, p.psnr /= p.images, p.ms_ssim /= p.images;
-    std::find_if(curves.begin(), curves.end(), [&](const Curve& x) { return x.codec == key.first; })->points.push_back(p);
+    const std::string& codec = key.first;  // C++17 lambdas cannot capture a structured binding (clang refuses)
+    std::find_if(curves.begin(), curves.end(), [&](const Curve& x) { return x.codec == codec; })->points.push_back(p);
   }
   for (Curve& c : curves)
     std::sort(c.points.begin(), c.points.end(), [](const CurvePoint& a, const CurvePoint& b) { return a.bpp < b.bpp; });

@@ -16,6 +16,8 @@ packages=(
   groff-base man-db            # rendering and checking the man pages
   python3-numpy                # tests/cli/bsqcodec_tokens.sh: numpy.load reads bsqenc --tokens' .npy files
   libjpeg-turbo-progs webp libavif-bin libjxl-tools gnuplot-nox  # eval/rd_eval.sh: reference codecs, plot
+  clang libclang-rt-14-dev     # scripts/test.sh's sanitizer and fuzzer build (libFuzzer, ASan and UBSan runtimes)
+  clang-format                 # scripts/check_format.sh
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -56,7 +56,9 @@ TEST_CASE("Transformer::input_rows: windows and half-shifted windows, backwards 
 
 TEST_CASE("encode and decode in stripes give the whole-image tokens and pixels") {
   torch::InferenceMode inference;
-  for (auto [enc, dec] : {std::pair{2, 2}, {1, 3}}) {
+  for (const auto& blocks : {std::pair{2, 2}, {1, 3}}) {
+    // Named copies, not a structured binding: CAPTURE's lambda cannot capture one in C++17 (clang).
+    const int enc = blocks.first, dec = blocks.second;
     CAPTURE(enc);
     CAPTURE(dec);
     auto net = random_tiny_model(enc, dec);

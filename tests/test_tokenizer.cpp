@@ -47,7 +47,9 @@ std::string scratch_file(const std::string& name, const std::string& content) {
 TEST_CASE("decoded size equals input size for odd sizes") {
   auto tok = Tokenizer::open(saved_tiny_model("sizes.bsqm"), {1, false});
   REQUIRE(tok.ok());
-  for (auto [w, h] : {std::pair{1, 1}, {7, 13}, {257, 131}, {16, 16}}) {
+  for (const auto& size : {std::pair{1, 1}, {7, 13}, {257, 131}, {16, 16}}) {
+    // Named copies, not a structured binding: CAPTURE's lambda cannot capture one in C++17 (clang).
+    const int w = size.first, h = size.second;
     CAPTURE(w);
     CAPTURE(h);
     auto grid = tok->encode(noise_image(w, h, 1));

@@ -13,6 +13,8 @@
 namespace {
 
 using namespace bsq::bitstream;
+using bsq::load_le;  // core/byte_order.h
+using bsq::store_le;
 
 // Random mutations almost never leave a CRC-32 valid, so on their own they would only ever test
 // the CRC checks. A copy with every CRC recomputed (walking the lengths as a reader would) lets

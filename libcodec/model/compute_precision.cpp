@@ -6,7 +6,13 @@ namespace bsq::model {
 bool cpu_has_fast_bfloat16() {
 #if defined(__x86_64__) && defined(__GNUC__)
   __builtin_cpu_init();
+#if defined(__clang__) && __clang_major__ < 18
+  // Older clang (Debian 12's 14, the fuzz and sanitizer builds) rejects "amx-bf16" here; every CPU
+  // with AMX-BF16 so far also has AVX512-BF16.
+  return __builtin_cpu_supports("avx512bf16");
+#else
   return __builtin_cpu_supports("avx512bf16") || __builtin_cpu_supports("amx-bf16");
+#endif
 #else
   return false;
 #endif
