@@ -153,8 +153,7 @@ int main(int argc, char** argv) {
   } else if (!console.quiet) {
     const std::string quality = psnr ? fmt::format(", PSNR {:.2f} dB against {}", *psnr, compare) : "";
     fmt::print(stderr, "bsqdec: {} -> {} ({}x{}): {}, {:.2f} s{}\n", in_name,
-               bsq::cli::display_name(o.output, "<stdout>"), image.width, image.height, coded, decode_seconds,
-               quality);
+               bsq::cli::display_name(o.output, "<stdout>"), image.width, image.height, coded, decode_seconds, quality);
   }
   return 0;
 }

@@ -37,7 +37,8 @@ void add_model_options(CLI::App& app, CommonOptions& options) {
       ->check(CLI::Range(0, 1024));
   app.add_option("--precision", options.precision,
                  "Network arithmetic: auto (bfloat16 where the CPU has it natively), float32 or bfloat16")
-      ->transform(CLI::CheckedTransformer(std::map<std::string, Precision>(std::begin(kPrecisionNames), std::end(kPrecisionNames))))
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, Precision>(std::begin(kPrecisionNames), std::end(kPrecisionNames))))
       ->default_str("auto");
   app.add_option("--max-pixels", options.max_pixels,
                  fmt::format("Refuse pictures of more pixels, streams as soon as their header says so (default {})",
@@ -91,8 +92,9 @@ void note_model(const Console& console, const ModelSet& models, size_t i) {
   const Tokenizer& t = *tokenizer.value();
   const ModelConfig& c = t.config();
   const std::string bits = c.scalable() ? fmt::format("{} to {}", c.lowest_bits(), c.bits) : fmt::format("{}", c.bits);
-  console.note(fmt::format("model {} (fingerprint {:016x}): {}-pixel patches, {} bits per token ({} bpp raw), on {} in {}",
-                           models.path(i), t.fingerprint(), c.patch, bits, c.raw_bpp(), t.device(), t.precision()));
+  console.note(
+      fmt::format("model {} (fingerprint {:016x}): {}-pixel patches, {} bits per token ({} bpp raw), on {} in {}",
+                  models.path(i), t.fingerprint(), c.patch, bits, c.raw_bpp(), t.device(), t.precision()));
 }
 
 std::string json_string(std::string_view text) {

@@ -1,4 +1,5 @@
-// Plumbing shared by bsqenc and bsqdec: messages (with the exit codes of bsq/exit_codes.h), option parsing, model lookup, JSON.
+// Plumbing shared by bsqenc and bsqdec: messages (with the exit codes of bsq/exit_codes.h), option parsing, model
+// lookup, JSON.
 //
 // Every message goes to stderr as one line "PROGRAM: text", so scripts can show it as is.
 #pragma once

@@ -41,8 +41,9 @@ StatusOr<std::vector<std::string>> find_models(const std::vector<std::string>& g
   }
   std::string names;
   for (const auto& name : shipped_models()) names += (names.empty() ? "" : ", ") + name;
-  return Status(StatusCode::kIoError,
-                fmt::format("no model: give --model or set BSQ_MODEL (the shipped set, {}, is not in {})", names, looked));
+  return Status(
+      StatusCode::kIoError,
+      fmt::format("no model: give --model or set BSQ_MODEL (the shipped set, {}, is not in {})", names, looked));
 }
 
 }  // namespace bsq::cli

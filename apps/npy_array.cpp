@@ -146,8 +146,7 @@ std::vector<uint8_t> write_u64(const std::vector<uint64_t>& shape, const std::ve
   for (const size_t byte : {size_t{1}, size_t{0}, dict.size() & 0xff, dict.size() >> 8})  // version 1.0, u16 length
     out.push_back(static_cast<uint8_t>(byte));
   out.insert(out.end(), dict.begin(), dict.end());
-  for (const uint64_t v : values)
-    append_le(out, v);
+  for (const uint64_t v : values) append_le(out, v);
   return out;
 }
 

@@ -36,9 +36,12 @@ void print_json(const std::string& name, const StreamInfo& s) {
       chunk.add("coded_bytes", c.coded_bytes).add("first_frame", c.first_frame).add("frame_count", c.frame_count);
     chunks.push_back(chunk.str());
   }
-  json.add("header_bytes", s.header_bytes).add_raw("chunks", json_array(chunks)).add("other_chunk_bytes", s.other_chunk_bytes);
+  json.add("header_bytes", s.header_bytes)
+      .add_raw("chunks", json_array(chunks))
+      .add("other_chunk_bytes", s.other_chunk_bytes);
   std::vector<std::string> metadata;
-  for (const auto& [key, value] : s.metadata) metadata.push_back(JsonObject().add("key", key).add("value", value).str());
+  for (const auto& [key, value] : s.metadata)
+    metadata.push_back(JsonObject().add("key", key).add("value", value).str());
   json.add_raw("metadata", json_array(metadata));
   fmt::print("{}\n", json.str());
 }

@@ -88,8 +88,9 @@ int main(int argc, char** argv) {
   fmt::print("| {} | {:.0f} | {} | {:.3f} | {:.3f} | {:.3f} | {:.1f}% |\n\n", total.name, total.tokens, bits,
              total.zlib / total.tokens, total.coded / total.tokens, total.ideal / total.tokens,
              100.0 * (1 - total.coded / total.raw));
-  fmt::print("Entropy coding speed, one thread, over all dev tokens ({:.0f} binary decisions): encode {:.1f} M/s, "
-             "decode {:.1f} M/s.\n",
-             total.raw, total.raw / total.encode_s / 1e6, total.raw / total.decode_s / 1e6);
+  fmt::print(
+      "Entropy coding speed, one thread, over all dev tokens ({:.0f} binary decisions): encode {:.1f} M/s, "
+      "decode {:.1f} M/s.\n",
+      total.raw, total.raw / total.encode_s / 1e6, total.raw / total.decode_s / 1e6);
   return 0;
 }

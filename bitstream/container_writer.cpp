@@ -11,7 +11,6 @@
 namespace bsq::bitstream {
 namespace {
 
-
 Status invalid(std::string message) { return {StatusCode::kInvalidArgument, std::move(message)}; }
 
 std::vector<uint8_t> encode_header(const StreamHeader& h) {

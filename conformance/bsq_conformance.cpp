@@ -8,9 +8,9 @@
 // pixels come from floating-point network arithmetic; with --reference they are compared with a
 // reference decode (RGB PSNR, "inf" when identical). Exit status: 0 decoded, 1 refused, 2 usage or
 // I/O trouble with the model or the reference.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <cmath>
 #include <fstream>
 #include <iterator>
@@ -18,8 +18,8 @@
 #include <vector>
 
 #include "bsq/codec.h"
-#include "bsq/model_set.h"
 #include "bsq/metrics.h"
+#include "bsq/model_set.h"
 #include "media/image_io.h"
 
 namespace {
@@ -42,20 +42,27 @@ uint64_t token_hash(const bsq::TokenGrid& grid) {
 
 const char* class_name(bsq::StatusCode code) {
   switch (code) {
-    case bsq::StatusCode::kInvalidData: return "invalid-data";
-    case bsq::StatusCode::kModelMismatch: return "model-mismatch";
-    case bsq::StatusCode::kUnsupported: return "unsupported";
-    case bsq::StatusCode::kInvalidArgument: return "invalid-argument";
-    case bsq::StatusCode::kIoError: return "io-error";
-    default: return "internal";
+    case bsq::StatusCode::kInvalidData:
+      return "invalid-data";
+    case bsq::StatusCode::kModelMismatch:
+      return "model-mismatch";
+    case bsq::StatusCode::kUnsupported:
+      return "unsupported";
+    case bsq::StatusCode::kInvalidArgument:
+      return "invalid-argument";
+    case bsq::StatusCode::kIoError:
+      return "io-error";
+    default:
+      return "internal";
   }
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"bsq_conformance: decodes a .bsq stream; prints its size, token hash and, against a\n"
-               "reference decode, its PSNR (see conformance/README.md)"};
+  CLI::App app{
+      "bsq_conformance: decodes a .bsq stream; prints its size, token hash and, against a\n"
+      "reference decode, its PSNR (see conformance/README.md)"};
   std::string model, stream, reference, write_reference;
   int threads = 1;
   app.add_option("MODEL", model, "The model the stream was made with")->required();
@@ -87,8 +94,8 @@ int main(int argc, char** argv) {
   auto image = tokenizer.decode(grid.value());
   if (!image.ok()) return fail(image.status());
 
-  std::string line = fmt::format("ok {}x{} frames={} bits={} tokens={:016x}", grid->width, grid->height,
-                                 grid->frames, grid->bits, token_hash(grid.value()));
+  std::string line = fmt::format("ok {}x{} frames={} bits={} tokens={:016x}", grid->width, grid->height, grid->frames,
+                                 grid->bits, token_hash(grid.value()));
   if (!write_reference.empty()) {
     if (auto st = bsq::media::write_image(image.value(), write_reference); !st.ok())
       return fmt::print(stderr, "bsq_conformance: {}\n", st.message()), 2;

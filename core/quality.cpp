@@ -1,9 +1,9 @@
 // Quality -> operating point: which model of a set codes an image, and with how many bits per token.
+#include "bsq/quality.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
-
-#include "bsq/quality.h"
 
 namespace bsq {
 namespace {

@@ -1,14 +1,14 @@
 // bsq_bdrate: rd.csv -> one CompressAI JSON per codec, the BD-rate table (bdrate.md, bdrate.json)
 // and, for the plot, one "bpp psnr ms-ssim" data file per codec.
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <optional>
 #include <string>
-
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
 
 #include "bd_rate.h"
 #include "rd_table.h"
@@ -49,7 +49,9 @@ void compare(const Curve& anchor, const Curve& test, std::string* md, std::strin
 int main(int argc, char** argv) {
   CLI::App app{"bsq_bdrate: BD-rate table, CompressAI JSONs and plot data from rd.csv"};
   std::string csv, out_dir, plot_dir, anchor_name = "jpeg", subject_name = "bsq";
-  app.add_option("RD_CSV", csv, "Per-image measurements (codec,quality,image,width,height,bytes,bpp,psnr_rgb,ms_ssim_rgb)")->required();
+  app.add_option("RD_CSV", csv,
+                 "Per-image measurements (codec,quality,image,width,height,bytes,bpp,psnr_rgb,ms_ssim_rgb)")
+      ->required();
   app.add_option("OUT_DIR", out_dir, "Where <codec>.json, bdrate.md and bdrate.json go")->required();
   app.add_option("--anchor", anchor_name, "Codec every other codec is compared against")->capture_default_str();
   app.add_option("--subject", subject_name, "Codec compared against every other codec")->capture_default_str();
@@ -62,27 +64,34 @@ int main(int argc, char** argv) {
   if (curves.empty()) return std::fprintf(stderr, "bsq_bdrate: '%s' has no measurements\n", csv.c_str()), 1;
 
   const std::string source = std::filesystem::path(csv).filename().string();  // no machine paths in results
-  std::string md = fmt::format("# Rate-distortion summary of {}\n\nEach point: mean of per-image bpp and mean of per-image "
-                               "RGB PSNR over the images, at one quality setting.\n\n"
-                               "| codec | points | images per point | bpp range | PSNR range (dB) |\n|---|---|---|---|---|\n", source);
+  std::string md = fmt::format(
+      "# Rate-distortion summary of {}\n\nEach point: mean of per-image bpp and mean of per-image "
+      "RGB PSNR over the images, at one quality setting.\n\n"
+      "| codec | points | images per point | bpp range | PSNR range (dB) |\n|---|---|---|---|---|\n",
+      source);
   for (const Curve& c : curves) {
     if (!write_file(std::filesystem::path(out_dir) / (c.codec + ".json"), bsq::rd::compressai_json(c))) return 1;
     int min_images = c.points.front().images, max_images = min_images;
-    for (const auto& p : c.points) min_images = std::min(min_images, p.images), max_images = std::max(max_images, p.images);
+    for (const auto& p : c.points)
+      min_images = std::min(min_images, p.images), max_images = std::max(max_images, p.images);
     if (min_images != max_images)  // a failed encode would bias that point's mean
-      std::fprintf(stderr, "bsq_bdrate: warning: %s has %d to %d images per point\n", c.codec.c_str(), min_images, max_images);
-    md += fmt::format("| {} | {} | {} | {:.3f} - {:.3f} | {:.2f} - {:.2f} |\n", c.codec, c.points.size(),
-                      min_images == max_images ? std::to_string(min_images) : fmt::format("{}-{}", min_images, max_images),
-                      c.points.front().bpp, c.points.back().bpp, c.points.front().psnr, c.points.back().psnr);
+      std::fprintf(stderr, "bsq_bdrate: warning: %s has %d to %d images per point\n", c.codec.c_str(), min_images,
+                   max_images);
+    md += fmt::format(
+        "| {} | {} | {} | {:.3f} - {:.3f} | {:.2f} - {:.2f} |\n", c.codec, c.points.size(),
+        min_images == max_images ? std::to_string(min_images) : fmt::format("{}-{}", min_images, max_images),
+        c.points.front().bpp, c.points.back().bpp, c.points.front().psnr, c.points.back().psnr);
     if (!plot_dir.empty()) {
       std::string dat = "# bpp psnr_rgb ms_ssim_rgb quality\n";
-      for (const auto& p : c.points) dat += fmt::format("{:.6f} {:.4f} {:.6f} {}\n", p.bpp, p.psnr, p.ms_ssim, p.quality);
+      for (const auto& p : c.points)
+        dat += fmt::format("{:.6f} {:.4f} {:.6f} {}\n", p.bpp, p.psnr, p.ms_ssim, p.quality);
       if (!write_file(std::filesystem::path(plot_dir) / (c.codec + ".dat"), dat)) return 1;
     }
   }
 
-  md += "\n## BD-rate (Bjontegaard, log-rate over RGB PSNR; negative: fewer bits for the same PSNR)\n\n"
-        "| codec | against | BD-rate | BD-PSNR | points (codec / anchor) |\n|---|---|---|---|---|\n";
+  md +=
+      "\n## BD-rate (Bjontegaard, log-rate over RGB PSNR; negative: fewer bits for the same PSNR)\n\n"
+      "| codec | against | BD-rate | BD-PSNR | points (codec / anchor) |\n|---|---|---|---|---|\n";
   std::string js_pairs;
   const Curve* anchor = find(curves, anchor_name);
   const Curve* subject = find(curves, subject_name);
@@ -95,7 +104,8 @@ int main(int argc, char** argv) {
   // PSNR at fixed rates, and every codec at the rate of each point of the subject (one point today).
   std::vector<std::pair<std::string, double>> rates = {{"0.25", 0.25}, {"0.5", 0.5}, {"1.0", 1.0}};
   if (subject)
-    for (const auto& p : subject->points) rates.push_back({fmt::format("{:.4f} ({} {})", p.bpp, subject->codec, p.quality), p.bpp});
+    for (const auto& p : subject->points)
+      rates.push_back({fmt::format("{:.4f} ({} {})", p.bpp, subject->codec, p.quality), p.bpp});
   md += "\n## RGB PSNR (dB) at a given bpp (linear in log-bpp between measured points; n/a outside them)\n\n| bpp |";
   for (const Curve& c : curves) md += " " + c.codec + " |";
   md += "\n|---|";
@@ -113,8 +123,9 @@ int main(int argc, char** argv) {
     md += "\n";
     js_at += "}";
   }
-  const std::string js = fmt::format("{{\n  \"source\": \"{}\",\n  \"comparisons\": [\n{}\n  ],\n  \"psnr_at_bpp\": [\n{}\n  ]\n}}\n",
-                                     source, js_pairs, js_at);
+  const std::string js =
+      fmt::format("{{\n  \"source\": \"{}\",\n  \"comparisons\": [\n{}\n  ],\n  \"psnr_at_bpp\": [\n{}\n  ]\n}}\n",
+                  source, js_pairs, js_at);
   if (!write_file(std::filesystem::path(out_dir) / "bdrate.md", md) ||
       !write_file(std::filesystem::path(out_dir) / "bdrate.json", js))
     return 1;

@@ -1,14 +1,14 @@
 // rd.csv parsing and CompressAI-style averaging into one curve per codec.
 #include "rd_table.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <map>
 #include <sstream>
-
-#include <fmt/format.h>
 
 namespace bsq::rd {
 namespace {
@@ -55,7 +55,9 @@ StatusOr<std::vector<RdRow>> read_rd_csv(const std::string& path) {
   for (int n = 2; std::getline(in, line); ++n) {
     if (line.empty()) continue;
     const std::vector<std::string> f = split(line);
-    if (f.size() != header.size()) return Status(StatusCode::kInvalidData, fmt::format("{}:{}: {} fields, header has {}", path, n, f.size(), header.size()));
+    if (f.size() != header.size())
+      return Status(StatusCode::kInvalidData,
+                    fmt::format("{}:{}: {} fields, header has {}", path, n, f.size(), header.size()));
     RdRow r{f[col[0]], f[col[1]], f[col[2]]};
     double w, h, bytes;
     if (!to_double(f[col[3]], &w) || !to_double(f[col[4]], &h) || !to_double(f[col[5]], &bytes) ||

@@ -14,7 +14,7 @@ struct ModelSet::Impl {
   std::vector<std::string> paths;
   std::vector<ModelFileInfo> infos;
   RuntimeOptions runtime;
-  std::mutex loading;                         // guards `loaded`
+  std::mutex loading;                            // guards `loaded`
   std::vector<std::optional<Tokenizer>> loaded;  // one slot per model; a slot, once filled, never changes
 
   std::string names() const {
@@ -67,8 +67,7 @@ OperatingPoint ModelSet::operating_point(int quality) const { return bsq::operat
 StatusOr<size_t> ModelSet::find(uint64_t fingerprint) const {
   for (size_t i = 0; i < impl_->infos.size(); ++i)
     if (impl_->infos[i].fingerprint == fingerprint) return i;
-  return Status(StatusCode::kModelMismatch,
-                fmt::format("model {:016x} is none of {}", fingerprint, impl_->names()));
+  return Status(StatusCode::kModelMismatch, fmt::format("model {:016x} is none of {}", fingerprint, impl_->names()));
 }
 
 StatusOr<const Tokenizer*> ModelSet::model(size_t i) const {

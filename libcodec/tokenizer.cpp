@@ -16,7 +16,6 @@
 namespace bsq {
 namespace {
 
-
 template <typename Fn>
 auto guarded(const char* what, Fn&& fn) -> decltype(fn()) {
   try {

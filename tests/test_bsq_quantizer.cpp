@@ -72,7 +72,8 @@ static std::pair<double, double> exact_entropies(const torch::Tensor& u, double 
 
 TEST_CASE("factorised entropy matches the exact entropy for small L") {
   torch::manual_seed(2);
-  const auto u = torch::nn::functional::normalize(torch::randn({64, 6}), torch::nn::functional::NormalizeFuncOptions().dim(-1));
+  const auto u =
+      torch::nn::functional::normalize(torch::randn({64, 6}), torch::nn::functional::NormalizeFuncOptions().dim(-1));
   const auto approx = bsq_entropy(u, 2.0);
   const auto [per_sample, codebook] = exact_entropies(u, 2.0);
   // The per-sample term factorises exactly.
@@ -81,7 +82,8 @@ TEST_CASE("factorised entropy matches the exact entropy for small L") {
   CHECK(approx.codebook.item<double>() >= codebook - 1e-6);
   // ...that is exact when the batch holds one distribution (the mean is then a product).
   const auto same = u.slice(0, 0, 1).expand({16, 6}).contiguous();
-  CHECK(bsq_entropy(same, 2.0).codebook.item<double>() == doctest::Approx(exact_entropies(same, 2.0).second).epsilon(1e-5));
+  CHECK(bsq_entropy(same, 2.0).codebook.item<double>() ==
+        doctest::Approx(exact_entropies(same, 2.0).second).epsilon(1e-5));
 }
 
 TEST_CASE("the straight-through estimator passes gradients to u unchanged") {

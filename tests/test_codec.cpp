@@ -109,7 +109,7 @@ TEST_CASE("quality over a model set: geometric in raw rate, the nearest operatin
   CHECK(operating_point({coarse, top, fine}, 99).bits == 31);
   // A gap between the ranges: the model nearer in log rate, at its nearest bits.
   ModelConfig low = coarse, high = fine;
-  low.bits = 16;      // 0.125 to 0.25 bpp
+  low.bits = 16;       // 0.125 to 0.25 bpp
   high.min_bits = 16;  // 1 to 2 bpp
   // 0.125 * 16^(39/99) = 0.279 bpp: nearer 0.25 than 1.
   CHECK(operating_point({low, high}, 40).model == 0);

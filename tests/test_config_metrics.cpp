@@ -17,9 +17,9 @@ TEST_CASE("model config: text round trip and validation") {
   CHECK(parsed->to_text() == c.to_text());
   CHECK(c.raw_bpp() == doctest::Approx(18.0 / 64));
 
-  CHECK_FALSE(ModelConfig::from_text("patch=8\n").ok());                       // missing keys
-  CHECK_FALSE(ModelConfig::from_text(c.to_text() + "colour=1\n").ok());        // unknown key
-  CHECK_FALSE(ModelConfig::from_text(c.to_text() + "garbage\n").ok());         // malformed
+  CHECK_FALSE(ModelConfig::from_text("patch=8\n").ok());                 // missing keys
+  CHECK_FALSE(ModelConfig::from_text(c.to_text() + "colour=1\n").ok());  // unknown key
+  CHECK_FALSE(ModelConfig::from_text(c.to_text() + "garbage\n").ok());   // malformed
   auto bad = c;
   bad.patch = 6;
   CHECK_FALSE(bad.validate().ok());

@@ -48,7 +48,7 @@ RuntimeOptions one_thread() {
 }  // namespace
 
 TEST_CASE("ModelSet: the quality picks model and bits, the stream picks its decoder") {
-  const auto low = set_model("set_low.bsqm", 11, 4, 2);   // 2..4 bits per 4x4 patch
+  const auto low = set_model("set_low.bsqm", 11, 4, 2);    // 2..4 bits per 4x4 patch
   const auto high = set_model("set_high.bsqm", 12, 8, 5);  // 5..8 bits
   auto set = ModelSet::open({low, high}, one_thread());
   REQUIRE(set.ok());

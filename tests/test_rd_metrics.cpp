@@ -139,9 +139,10 @@ TEST_CASE("PSNR at a rate: linear in log-rate without extrapolation") {
 }
 
 TEST_CASE("curves: mean of per-image bpp and PSNR per quality") {
-  std::vector<rd::RdRow> rows = {
-      {"jpeg", "50", "a", 8, 8, 8, 1.0, 30.0, 0.9}, {"jpeg", "50", "b", 8, 8, 16, 2.0, 34.0, 0.95},
-      {"jpeg", "10", "a", 8, 8, 4, 0.5, 25.0, 0.8}, {"bsq", "q90", "a", 8, 8, 4, 0.5, 29.0, 0.9}};
+  std::vector<rd::RdRow> rows = {{"jpeg", "50", "a", 8, 8, 8, 1.0, 30.0, 0.9},
+                                 {"jpeg", "50", "b", 8, 8, 16, 2.0, 34.0, 0.95},
+                                 {"jpeg", "10", "a", 8, 8, 4, 0.5, 25.0, 0.8},
+                                 {"bsq", "q90", "a", 8, 8, 4, 0.5, 29.0, 0.9}};
   const auto curves = rd::average_curves(rows);
   REQUIRE(curves.size() == 2);
   CHECK(curves[0].codec == "jpeg");

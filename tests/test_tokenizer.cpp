@@ -22,7 +22,8 @@ Image noise_image(int w, int h, unsigned seed) {
   return img;
 }
 
-std::string saved_tiny_model(const std::string& name, model::WeightPrecision precision = model::WeightPrecision::kFloat32) {
+std::string saved_tiny_model(const std::string& name,
+                             model::WeightPrecision precision = model::WeightPrecision::kFloat32) {
   torch::manual_seed(7);
   model::TokenizerModel net(testing::tiny_config());
   const auto path = testing::temp_path(name);
@@ -110,9 +111,12 @@ TEST_CASE("damaged or foreign model files are refused") {
   const std::string bytes = file_bytes(saved_tiny_model("damaged.bsqm"));
   std::string flipped = bytes;
   flipped[bytes.size() / 2] ^= 0x10;
-  CHECK(model::load_model(scratch_file("flip.bsqm", flipped)).status().message().find("fingerprint mismatch") != std::string::npos);
-  CHECK(model::load_model(scratch_file("trunc.bsqm", bytes.substr(0, bytes.size() / 3))).status().code() == StatusCode::kInvalidData);
-  CHECK(model::load_model(scratch_file("empty.bsqm", "")).status().message().find("not a bsq model file") != std::string::npos);
+  CHECK(model::load_model(scratch_file("flip.bsqm", flipped)).status().message().find("fingerprint mismatch") !=
+        std::string::npos);
+  CHECK(model::load_model(scratch_file("trunc.bsqm", bytes.substr(0, bytes.size() / 3))).status().code() ==
+        StatusCode::kInvalidData);
+  CHECK(model::load_model(scratch_file("empty.bsqm", "")).status().message().find("not a bsq model file") !=
+        std::string::npos);
   CHECK(model::load_model(testing::temp_path("missing.bsqm")).status().code() == StatusCode::kIoError);
   CHECK(Tokenizer::open(testing::temp_path("missing.bsqm")).status().code() == StatusCode::kIoError);
 }
@@ -134,14 +138,17 @@ TEST_CASE("read_model_info: a model file's config and fingerprint, read without 
   CHECK(Tokenizer::open(scratch_file("info_flip.bsqm", flipped)).status().code() == StatusCode::kInvalidData);
   for (const size_t keep : {size_t{0}, size_t{10}, size_t{20}}) {
     CAPTURE(keep);
-    CHECK(read_model_info(scratch_file("info_short.bsqm", bytes.substr(0, keep))).status().code() == StatusCode::kInvalidData);
+    CHECK(read_model_info(scratch_file("info_short.bsqm", bytes.substr(0, keep))).status().code() ==
+          StatusCode::kInvalidData);
   }
   std::string other_magic = bytes;
   other_magic[0] = 'X';
-  CHECK(read_model_info(scratch_file("info_magic.bsqm", other_magic)).status().message().find("not a bsq model") != std::string::npos);
+  CHECK(read_model_info(scratch_file("info_magic.bsqm", other_magic)).status().message().find("not a bsq model") !=
+        std::string::npos);
   std::string other_version = bytes;
   other_version[8] = 9;
-  CHECK(read_model_info(scratch_file("info_version.bsqm", other_version)).status().message().find("version 9") != std::string::npos);
+  CHECK(read_model_info(scratch_file("info_version.bsqm", other_version)).status().message().find("version 9") !=
+        std::string::npos);
   CHECK(read_model_info(testing::temp_path("missing.bsqm")).status().code() == StatusCode::kIoError);
 }
 

@@ -202,7 +202,8 @@ TEST_CASE("losses: the training MS-SSIM is the reported one (bsq::ms_ssim), odd 
       for (int x = 0; x < w; ++x)
         for (int c = 0; c < 3; ++c) {
           a.row(y)[3 * x + c] = static_cast<uint8_t>((x * 7 + y * 3 + c * 50) % 256);
-          b.row(y)[3 * x + c] = static_cast<uint8_t>(std::clamp((x * 7 + y * 3 + c * 50) % 256 + (x * y % 23) - 11, 0, 255));
+          b.row(y)[3 * x + c] =
+              static_cast<uint8_t>(std::clamp((x * 7 + y * 3 + c * 50) % 256 + (x * y % 23) - 11, 0, 255));
         }
     const auto tensor = [](const Image& im) {
       return torch::from_blob(const_cast<uint8_t*>(im.rgb.data()), {1, im.height, im.width, 3}, torch::kUInt8)
@@ -267,7 +268,9 @@ namespace {
 // in float32 as NAME; batches gives the inputs to compare the two models on.
 struct InitSource {
   InitSource(const TrainOptions& options, const std::string& name)
-      : trainer(options), images(synthetic_images()), batches(images, {options.batch, options.crop, options.seed, true}) {
+      : trainer(options),
+        images(synthetic_images()),
+        batches(images, {options.batch, options.crop, options.seed, true}) {
     trainer.step(batches.make(0));
     path = testing::temp_path(name);
     REQUIRE(trainer.export_model(path, model::WeightPrecision::kFloat32).ok());
@@ -394,7 +397,8 @@ TEST_CASE("corpus loader: splits, skipped videos, clear errors") {
   CHECK(corpus->dev.size() == 1);
   CHECK(corpus->dev[0].image.rgb == images[1].image.rgb);
 
-  CHECK(load_corpus(manifest, testing::temp_path("nowhere")).status().message().find("fetch_corpus") != std::string::npos);
+  CHECK(load_corpus(manifest, testing::temp_path("nowhere")).status().message().find("fetch_corpus") !=
+        std::string::npos);
   CHECK(load_corpus(testing::temp_path("none.tsv"), dir.string()).status().code() == StatusCode::kIoError);
   std::ofstream(manifest) << "train\tpkg\tmissing.png\n";
   CHECK(load_corpus(manifest, dir.string()).status().message().find("missing.png") != std::string::npos);

@@ -26,7 +26,8 @@ BatchSource::BatchSource(const std::vector<CorpusImage>& images, const BatchOpti
       chw = torch::avg_pool2d(chw.unsqueeze(0).to(torch::kFloat32), factor).round().squeeze(0).to(torch::kUInt8);
     }
     // Images smaller than a crop are replicate-padded up to it.
-    const int64_t ph = std::max<int64_t>(0, options.crop - chw.size(1)), pw = std::max<int64_t>(0, options.crop - chw.size(2));
+    const int64_t ph = std::max<int64_t>(0, options.crop - chw.size(1)),
+                  pw = std::max<int64_t>(0, options.crop - chw.size(2));
     if (ph || pw)
       chw = torch::nn::functional::pad(chw.unsqueeze(0).to(torch::kFloat32),
                                        torch::nn::functional::PadFuncOptions({0, pw, 0, ph}).mode(torch::kReplicate))
@@ -69,7 +70,9 @@ torch::Tensor BatchSource::make(int64_t step) const {
   return batch;
 }
 
-void BatchSource::start(int64_t first_step) { worker_ = std::thread([this, first_step] { run(first_step); }); }
+void BatchSource::start(int64_t first_step) {
+  worker_ = std::thread([this, first_step] { run(first_step); });
+}
 
 void BatchSource::run(int64_t step) {
   for (;; ++step) {

@@ -20,7 +20,7 @@ namespace bsq::train {
 
 struct BatchOptions {
   int batch = 16;
-  int crop = 128;     // square crops, in pixels
+  int crop = 128;  // square crops, in pixels
   uint64_t seed = 1;
   bool half_scale = true;  // also crop from 2x-downscaled copies of images larger than 2 crops
   // Sources whose shorter side is at least twice this are first box-averaged by the whole factor

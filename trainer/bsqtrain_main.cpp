@@ -1,7 +1,7 @@
 // bsqtrain: command line for training BSQ-ViT tokenizer models. Parses options, calls the trainer.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <charconv>
 #include <cstdlib>
 #include <map>
@@ -22,8 +22,8 @@ bsq::Status apply_environment(const CLI::Option* option, const char* variable, i
   int parsed = 0;
   const auto [at, error] = std::from_chars(text, end, parsed);
   if (error != std::errc() || at != end || parsed < low || parsed > high)
-    return {bsq::StatusCode::kInvalidArgument,
-            fmt::format("{}='{}' is not a number from {} to {} (see {})", variable, text, low, high, option->get_name())};
+    return {bsq::StatusCode::kInvalidArgument, fmt::format("{}='{}' is not a number from {} to {} (see {})", variable,
+                                                           text, low, high, option->get_name())};
   *value = parsed;
   return bsq::Status::Ok();
 }
@@ -33,22 +33,28 @@ bsq::Status apply_environment(const CLI::Option* option, const char* variable, i
 int main(int argc, char** argv) {
   bsq::train::TrainOptions o;
   auto& m = o.model;
-  CLI::App app{"bsqtrain: trains a BSQ-ViT tokenizer model for the bsq codec on the fixed corpus.\n"
-               "Writes OUT/checkpoint.pt, OUT/model.bsqm (EMA weights) and OUT/train.csv."};
+  CLI::App app{
+      "bsqtrain: trains a BSQ-ViT tokenizer model for the bsq codec on the fixed corpus.\n"
+      "Writes OUT/checkpoint.pt, OUT/model.bsqm (EMA weights) and OUT/train.csv."};
   app.set_version_flag("--version", "bsqtrain " BSQ_VERSION);
   std::string eval_model;
   std::string loss = "mse";
 
   app.add_option("--out", o.out_dir, "Run directory for checkpoint, model and CSV")->capture_default_str();
   app.add_flag("--resume", o.resume, "Continue from OUT/checkpoint.pt when it exists");
-  app.add_option("--init", o.init_model, "Start a fresh run from this model file's weights (--bits may differ, --patch too)");
+  app.add_option("--init", o.init_model,
+                 "Start a fresh run from this model file's weights (--bits may differ, --patch too)");
   app.add_option("--eval-only", eval_model, "Only evaluate this model file on the dev split and exit");
   app.add_option("--manifest", o.manifest, "Corpus manifest (split, package, path)")->capture_default_str();
   app.add_option("--corpus", o.corpus, "Directory the corpus was fetched into")->capture_default_str();
-  app.add_option("--threads", o.threads, "Compute threads (0: all hardware threads)")->capture_default_str()->check(CLI::Range(0, 1024));
+  app.add_option("--threads", o.threads, "Compute threads (0: all hardware threads)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1024));
 
-  app.add_option("--precision", o.eval_precision, "Arithmetic of the dev evaluations: auto, float32 or bfloat16 (as bsqenc)")
-      ->transform(CLI::CheckedTransformer(std::map<std::string, bsq::Precision>(std::begin(bsq::kPrecisionNames), std::end(bsq::kPrecisionNames))))
+  app.add_option("--precision", o.eval_precision,
+                 "Arithmetic of the dev evaluations: auto, float32 or bfloat16 (as bsqenc)")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, bsq::Precision>(std::begin(bsq::kPrecisionNames), std::end(bsq::kPrecisionNames))))
       ->default_str("auto");
 
   auto* g = "Model";
@@ -59,39 +65,115 @@ int main(int argc, char** argv) {
   app.add_option("--heads", m.heads, "Attention heads")->capture_default_str()->group(g);
   app.add_option("--bits", m.bits, "Bits per token L (raw rate L/patch^2 bpp)")->capture_default_str()->group(g);
   app.add_option("--window", m.window, "Attention window side, in tokens")->capture_default_str()->group(g);
-  app.add_option("--min-bits", m.min_bits, "Nested bits: train decoding from the first k >= this bits (0: all bits)")->capture_default_str()->group(g);
-  app.add_option("--stem-channels", m.stem_channels, "Channels of the conv stem and head")->capture_default_str()->group(g);
+  app.add_option("--min-bits", m.min_bits, "Nested bits: train decoding from the first k >= this bits (0: all bits)")
+      ->capture_default_str()
+      ->group(g);
+  app.add_option("--stem-channels", m.stem_channels, "Channels of the conv stem and head")
+      ->capture_default_str()
+      ->group(g);
   app.add_option("--max-frames", m.max_frames, "Longest clip for temporal attention")->capture_default_str()->group(g);
 
   g = "Training";
-  app.add_option("--steps", o.steps, "Optimiser steps in total")->capture_default_str()->check(CLI::Range(int64_t{1}, int64_t{1} << 40))->group(g);
+  app.add_option("--steps", o.steps, "Optimiser steps in total")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 40))
+      ->group(g);
   app.add_option("--batch", o.batch, "Crops per step")->capture_default_str()->check(CLI::Range(1, 4096))->group(g);
-  app.add_option("--crop", o.crop, "Crop side in pixels (a multiple of window * patch)")->capture_default_str()->check(CLI::Range(8, 4096))->group(g);
-  app.add_option("--source-side", o.source_side, "Downscale sources whose shorter side is >= 2x this by a whole factor towards it (0: never)")->capture_default_str()->check(CLI::Range(0, 1 << 15))->group(g);
-  app.add_option("--lr", o.lr, "Peak learning rate (AdamW)")->capture_default_str()->check(CLI::PositiveNumber)->group(g);
-  app.add_option("--min-lr-ratio", o.min_lr_ratio, "Cosine decay ends at lr times this")->capture_default_str()->check(CLI::Range(0.0, 1.0))->group(g);
-  app.add_option("--warmup", o.warmup, "Linear learning-rate warm-up steps")->capture_default_str()->check(CLI::NonNegativeNumber)->group(g);
-  app.add_option("--weight-decay", o.weight_decay, "AdamW weight decay")->capture_default_str()->check(CLI::NonNegativeNumber)->group(g);
-  app.add_option("--clip", o.clip, "Maximum global gradient norm")->capture_default_str()->check(CLI::PositiveNumber)->group(g);
-  app.add_option("--ema", o.ema, "EMA decay of the exported weights")->capture_default_str()->check(CLI::Range(0.0, 1.0))->group(g);
+  app.add_option("--crop", o.crop, "Crop side in pixels (a multiple of window * patch)")
+      ->capture_default_str()
+      ->check(CLI::Range(8, 4096))
+      ->group(g);
+  app.add_option("--source-side", o.source_side,
+                 "Downscale sources whose shorter side is >= 2x this by a whole factor towards it (0: never)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1 << 15))
+      ->group(g);
+  app.add_option("--lr", o.lr, "Peak learning rate (AdamW)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber)
+      ->group(g);
+  app.add_option("--min-lr-ratio", o.min_lr_ratio, "Cosine decay ends at lr times this")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0))
+      ->group(g);
+  app.add_option("--warmup", o.warmup, "Linear learning-rate warm-up steps")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber)
+      ->group(g);
+  app.add_option("--weight-decay", o.weight_decay, "AdamW weight decay")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber)
+      ->group(g);
+  app.add_option("--clip", o.clip, "Maximum global gradient norm")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber)
+      ->group(g);
+  app.add_option("--ema", o.ema, "EMA decay of the exported weights")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0))
+      ->group(g);
   app.add_option("--seed", o.seed, "Seed of the initialisation and of every batch")->capture_default_str()->group(g);
-  app.add_option("--continuous-steps", o.continuous_steps, "Steps with a continuous (unquantised) bottleneck first")->capture_default_str()->check(CLI::NonNegativeNumber)->group(g);
-  app.add_option("--ramp-steps", o.ramp_steps, "Steps blending from continuous to binary codes")->capture_default_str()->check(CLI::NonNegativeNumber)->group(g);
-  app.add_option("--loss", loss, "Reconstruction loss")->capture_default_str()->check(CLI::IsMember({"mse", "l1", "ms-ssim", "log-mse"}))->group(g);
-  app.add_option("--entropy-weight", o.entropy_weight, "Weight of the BSQ entropy term (per bit)")->capture_default_str()->check(CLI::NonNegativeNumber)->group(g);
-  app.add_option("--entropy-gamma", o.entropy_gamma, "Weight of the codebook entropy inside that term")->capture_default_str()->check(CLI::NonNegativeNumber)->group(g);
-  app.add_option("--entropy-inv-temperature", o.entropy_inv_temperature, "Soft bits are sigmoid(4 * u * this)")->capture_default_str()->check(CLI::PositiveNumber)->group(g);
-  app.add_option("--eval-every", o.eval_every, "Steps between dev evaluations, checkpoints and exports")->capture_default_str()->check(CLI::Range(int64_t{1}, int64_t{1} << 40))->group(g);
-  app.add_option("--log-every", o.log_every, "Steps between log lines when stderr is not a terminal")->capture_default_str()->check(CLI::Range(int64_t{1}, int64_t{1} << 40))->group(g);
+  app.add_option("--continuous-steps", o.continuous_steps, "Steps with a continuous (unquantised) bottleneck first")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber)
+      ->group(g);
+  app.add_option("--ramp-steps", o.ramp_steps, "Steps blending from continuous to binary codes")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber)
+      ->group(g);
+  app.add_option("--loss", loss, "Reconstruction loss")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"mse", "l1", "ms-ssim", "log-mse"}))
+      ->group(g);
+  app.add_option("--entropy-weight", o.entropy_weight, "Weight of the BSQ entropy term (per bit)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber)
+      ->group(g);
+  app.add_option("--entropy-gamma", o.entropy_gamma, "Weight of the codebook entropy inside that term")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber)
+      ->group(g);
+  app.add_option("--entropy-inv-temperature", o.entropy_inv_temperature, "Soft bits are sigmoid(4 * u * this)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber)
+      ->group(g);
+  app.add_option("--eval-every", o.eval_every, "Steps between dev evaluations, checkpoints and exports")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 40))
+      ->group(g);
+  app.add_option("--log-every", o.log_every, "Steps between log lines when stderr is not a terminal")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 40))
+      ->group(g);
 
   g = "Distributed (several processes train one model; default: the environment, as PyTorch's launchers set it)";
   auto& d = o.dist;
-  auto* world_size = app.add_option("--world-size", d.world_size, "Ranks (processes) training together ($WORLD_SIZE)")->capture_default_str()->check(CLI::Range(1, 4096))->group(g);
-  auto* rank = app.add_option("--rank", d.rank, "This process's rank, 0 to world size - 1; rank 0 writes OUT ($RANK)")->capture_default_str()->check(CLI::Range(0, 4095))->group(g);
-  auto* local_rank = app.add_option("--local-rank", d.local_rank, "This rank's GPU on its machine, CUDA builds ($LOCAL_RANK)")->capture_default_str()->check(CLI::Range(0, 4095))->group(g);
-  auto* master_addr = app.add_option("--master-addr", d.master_addr, "Address of rank 0's machine, where the ranks meet ($MASTER_ADDR)")->capture_default_str()->group(g);
-  auto* master_port = app.add_option("--master-port", d.master_port, "Port rank 0 listens on ($MASTER_PORT)")->capture_default_str()->check(CLI::Range(1, 65535))->group(g);
-  app.add_option("--dist-timeout", d.timeout_seconds, "Seconds to wait for the other ranks to join, and in each exchange")->capture_default_str()->check(CLI::Range(1, 86400))->group(g);
+  auto* world_size = app.add_option("--world-size", d.world_size, "Ranks (processes) training together ($WORLD_SIZE)")
+                         ->capture_default_str()
+                         ->check(CLI::Range(1, 4096))
+                         ->group(g);
+  auto* rank = app.add_option("--rank", d.rank, "This process's rank, 0 to world size - 1; rank 0 writes OUT ($RANK)")
+                   ->capture_default_str()
+                   ->check(CLI::Range(0, 4095))
+                   ->group(g);
+  auto* local_rank =
+      app.add_option("--local-rank", d.local_rank, "This rank's GPU on its machine, CUDA builds ($LOCAL_RANK)")
+          ->capture_default_str()
+          ->check(CLI::Range(0, 4095))
+          ->group(g);
+  auto* master_addr =
+      app.add_option("--master-addr", d.master_addr, "Address of rank 0's machine, where the ranks meet ($MASTER_ADDR)")
+          ->capture_default_str()
+          ->group(g);
+  auto* master_port = app.add_option("--master-port", d.master_port, "Port rank 0 listens on ($MASTER_PORT)")
+                          ->capture_default_str()
+                          ->check(CLI::Range(1, 65535))
+                          ->group(g);
+  app.add_option("--dist-timeout", d.timeout_seconds,
+                 "Seconds to wait for the other ranks to join, and in each exchange")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 86400))
+      ->group(g);
 
   try {
     app.parse(argc, argv);
@@ -116,13 +198,15 @@ int main(int argc, char** argv) {
   if (const char* addr = std::getenv("MASTER_ADDR"); addr != nullptr && *addr != '\0' && master_addr->count() == 0)
     d.master_addr = addr;
   if (env.ok() && d.rank >= d.world_size)
-    env = {bsq::StatusCode::kInvalidArgument, fmt::format("rank {} is not below the world size {}", d.rank, d.world_size)};
+    env = {bsq::StatusCode::kInvalidArgument,
+           fmt::format("rank {} is not below the world size {}", d.rank, d.world_size)};
   if (!env.ok()) {
     fmt::print(stderr, "bsqtrain: {}\n", env.message());
     return bsq::exit_code(env.code());
   }
 
-  const bsq::Status status = eval_model.empty() ? bsq::train::run_training(o) : bsq::train::run_evaluation(eval_model, o);
+  const bsq::Status status =
+      eval_model.empty() ? bsq::train::run_training(o) : bsq::train::run_evaluation(eval_model, o);
   if (!status.ok()) {
     fmt::print(stderr, "bsqtrain: {}\n", status.message());
     return bsq::exit_code(status.code());

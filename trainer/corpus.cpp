@@ -25,7 +25,8 @@ StatusOr<Corpus> load_corpus(const std::string& manifest, const std::string& cor
     if (!image.ok()) return image.status();
     (split == "train" ? corpus.train : corpus.dev).push_back({path, std::move(image).value()});
   }
-  if (splits == CorpusSplits::kTrainAndDev && corpus.train.empty()) return Status(StatusCode::kInvalidData, fmt::format("manifest '{}' lists no training image", manifest));
+  if (splits == CorpusSplits::kTrainAndDev && corpus.train.empty())
+    return Status(StatusCode::kInvalidData, fmt::format("manifest '{}' lists no training image", manifest));
   return corpus;
 }
 

@@ -24,13 +24,13 @@ torch::Tensor gaussian_window(const torch::TensorOptions& options) {
 // 2x2 means, an odd last row or column averaged with itself (spec::next_side()).
 torch::Tensor downsample(const torch::Tensor& x) {
   const int64_t pad_w = x.size(3) % 2, pad_h = x.size(2) % 2;
-  const auto padded =
-      pad_w || pad_h ? F::pad(x, F::PadFuncOptions({0, pad_w, 0, pad_h}).mode(torch::kReplicate)) : x;
+  const auto padded = pad_w || pad_h ? F::pad(x, F::PadFuncOptions({0, pad_w, 0, pad_h}).mode(torch::kReplicate)) : x;
   return F::avg_pool2d(padded, F::AvgPool2dFuncOptions(2));
 }
 
 // Returns (ssim map mean, contrast-structure mean) per image and channel, [N, 3]; pixels in [0, 1].
-std::pair<torch::Tensor, torch::Tensor> ssim_terms(const torch::Tensor& a, const torch::Tensor& b, const torch::Tensor& w) {
+std::pair<torch::Tensor, torch::Tensor> ssim_terms(const torch::Tensor& a, const torch::Tensor& b,
+                                                   const torch::Tensor& w) {
   constexpr double c1 = spec::kK1 * spec::kK1, c2 = spec::kK2 * spec::kK2;
   const auto filt = [&](const torch::Tensor& x) { return F::conv2d(x, w, F::Conv2dFuncOptions().groups(3)); };
   const auto mu_a = filt(a), mu_b = filt(b);

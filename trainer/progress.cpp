@@ -17,15 +17,18 @@ std::string clock_text(double seconds) {
 }  // namespace
 
 Progress::Progress(int64_t first_step, int64_t total_steps, int64_t log_every)
-    : tty_(isatty(STDERR_FILENO) != 0), first_(first_step), total_(total_steps), log_every_(log_every),
+    : tty_(isatty(STDERR_FILENO) != 0),
+      first_(first_step),
+      total_(total_steps),
+      log_every_(log_every),
       start_(std::chrono::steady_clock::now()) {}
 
 void Progress::update(int64_t step, double loss, double train_psnr, double hardness) {
   const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   const double rate = (step - first_) / std::max(elapsed, 1e-9);
   const double eta = rate > 0 ? (total_ - step) / rate : 0;
-  const std::string stats = fmt::format("{}/{} {:.2f} step/s loss {:.5f} psnr {:.2f} hard {:.2f} eta {}", step, total_, rate,
-                                        loss, train_psnr, hardness, clock_text(eta));
+  const std::string stats = fmt::format("{}/{} {:.2f} step/s loss {:.5f} psnr {:.2f} hard {:.2f} eta {}", step, total_,
+                                        rate, loss, train_psnr, hardness, clock_text(eta));
   if (tty_) {
     constexpr int kWidth = 24;
     const int filled = static_cast<int>(kWidth * step / std::max<int64_t>(1, total_));

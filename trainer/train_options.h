@@ -42,7 +42,7 @@ struct TrainOptions {
   double min_lr_ratio = 0.05;  // cosine decays to lr * this
   int64_t warmup = 500;
   double weight_decay = 1e-4;
-  double clip = 1.0;           // max global gradient norm
+  double clip = 1.0;  // max global gradient norm
   double ema = 0.999;
   uint64_t seed = 1;
   int threads = 0;
@@ -54,15 +54,15 @@ struct TrainOptions {
 
   // Losses.
   ReconstructionLoss loss = ReconstructionLoss::kMse;
-  double entropy_weight = 0.01;   // weight of the BSQ entropy term (per bit)
-  double entropy_gamma = 1.0;     // weight of the codebook-entropy part inside it
+  double entropy_weight = 0.01;  // weight of the BSQ entropy term (per bit)
+  double entropy_gamma = 1.0;    // weight of the codebook-entropy part inside it
   double entropy_inv_temperature = 8.0;
 
   // Bookkeeping.
   std::string out_dir = "runs/default";
   std::string init_model;  // start from this model file's weights (a fresh run only)
   bool resume = false;
-  int64_t eval_every = 1000;      // dev evaluation, checkpoint and model export
+  int64_t eval_every = 1000;  // dev evaluation, checkpoint and model export
   int64_t log_every = 50;
 
   DistributedOptions dist;

@@ -13,9 +13,9 @@
 
 #include "batch_source.h"
 #include "bsq/tokenizer.h"
-#include "exception_status.h"
 #include "corpus.h"
 #include "dev_eval.h"
+#include "exception_status.h"
 #include "model/model_file.h"
 #include "progress.h"
 #include "rank_group.h"

@@ -147,9 +147,10 @@ Status Trainer::initialise_from(const std::string& path) {
                         "from its first {}",
                         path, from.bits, to.bits, to.bits)};
   if (from.encoder_depth > to.encoder_depth || from.decoder_depth > to.decoder_depth)
-    return {StatusCode::kModelMismatch,
-            fmt::format("--init model '{}' has {}+{} transformer blocks, more than --encoder-depth {} --decoder-depth {}",
-                        path, from.encoder_depth, from.decoder_depth, to.encoder_depth, to.decoder_depth)};
+    return {
+        StatusCode::kModelMismatch,
+        fmt::format("--init model '{}' has {}+{} transformer blocks, more than --encoder-depth {} --decoder-depth {}",
+                    path, from.encoder_depth, from.decoder_depth, to.encoder_depth, to.decoder_depth)};
   // Another patch size changes only the stem and the head: their tensors that keep name and
   // shape are copied, the others keep their random initialisation.
   const bool other_patch = from.patch != to.patch;

@@ -153,17 +153,19 @@ void f0r_destruct(f0r_instance_t instance) {
   const bsq::ModelConfig& c = s->models->info(s->last_model).config;
   const int bits = s->models->operating_point(s->last_quality).bits;
   const double bpp = 8.0 * static_cast<double>(s->bytes) / (static_cast<double>(s->frames) * s->width * s->height);
-  report(fmt::format("{} frame{} of {}x{} at quality {} ({}, {} of {} bits per token): {:.4f} bpp on average", s->frames,
-                     s->frames == 1 ? "" : "s", s->width, s->height, s->last_quality, s->models->path(s->last_model),
-                     bits, c.bits, bpp));
+  report(fmt::format("{} frame{} of {}x{} at quality {} ({}, {} of {} bits per token): {:.4f} bpp on average",
+                     s->frames, s->frames == 1 ? "" : "s", s->width, s->height, s->last_quality,
+                     s->models->path(s->last_model), bits, c.bits, bpp));
 }
 
 void f0r_set_param_value(f0r_instance_t instance, f0r_param_t param, int index) {
-  if (instance != nullptr && index == 0) static_cast<Instance*>(instance)->parameter = *static_cast<f0r_param_double*>(param);
+  if (instance != nullptr && index == 0)
+    static_cast<Instance*>(instance)->parameter = *static_cast<f0r_param_double*>(param);
 }
 
 void f0r_get_param_value(f0r_instance_t instance, f0r_param_t param, int index) {
-  if (instance != nullptr && index == 0) *static_cast<f0r_param_double*>(param) = static_cast<Instance*>(instance)->parameter;
+  if (instance != nullptr && index == 0)
+    *static_cast<f0r_param_double*>(param) = static_cast<Instance*>(instance)->parameter;
 }
 
 void f0r_update(f0r_instance_t instance, double /*time*/, const uint32_t* inframe, uint32_t* outframe) {

@@ -28,8 +28,7 @@ std::vector<uint8_t> with_valid_crcs(const uint8_t* data, size_t size) {
   for (size_t pos = header_size; size - pos >= kChunkHeadSize + kChunkCrcSize;) {
     const uint64_t length = load_le<uint32_t>(b.data() + pos + 4);
     if (length > size - pos - kChunkHeadSize - kChunkCrcSize) break;
-    store_le<uint32_t>(b.data() + pos + kChunkHeadSize + length,
-                               crc32_of(b.data() + pos, kChunkHeadSize + length));
+    store_le<uint32_t>(b.data() + pos + kChunkHeadSize + length, crc32_of(b.data() + pos, kChunkHeadSize + length));
     pos += kChunkHeadSize + length + kChunkCrcSize;
   }
   return b;

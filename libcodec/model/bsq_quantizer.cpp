@@ -70,8 +70,8 @@ BsqQuantizerImpl::BsqQuantizerImpl(int64_t width, int64_t bits) : bits_(bits) {
 
 BsqOutput BsqQuantizerImpl::quantize(const torch::Tensor& z, double hardness) {
   BsqOutput out;
-  out.u = torch::nn::functional::normalize(
-      down_->forward(z), torch::nn::functional::NormalizeFuncOptions().dim(-1).eps(1e-8));
+  out.u = torch::nn::functional::normalize(down_->forward(z),
+                                           torch::nn::functional::NormalizeFuncOptions().dim(-1).eps(1e-8));
   out.codes = straight_through(out.u, hardness);
   return out;
 }

@@ -25,7 +25,9 @@ constexpr uint32_t kMaxDims = 8;
 
 class Writer {
  public:
-  void bytes(const void* p, size_t n) { out_.insert(out_.end(), static_cast<const uint8_t*>(p), static_cast<const uint8_t*>(p) + n); }
+  void bytes(const void* p, size_t n) {
+    out_.insert(out_.end(), static_cast<const uint8_t*>(p), static_cast<const uint8_t*>(p) + n);
+  }
   template <typename T>
   void le(T v) {
     append_le(out_, v);
@@ -101,7 +103,9 @@ Status save_model(const TokenizerModel& net, const std::string& path, WeightPrec
 }
 
 StatusOr<ModelHeader> read_model_header(const std::string& path) {
-  const auto bad = [&](const std::string& why) { return Status(StatusCode::kInvalidData, fmt::format("model '{}': {}", path, why)); };
+  const auto bad = [&](const std::string& why) {
+    return Status(StatusCode::kInvalidData, fmt::format("model '{}': {}", path, why));
+  };
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status(StatusCode::kIoError, fmt::format("cannot open model '{}'", path));
   std::vector<uint8_t> head(sizeof(kMagic) + 8);
@@ -127,7 +131,9 @@ StatusOr<ModelHeader> read_model_header(const std::string& path) {
 }
 
 StatusOr<LoadedModel> load_model(const std::string& path) {
-  const auto bad = [&](const std::string& why) { return Status(StatusCode::kInvalidData, fmt::format("model '{}': {}", path, why)); };
+  const auto bad = [&](const std::string& why) {
+    return Status(StatusCode::kInvalidData, fmt::format("model '{}': {}", path, why));
+  };
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status(StatusCode::kIoError, fmt::format("cannot open model '{}'", path));
   in.seekg(0, std::ios::end);
@@ -135,8 +141,10 @@ StatusOr<LoadedModel> load_model(const std::string& path) {
   if (size > kMaxFileBytes) return bad("file too large");
   in.seekg(0);
   std::vector<uint8_t> data(size);
-  if (!in.read(reinterpret_cast<char*>(data.data()), static_cast<std::streamsize>(size))) return bad("cannot read (is it a file?)");
-  if (size < sizeof(kMagic) + 8 || std::memcmp(data.data(), kMagic, sizeof(kMagic)) != 0) return bad("not a bsq model file");
+  if (!in.read(reinterpret_cast<char*>(data.data()), static_cast<std::streamsize>(size)))
+    return bad("cannot read (is it a file?)");
+  if (size < sizeof(kMagic) + 8 || std::memcmp(data.data(), kMagic, sizeof(kMagic)) != 0)
+    return bad("not a bsq model file");
 
   Reader r(data, size - 8);
   const uint64_t stored = load_le<uint64_t>(data.data() + size - 8);
@@ -165,7 +173,8 @@ StatusOr<LoadedModel> load_model(const std::string& path) {
     r.bytes(name.data(), name_len);
     auto it = state.find(name);
     if (it == state.end()) return bad(fmt::format("unexpected tensor '{}'", name));
-    if (!r.le(&dtype) || dtype > 1 || !r.le(&ndim) || ndim > kMaxDims) return bad(fmt::format("bad header of '{}'", name));
+    if (!r.le(&dtype) || dtype > 1 || !r.le(&ndim) || ndim > kMaxDims)
+      return bad(fmt::format("bad header of '{}'", name));
     std::vector<int64_t> dims(ndim);
     for (auto& d : dims) {
       uint32_t v = 0;

@@ -9,15 +9,15 @@
 namespace bsq {
 
 struct BSQ_API ModelConfig {
-  int patch = 8;            // pixels per token side; the stem downsamples by this factor
-  int width = 192;          // transformer width d
-  int encoder_depth = 4;    // transformer blocks before the bottleneck
-  int decoder_depth = 4;    // transformer blocks after it
-  int heads = 4;            // attention heads (width must divide evenly)
-  int bits = 32;            // L: bits per token, 1..64
-  int window = 8;           // attention window side in tokens (window*patch pixels)
-  int stem_channels = 64;   // channels of the convolutional stem and head at 1/2 and 1/4 res
-  int max_frames = 16;      // longest clip the temporal attention is trained for
+  int patch = 8;           // pixels per token side; the stem downsamples by this factor
+  int width = 192;         // transformer width d
+  int encoder_depth = 4;   // transformer blocks before the bottleneck
+  int decoder_depth = 4;   // transformer blocks after it
+  int heads = 4;           // attention heads (width must divide evenly)
+  int bits = 32;           // L: bits per token, 1..64
+  int window = 8;          // attention window side in tokens (window*patch pixels)
+  int stem_channels = 64;  // channels of the convolutional stem and head at 1/2 and 1/4 res
+  int max_frames = 16;     // longest clip the temporal attention is trained for
   int mlp_ratio = 4;
   // Nested bits: 0 for a fixed-rate model (tokens always carry all `bits`). Otherwise the model
   // was trained to decode from only the first k bits of every token, any k in min_bits..bits,
@@ -33,7 +33,7 @@ struct BSQ_API ModelConfig {
   int window_pixels() const { return window * patch; }
 
   Status validate() const;
-  std::string to_text() const;                       // "key=value" lines
+  std::string to_text() const;  // "key=value" lines
   static StatusOr<ModelConfig> from_text(const std::string& text);
 };
 

@@ -11,12 +11,12 @@ namespace bsq {
 
 enum class StatusCode {
   kOk = 0,
-  kInvalidArgument,   // the caller passed something unusable (bad size, bad option)
-  kIoError,           // a file could not be opened, read or written
-  kInvalidData,       // the input exists but is not what it claims to be
-  kModelMismatch,     // a stream or file names another model
-  kUnsupported,       // valid, but not something this build can handle
-  kInternal,          // a bug or an unexpected failure inside a dependency
+  kInvalidArgument,  // the caller passed something unusable (bad size, bad option)
+  kIoError,          // a file could not be opened, read or written
+  kInvalidData,      // the input exists but is not what it claims to be
+  kModelMismatch,    // a stream or file names another model
+  kUnsupported,      // valid, but not something this build can handle
+  kInternal,         // a bug or an unexpected failure inside a dependency
 };
 
 class [[nodiscard]] Status {
@@ -38,8 +38,8 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] StatusOr {
  public:
-  StatusOr(T value) : value_(std::move(value)) {}           // NOLINT: implicit by design
-  StatusOr(Status status) : status_(std::move(status)) {}   // NOLINT: implicit by design
+  StatusOr(T value) : value_(std::move(value)) {}          // NOLINT: implicit by design
+  StatusOr(Status status) : status_(std::move(status)) {}  // NOLINT: implicit by design
 
   bool ok() const { return value_.has_value(); }
   const Status& status() const { return status_; }

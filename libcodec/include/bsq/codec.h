@@ -29,7 +29,6 @@ struct EncodeOptions {
   int bits = 0;                   // bits per token, overriding quality (operating_point() gives them)
 };
 
-
 BSQ_API StatusOr<std::vector<uint8_t>> encode_image(const Tokenizer& tokenizer, const Image& image,
                                                     const EncodeOptions& options = {});
 BSQ_API StatusOr<Image> decode_image(const Tokenizer& tokenizer, const uint8_t* data, size_t size);

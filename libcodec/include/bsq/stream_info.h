@@ -19,10 +19,10 @@
 namespace bsq {
 
 struct StreamChunk {
-  std::string type;         // "FRAM" (coded frames) or "BEND" (end marker)
-  uint64_t offset = 0;      // first byte of the chunk in the stream
-  uint64_t bytes = 0;       // the whole chunk, framing and CRC included
-  uint64_t coded_bytes = 0;  // FRAM: entropy-coded token bytes
+  std::string type;                           // "FRAM" (coded frames) or "BEND" (end marker)
+  uint64_t offset = 0;                        // first byte of the chunk in the stream
+  uint64_t bytes = 0;                         // the whole chunk, framing and CRC included
+  uint64_t coded_bytes = 0;                   // FRAM: entropy-coded token bytes
   uint32_t first_frame = 0, frame_count = 0;  // FRAM: the frames it codes
 };
 
@@ -40,8 +40,8 @@ struct StreamInfo {
     bool full_range = true;
     int bit_depth = 8;
   } colour;
-  std::vector<StreamChunk> chunks;  // the FRAM chunks in stream order, then BEND
-  uint64_t other_chunk_bytes = 0;   // metadata and ancillary chunks
+  std::vector<StreamChunk> chunks;                            // the FRAM chunks in stream order, then BEND
+  uint64_t other_chunk_bytes = 0;                             // metadata and ancillary chunks
   std::vector<std::pair<std::string, std::string>> metadata;  // key, value
 };
 

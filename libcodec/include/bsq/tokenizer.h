@@ -29,7 +29,7 @@ namespace bsq {
 // of a dB on the dev images (models/README.md) and runs 2 to 4x faster where the CPU has native
 // bfloat16 products (AVX512_BF16, AMX).
 enum class Precision {
-  kAuto,      // bfloat16 on a CPU with native bfloat16 products, float32 elsewhere
+  kAuto,  // bfloat16 on a CPU with native bfloat16 products, float32 elsewhere
   kFloat32,
   kBFloat16,  // also where it is emulated (slow; for comparisons)
 };
@@ -43,7 +43,7 @@ struct RuntimeOptions {
   // otherwise use one), N > 0 to N; a negative value leaves it alone, for a plug-in (frei0r) whose
   // host owns the process and its threads.
   int threads = 0;
-  bool use_gpu = true;   // run on CUDA when this build and the machine have it
+  bool use_gpu = true;  // run on CUDA when this build and the machine have it
   Precision precision = Precision::kAuto;
   // Pictures of more pixels are refused before anything is allocated for them, streams as soon
   // as their header is read; 0 or above kMaxPixels: kMaxPixels. Memory grows with the width, not
@@ -77,10 +77,10 @@ class BSQ_API Tokenizer {
   ~Tokenizer();
 
   const ModelConfig& config() const;
-  uint64_t fingerprint() const;   // identifies the model file's content
-  std::string device() const;     // "cpu" or "cuda"
-  std::string precision() const;  // "float32" or "bfloat16": what kAuto resolved to
-  uint64_t max_pixels() const;    // the pixel limit in force
+  uint64_t fingerprint() const;                           // identifies the model file's content
+  std::string device() const;                             // "cpu" or "cuda"
+  std::string precision() const;                          // "float32" or "bfloat16": what kAuto resolved to
+  uint64_t max_pixels() const;                            // the pixel limit in force
   Status pixel_limit_error(int width, int height) const;  // kUnsupported, naming the limit
 
   // bits: how many leading bits of each token to keep, config().lowest_bits()..config().bits;
