@@ -1,6 +1,7 @@
-// FFmpeg error codes to Status, and the one-time log level change.
+// FFmpeg error codes to Status, the one-time log level change, output paths.
 #include "ffmpeg_util.h"
 
+#include <cctype>
 #include <mutex>
 
 namespace bsq::media::detail {
@@ -28,6 +29,15 @@ void quiet_ffmpeg_logs() {
     // one line. A host that set its own level (e.g. -v debug in a tool) keeps it.
     if (av_log_get_level() == AV_LOG_INFO) av_log_set_level(AV_LOG_QUIET);
   });
+}
+
+std::string extension_of(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  const size_t dot = path.find_last_of('.');
+  if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) return "";
+  std::string ext = path.substr(dot + 1);
+  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return ext;
 }
 
 }  // namespace bsq::media::detail

@@ -59,6 +59,10 @@ Status av_status(StatusCode code, const std::string& what, int errnum);
 // Returns `status` with "<prefix>" put before its message (used to name the file once, at the boundary).
 Status with_prefix(const Status& status, const std::string& prefix);
 
+// Lower-cased extension of the last path component, without the dot; "" if none. Output formats
+// follow it.
+std::string extension_of(const std::string& path);
+
 // Silences libav* logging once per process, unless the host already chose a log level.
 void quiet_ffmpeg_logs();
 

@@ -27,16 +27,6 @@ struct Target {
   int max_side = kMaxImageSide;
 };
 
-// Lower-cased extension of the last path component, without the dot; "" if none.
-std::string extension_of(const std::string& path) {
-  const size_t slash = path.find_last_of('/');
-  const size_t dot = path.find_last_of('.');
-  if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) return "";
-  std::string ext = path.substr(dot + 1);
-  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return ext;
-}
-
 StatusOr<Target> target_for(const std::string& ext) {
   if (ext == "png") return Target{"png", AV_PIX_FMT_RGB24};
   if (ext == "ppm") return Target{"ppm", AV_PIX_FMT_RGB24};

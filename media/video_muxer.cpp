@@ -31,15 +31,6 @@ struct Target {
   bool full_range = false;
 };
 
-std::string extension_of(const std::string& path) {
-  const size_t slash = path.find_last_of('/');
-  const size_t dot = path.find_last_of('.');
-  if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) return "";
-  std::string ext = path.substr(dot + 1);
-  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return ext;
-}
-
 bool is_yuv_matrix(int m) {
   return m == AVCOL_SPC_BT709 || m == AVCOL_SPC_BT470BG || m == AVCOL_SPC_SMPTE170M || m == AVCOL_SPC_SMPTE240M ||
          m == AVCOL_SPC_FCC || m == AVCOL_SPC_BT2020_NCL;
