@@ -11,6 +11,8 @@ extern "C" {
 #include <utility>
 #include <vector>
 
+#include "frame_converter.h"
+
 namespace bsq::media::detail {
 namespace {
 
@@ -100,25 +102,10 @@ StatusOr<Image> frame_to_rgb(const AVFrame& frame, ReadInfo* info) {
     info->was_gray = !paletted && desc->nb_components <= 2;
   }
 
-  bool full_range = frame.color_range == AVCOL_RANGE_JPEG;
-  const AVPixelFormat source_format = strip_jpeg_range(decoded_format, &full_range);
-  SwsPtr sws(sws_getContext(frame.width, frame.height, source_format, frame.width, frame.height, AV_PIX_FMT_RGB24,
-                            kSwsFlags, nullptr, nullptr, nullptr));
-  if (!sws) {
-    return Status(StatusCode::kUnsupported, std::string("cannot convert pixel format ") + desc->name + " to RGB");
-  }
-  if (is_color_yuv(desc)) {
-    // Matrix from the stream when it says one (BT.709 video frames), else BT.601 as JPEG/WebP use.
-    const int matrix = frame.colorspace == AVCOL_SPC_UNSPECIFIED ? SWS_CS_DEFAULT : frame.colorspace;
-    sws_setColorspaceDetails(sws.get(), sws_getCoefficients(matrix), full_range ? 1 : 0,
-                             sws_getCoefficients(SWS_CS_DEFAULT), 1, 0, 1 << 16, 1 << 16);
-  }
-
-  Image image(frame.width, frame.height);
-  uint8_t* dst[4] = {image.rgb.data(), nullptr, nullptr, nullptr};
-  const int dst_stride[4] = {frame.width * 3, 0, 0, 0};
-  const int rows = sws_scale(sws.get(), frame.data, frame.linesize, 0, frame.height, dst, dst_stride);
-  if (rows != frame.height) return Status(StatusCode::kInternal, "pixel conversion to RGB failed");
+  // One picture through the video path's converter (matrix from the frame, BT.601 when untagged).
+  FrameToRgb to_rgb;
+  Image image;
+  BSQ_RETURN_IF_ERROR(to_rgb.convert(frame, &image));
   return StatusOr<Image>(std::move(image));
 }
 
@@ -127,33 +114,19 @@ StatusOr<FramePtr> rgb_to_frame(const Image& image, AVPixelFormat format) {
   if (image.rgb.size() != static_cast<size_t>(image.width) * image.height * 3) {
     return Status(StatusCode::kInvalidArgument, "image buffer size does not match its dimensions");
   }
-  FramePtr frame(av_frame_alloc());
-  if (!frame) return Status(StatusCode::kInternal, "out of memory");
-  frame->format = format;
-  frame->width = image.width;
-  frame->height = image.height;
-  const int err = av_frame_get_buffer(frame.get(), 0);
-  if (err < 0) return av_status(StatusCode::kInternal, "cannot allocate frame", err);
-
   bool full_range = false;
   const AVPixelFormat target_format = strip_jpeg_range(format, &full_range);
   const AVPixFmtDescriptor* desc = av_pix_fmt_desc_get(target_format);
-  SwsPtr sws(sws_getContext(image.width, image.height, AV_PIX_FMT_RGB24, image.width, image.height, target_format,
-                            kSwsFlags, nullptr, nullptr, nullptr));
-  if (!sws || !desc) return Status(StatusCode::kInternal, "cannot convert RGB for the encoder");
-  if (is_color_yuv(desc)) {
-    // Encoders here only take YUV for JPEG, which is full-range BT.601 by definition (JFIF).
-    full_range = true;
-    sws_setColorspaceDetails(sws.get(), sws_getCoefficients(SWS_CS_DEFAULT), 1, sws_getCoefficients(SWS_CS_ITU601), 1,
-                             0, 1 << 16, 1 << 16);
-  }
-  frame->color_range = full_range ? AVCOL_RANGE_JPEG : AVCOL_RANGE_UNSPECIFIED;
-
-  const uint8_t* src[4] = {image.rgb.data(), nullptr, nullptr, nullptr};
-  const int src_stride[4] = {image.width * 3, 0, 0, 0};
-  const int rows = sws_scale(sws.get(), src, src_stride, 0, image.height, frame->data, frame->linesize);
-  if (rows != image.height) return Status(StatusCode::kInternal, "pixel conversion from RGB failed");
-  return StatusOr<FramePtr>(std::move(frame));
+  if (!desc) return Status(StatusCode::kInternal, "cannot convert RGB for the encoder");
+  // Encoders here only take YUV for JPEG, which is full-range BT.601 by definition (JFIF).
+  if (is_color_yuv(desc)) full_range = true;
+  RgbToFrame to_frame;
+  BSQ_RETURN_IF_ERROR(to_frame.init(image.width, image.height, target_format, AVCOL_SPC_BT470BG, full_range));
+  auto frame = to_frame.convert(image);
+  if (!frame.ok()) return frame.status();
+  frame.value()->format = format;  // target_format's layout; a yuvj* format tells the encoder the range
+  frame.value()->color_range = full_range ? AVCOL_RANGE_JPEG : AVCOL_RANGE_UNSPECIFIED;
+  return frame;
 }
 
 }  // namespace bsq::media::detail
