@@ -6,6 +6,9 @@
 
 #include <algorithm>
 
+#include "byte_order.h"
+#include "container_detail.h"
+
 namespace bsq::bitstream {
 namespace {
 
@@ -57,8 +60,8 @@ Status validate_header(const StreamHeader& h) {
   const uint64_t pixels = uint64_t{h.width} * h.height;
   if (pixels > kMaxPixelsPerFrame)
     return field_error("width x height", pixels, kOffsetWidth, fmt::format("at most {} pixels", kMaxPixelsPerFrame));
-  if (h.frames < 1 || h.frames > kMaxFrames)
-    return field_error("frame count", h.frames, kOffsetFrames, fmt::format("must be 1..{}", kMaxFrames));
+  if (h.frames > kMaxFrames)
+    return field_error("frame count", h.frames, kOffsetFrames, fmt::format("must be 0..{}", kMaxFrames));
   if (h.fps_den == 0) return field_error("frame rate denominator", 0, kOffsetFpsDen, "must be >= 1");
   if (!valid_patch(h.patch)) return field_error("patch", h.patch, kOffsetPatch, "must be 2, 4, 8, 16 or 32");
   if (h.bits < 1 || h.bits > 64) return field_error("bits per token", h.bits, kOffsetBits, "must be 1..64");
@@ -81,4 +84,42 @@ Status validate_metadata(const Metadata& entry) {
   return Status::Ok();
 }
 
+namespace detail {
+
+Status truncated(const std::string& what, uint64_t at, uint64_t needs, uint64_t left) {
+  return invalid_data(fmt::format("truncated stream: {} at byte {} needs {} bytes, {} left", what, at, needs, left));
+}
+
+std::vector<uint8_t> encode_index(const std::vector<GopEntry>& gops) {
+  std::vector<uint8_t> out;
+  append_le<uint32_t>(out, static_cast<uint32_t>(gops.size()));  // <= kMaxFrames: each GOP has a frame
+  for (const auto& g : gops) {
+    append_le<uint32_t>(out, g.first_frame);
+    append_le<uint32_t>(out, g.frame_count);
+    append_le<uint64_t>(out, g.offset);
+  }
+  append_le<uint32_t>(out, static_cast<uint32_t>(out.size() + 4));
+  return out;
+}
+
+StatusOr<std::vector<GopEntry>> decode_index(const uint8_t* payload, size_t length, const std::string& where) {
+  if (length < kIndexFixedSize || (length - kIndexFixedSize) % kIndexEntrySize != 0)
+    return invalid_data(fmt::format("invalid {}: payload of {} bytes, expected {} + {} per entry", where, length,
+                                    kIndexFixedSize, kIndexEntrySize));
+  const auto count = load_le<uint32_t>(payload);
+  const auto trailer = load_le<uint32_t>(payload + length - 4);
+  if (trailer != length)
+    return invalid_data(
+        fmt::format("invalid {}: trailing length {} differs from the payload length {}", where, trailer, length));
+  if (uint64_t{count} != (length - kIndexFixedSize) / kIndexEntrySize)
+    return invalid_data(fmt::format("invalid {}: {} entries in a payload of {} bytes", where, count, length));
+  std::vector<GopEntry> gops(count);  // bounded by the payload length just checked
+  for (uint32_t i = 0; i < count; ++i) {
+    const uint8_t* e = payload + 4 + size_t{i} * kIndexEntrySize;
+    gops[i] = {load_le<uint32_t>(e), load_le<uint32_t>(e + 4), load_le<uint64_t>(e + 8)};
+  }
+  return gops;
+}
+
+}  // namespace detail
 }  // namespace bsq::bitstream

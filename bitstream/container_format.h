@@ -21,7 +21,10 @@ namespace bsq::bitstream {
 // newline conversion in either direction, 0x1A stops a DOS `type`.
 inline constexpr uint8_t kMagic[8] = {0x89, 'B', 'S', 'Q', 0x0D, 0x0A, 0x1A, 0x0A};
 inline constexpr uint16_t kVersionMajor = 1;  // a reader refuses any other major version
-inline constexpr uint16_t kVersionMinor = 0;  // minor versions only append: readers accept all
+inline constexpr uint16_t kVersionMinor = 1;  // minor versions only append: readers accept all
+// 1.1 adds a frame count of 0 (known only at the end, from BEND) and the gidx index chunk. A writer
+// writes the lowest minor version whose features the stream uses, so a still image stays 1.0.
+inline constexpr uint16_t kVersionMinorIndex = 1;
 
 // --- Header layout (byte offsets from the start of the stream) -----------------------------------
 inline constexpr size_t kOffsetMagic = 0;             // 8 bytes
@@ -62,6 +65,15 @@ inline constexpr uint32_t kChunkFrames = fourcc("FRAM");    // critical: coded t
 inline constexpr uint32_t kChunkMetadata = fourcc("meta");  // ancillary: key NUL value text
 inline constexpr uint32_t kChunkEnd = fourcc("BEND");       // critical: end marker, last chunk
 inline constexpr size_t kEndPayloadSize = 8;                // u32 total frames, u32 FRAM chunks
+// BEND is fixed-size, so a reader can find it, and the index before it, from the end of the stream.
+inline constexpr size_t kEndChunkSize = kChunkHeadSize + kEndPayloadSize + kChunkCrcSize;  // 20
+
+// gidx (1.1, ancillary): where each FRAM chunk (one GOP) starts, written just before BEND when a
+// stream has more than one FRAM chunk. Payload: u32 entry count, entries, then the payload length
+// again, so that it can be found backwards from BEND.
+inline constexpr uint32_t kChunkIndex = fourcc("gidx");
+inline constexpr size_t kIndexEntrySize = 16;  // u32 first frame, u32 frame count, u64 chunk offset
+inline constexpr size_t kIndexFixedSize = 8;   // u32 entry count + trailing u32 payload length
 
 // As in PNG, bit 5 of the first type byte (a lowercase letter) marks a chunk a reader that
 // does not know it may skip; an unknown chunk without it is an error.
@@ -93,7 +105,7 @@ struct ColourDescription {
 struct StreamHeader {
   uint64_t model_fingerprint = 0;         // the .bsqm's trailing FNV-1a 64 (bsq::Tokenizer::fingerprint())
   uint32_t width = 0, height = 0;         // picture size in pixels
-  uint32_t frames = 1;                    // 1 for a still image
+  uint32_t frames = 1;                    // 1 for a still image; 0: not known yet, BEND has it (1.1)
   uint32_t fps_num = 0, fps_den = 1;      // frame rate num/den; 0/1 for a still image or unknown rate
   uint32_t grid_cols = 0, grid_rows = 0;  // tokens per frame, including padding
   uint8_t patch = 8;                      // pixels per token side
@@ -117,11 +129,14 @@ struct Metadata {
 // A whole stream, as the reader returns it and write_container takes it.
 struct Container {
   StreamHeader header;
-  std::vector<FrameChunk> frames;  // in frame order, covering frames 0..header.frames-1 exactly
+  // In frame order, covering frames 0..header.frames-1 exactly. The reader sets header.frames from
+  // BEND when the stream's header says 0.
+  std::vector<FrameChunk> frames;
   std::vector<Metadata> metadata;
 };
 
-// Checks every header field against the caps; the message names the field and its offset.
+// Checks every header field against the caps; the message names the field and its offset. A frame
+// count of 0 passes (1.1); the reader refuses it in a 1.0 stream.
 Status validate_header(const StreamHeader& header);
 Status validate_metadata(const Metadata& entry);
 

@@ -7,18 +7,19 @@
 #include <utility>
 
 #include "byte_order.h"
+#include "container_detail.h"
 
 namespace bsq::bitstream {
 namespace {
 
 Status invalid(std::string message) { return {StatusCode::kInvalidArgument, std::move(message)}; }
 
-std::vector<uint8_t> encode_header(const StreamHeader& h) {
+std::vector<uint8_t> encode_header(const StreamHeader& h, uint16_t minor) {
   std::vector<uint8_t> out(kHeaderSize, 0);
   uint8_t* p = out.data();
   std::memcpy(p + kOffsetMagic, kMagic, sizeof(kMagic));
   store_le<uint16_t>(p + kOffsetVersionMajor, kVersionMajor);
-  store_le<uint16_t>(p + kOffsetVersionMinor, kVersionMinor);
+  store_le<uint16_t>(p + kOffsetVersionMinor, minor);
   store_le<uint32_t>(p + kOffsetHeaderSize, kHeaderSize);
   store_le<uint64_t>(p + kOffsetFingerprint, h.model_fingerprint);
   store_le<uint32_t>(p + kOffsetWidth, h.width);
@@ -46,7 +47,10 @@ StatusOr<ContainerWriter> ContainerWriter::start(const StreamHeader& header) {
   const Status valid = validate_header(header);
   if (!valid.ok()) return invalid(valid.message());
   ContainerWriter writer(header);
-  writer.pending_ = encode_header(header);
+  // Frame count 0 is a 1.1 feature; a still image never has an index; for a count above 1 the
+  // first FRAM chunk tells (a second one, hence the index, must follow unless it holds every frame).
+  writer.minor_decided_ = header.frames <= 1;
+  writer.pending_ = encode_header(header, header.frames == 0 ? kVersionMinorIndex : 0);
   return writer;
 }
 
@@ -64,7 +68,10 @@ Status ContainerWriter::add_frames(uint32_t first_frame, uint32_t frame_count, c
   if (finished_) return invalid("cannot add frames after the end marker");
   if (first_frame != frames_added_)
     return invalid(fmt::format("frames out of order: got frame {}, expected frame {}", first_frame, frames_added_));
-  if (frame_count < 1 || frame_count > header_.frames - frames_added_)
+  if (header_.frames == 0 && (frame_count < 1 || frame_count > kMaxFrames - frames_added_))
+    return invalid(fmt::format("frame count {} at frame {} does not fit the cap of {} frames", frame_count, first_frame,
+                               kMaxFrames));
+  if (header_.frames != 0 && (frame_count < 1 || frame_count > header_.frames - frames_added_))
     return invalid(fmt::format("frame count {} at frame {} does not fit the stream's {} frames", frame_count,
                                first_frame, header_.frames));
   if (size > 0 && coded == nullptr) return invalid(fmt::format("no data for {} coded bytes", size));
@@ -74,6 +81,15 @@ Status ContainerWriter::add_frames(uint32_t first_frame, uint32_t frame_count, c
   std::vector<uint8_t> prefix;
   append_le<uint32_t>(prefix, first_frame);
   append_le<uint32_t>(prefix, frame_count);
+  if (!minor_decided_) {
+    // Nothing has been taken yet (take_bytes() waits for this), so the header is still pending.
+    if (frame_count < header_.frames) {
+      store_le<uint16_t>(pending_.data() + kOffsetVersionMinor, kVersionMinorIndex);
+      store_le<uint32_t>(pending_.data() + kHeaderSize - 4, crc32_of(pending_.data(), kHeaderSize - 4));
+    }
+    minor_decided_ = true;
+  }
+  gops_.push_back({first_frame, frame_count, bytes_written()});
   append_chunk(kChunkFrames, prefix, coded, size);
   frames_added_ += frame_count;
   ++frame_chunks_;
@@ -97,8 +113,13 @@ Status ContainerWriter::add_metadata(const Metadata& entry) {
 
 Status ContainerWriter::finish() {
   if (finished_) return invalid("the end marker is already written");
-  if (frames_added_ != header_.frames)
+  if (header_.frames == 0 && frames_added_ == 0) return invalid("cannot finish: no frames added");
+  if (header_.frames != 0 && frames_added_ != header_.frames)
     return invalid(fmt::format("cannot finish: {} of {} frames added", frames_added_, header_.frames));
+  if (gops_.size() > 1) {
+    const std::vector<uint8_t> index = detail::encode_index(gops_);
+    append_chunk(kChunkIndex, index, nullptr, 0);
+  }
   std::vector<uint8_t> totals;
   append_le<uint32_t>(totals, frames_added_);
   append_le<uint32_t>(totals, frame_chunks_);
@@ -108,6 +129,7 @@ Status ContainerWriter::finish() {
 }
 
 std::vector<uint8_t> ContainerWriter::take_bytes() {
+  if (!minor_decided_) return {};  // the header's version minor may still change
   taken_ += pending_.size();
   return std::exchange(pending_, {});
 }

@@ -25,21 +25,27 @@
 
 #include "bsq/status.h"
 #include "container_format.h"
+#include "container_stream.h"
 
 namespace bsq::bitstream {
 
 class ContainerWriter {
  public:
-  // Validates the header and emits it.
+  // Validates the header and emits it. header.frames may be 0 (a clip from a pipe, its length not
+  // known yet): the stream is then version 1.1 and BEND carries the count.
   static StatusOr<ContainerWriter> start(const StreamHeader& header);
 
-  // Frames must come in order: first_frame is the number of frames added so far.
+  // Frames must come in order: first_frame is the number of frames added so far. One call = one
+  // FRAM chunk = one GOP; with more than one, finish() writes the gidx index (version 1.1).
   Status add_frames(uint32_t first_frame, uint32_t frame_count, const uint8_t* coded, size_t size);
   Status add_metadata(const Metadata& entry);
-  // Appends the end marker once every frame of the header has been added; nothing may follow.
+  // Appends the index (more than one FRAM chunk) and the end marker once every frame of the header
+  // has been added (at least one when the header said 0); nothing may follow.
   Status finish();
 
-  // Returns the bytes produced since the last call (all of them the first time).
+  // Returns the bytes produced since the last call (all of them the first time). For a header of
+  // more than one frame it returns nothing before the first add_frames(): the version minor in the
+  // header depends on whether that first FRAM chunk holds every frame (then no index, 1.0).
   std::vector<uint8_t> take_bytes();
   uint64_t bytes_written() const { return taken_ + pending_.size(); }
 
@@ -51,6 +57,8 @@ class ContainerWriter {
   std::vector<uint8_t> pending_;
   uint64_t taken_ = 0;
   uint32_t frames_added_ = 0, frame_chunks_ = 0;
+  std::vector<GopEntry> gops_;  // each FRAM chunk's frames and offset, for the index
+  bool minor_decided_ = true;
   size_t metadata_chunks_ = 0;
   bool finished_ = false;
 };

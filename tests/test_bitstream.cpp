@@ -84,7 +84,15 @@ Bytes frame_payload(uint32_t first, uint32_t count, const Bytes& coded) {
   return out;
 }
 
-Bytes header_bytes(const StreamHeader& h = sample_header()) { return ContainerWriter::start(h).value().take_bytes(); }
+// The writer's header for h, version 1.0. It releases the header of a multi-frame stream with the
+// first FRAM chunk (the version minor depends on it): one chunk holding every frame keeps it 1.0.
+Bytes header_bytes(const StreamHeader& h = sample_header()) {
+  auto w = ContainerWriter::start(h).value();
+  if (h.frames > 1) REQUIRE(w.add_frames(0, h.frames, nullptr, 0).ok());
+  Bytes b = w.take_bytes();
+  b.resize(kHeaderSize);
+  return b;
+}
 
 // Rewrites a header byte range and recomputes the header CRC, so only the field is wrong.
 void patch_header(Bytes& b, size_t offset, uint32_t value, size_t size) {
@@ -117,6 +125,16 @@ std::vector<ChunkSpan> chunk_spans(const Bytes& b) {
   return spans;
 }
 
+// ", frames a-b" as a message names a FRAM chunk of sample_stream() `good`, read from the damaged copy
+// `b`: only when its prefix still says what the stream expects there (the first frame due, a count
+// that fits the header's 3 frames), since a damaged prefix cannot be trusted to name anything.
+std::string frames_named(const Bytes& good, const Bytes& b, const ChunkSpan& s) {
+  if (get_u32(b, s.start) != kChunkFrames) return "";
+  const uint32_t first = get_u32(b, s.start + 8), count = get_u32(b, s.start + 12);
+  if (first != get_u32(good, s.start + 8) || count < 1 || count > 3 - first) return "";
+  return ", frames " + std::to_string(first) + "-" + std::to_string(first + count - 1);
+}
+
 }  // namespace
 
 TEST_CASE("container: header, metadata and frame chunks round trip") {
@@ -132,9 +150,12 @@ TEST_CASE("container: header, metadata and frame chunks round trip") {
     CHECK(out->frames[i].coded == in.frames[i].coded);
   }
   const auto spans = chunk_spans(bytes);
-  REQUIRE(spans.size() == 5);  // meta, meta, FRAM, FRAM, BEND
+  REQUIRE(spans.size() == 6);  // meta, meta, FRAM, FRAM, gidx (two FRAM chunks: version 1.1), BEND
   CHECK(out->frames[0].offset == spans[2].start);
-  CHECK(spans[4].type == "BEND");
+  CHECK(out->frames[1].offset == spans[3].start);
+  CHECK(spans[4].type == "gidx");
+  CHECK(spans[5].type == "BEND");
+  CHECK(bytes[kOffsetVersionMinor] == 1);
   REQUIRE(out->metadata.size() == 2);
   CHECK(out->metadata[0].key == "encoder");
   CHECK(out->metadata[0].value == "bsqenc test");
@@ -255,7 +276,8 @@ TEST_CASE("container: every bit flipped gives the exact error, naming the damage
                        ? "not a .bsq file (bad magic)"
                        : "not a .bsq file (bad magic: signature bytes altered, as by a text-mode transfer)";
       } else if (i < kOffsetVersionMinor) {
-        expected = "unsupported version " + std::to_string(b[8] | b[9] << 8) + ".0 (this reader reads version 1.x)";
+        expected = "unsupported version " + std::to_string(b[8] | b[9] << 8) + "." + std::to_string(b[10]) +
+                   " (this reader reads version 1.x)";
       } else if (i >= kOffsetHeaderSize && i < kOffsetHeaderSize + 4) {
         named = starts_with(e, "invalid header: header size ") ||
                 starts_with(e, "truncated stream: header at byte 0 needs ") ||
@@ -273,9 +295,9 @@ TEST_CASE("container: every bit flipped gives the exact error, naming the damage
                   (starts_with(e, "damaged chunk ") || starts_with(e, "truncated stream: chunk ") ||
                    starts_with(e, "invalid chunk "));
         } else {
-          expected = "damaged chunk " + std::to_string(k) + " (" + fourcc_name(get_u32(b, s.start)) + ")" + where +
-                     ": CRC mismatch (stored " + hex8(get_u32(b, s.end - 4)) + ", computed " +
-                     hex8(crc32_of(b.data() + s.start, s.end - 4 - s.start)) + ")";
+          expected = "damaged chunk " + std::to_string(k) + " (" + fourcc_name(get_u32(b, s.start)) +
+                     frames_named(good, b, s) + ")" + where + ": CRC mismatch (stored " + hex8(get_u32(b, s.end - 4)) +
+                     ", computed " + hex8(crc32_of(b.data() + s.start, s.end - 4 - s.start)) + ")";
         }
       }
       if (!expected.empty()) named = e == expected;
@@ -304,8 +326,9 @@ TEST_CASE("container: truncated at every byte gives the exact error") {
         std::snprintf(text, sizeof(text), "truncated stream: chunk %zu at byte %zu needs 8 bytes, %zu left", k, s.start,
                       left);
       else
-        std::snprintf(text, sizeof(text), "truncated stream: chunk %zu (%s) at byte %zu needs %zu bytes, %zu left", k,
-                      s.type.c_str(), s.start, s.end - s.start, left);
+        std::snprintf(text, sizeof(text), "truncated stream: chunk %zu (%s%s) at byte %zu needs %zu bytes, %zu left", k,
+                      s.type.c_str(), left >= 16 ? frames_named(good, good, s).c_str() : "", s.start, s.end - s.start,
+                      left);
       expected = text;
     }
     CHECK(error_of(b) == expected);
@@ -325,7 +348,7 @@ TEST_CASE("container: wrong model, version, magic and header fields") {
   Bytes v7 = b;
   patch_header(v7, kOffsetVersionMajor, 7, 2);
   CHECK(read_container(v7.data(), v7.size(), std::nullopt).status().code() == bsq::StatusCode::kUnsupported);
-  CHECK(error_of(v7) == "unsupported version 7.0 (this reader reads version 1.x)");
+  CHECK(error_of(v7) == "unsupported version 7.1 (this reader reads version 1.x)");
 
   Bytes text_mode = b;  // CR LF -> LF, as a text-mode copy on Windows would do
   text_mode.erase(text_mode.begin() + 4);
@@ -495,7 +518,7 @@ TEST_CASE("container: man/bsq.5 states the magic, version and layout of containe
        row(kOffsetFingerprint, 8, "u64", "model fingerprint", "any"),
        row(kOffsetWidth, 4, "u32", "width", side),
        row(kOffsetHeight, 4, "u32", "height", side),
-       row(kOffsetFrames, 4, "u32", "frame count", "1.." + n(kMaxFrames)),
+       row(kOffsetFrames, 4, "u32", "frame count", "0.." + n(kMaxFrames)),
        row(kOffsetFpsNum, 4, "u32", "frame rate numerator", "any (0: still image or unknown)"),
        row(kOffsetFpsDen, 4, "u32", "frame rate denominator", "1..4294967295"),
        row(kOffsetGridCols, 4, "u32", "grid columns", "see below"),
@@ -522,7 +545,17 @@ TEST_CASE("container: man/bsq.5 states the magic, version and layout of containe
   check_rows(layout_rows(text, "BEND"), {"0|4|u32|total frames in the stream's FRAM chunks (the header's frame count)|",
                                          "4|4|u32|number of FRAM chunks|"});
   CHECK(kEndPayloadSize == 8);
-  for (uint32_t type : {kChunkFrames, kChunkMetadata, kChunkEnd}) {
+  check_rows(
+      layout_rows(text, "gidx"),
+      {"0|4|u32|entry count N|", "4|" + n(kIndexEntrySize) + "N||N entries, in frame order:|",
+       "|||u32 first frame, u32 frame count, u64 chunk offset|",
+       "4+" + n(kIndexEntrySize) + "N|4|u32|payload length, " + n(kIndexFixedSize) + "+" + n(kIndexEntrySize) + "N|"});
+  CHECK(kEndChunkSize == 20);
+  CHECK(text.find("BEND is always the last 20 bytes (8 of head, 8 of\npayload, 4 of CRC)") != std::string::npos);
+  CHECK(text.find(".IR size \\(mi32\\(mi n .") != std::string::npos);  // 20 + CRC 4 + head 8
+  CHECK(text.find("writes version minor 1 exactly when") != std::string::npos);
+  CHECK(kVersionMinorIndex == 1);
+  for (uint32_t type : {kChunkFrames, kChunkMetadata, kChunkIndex, kChunkEnd}) {
     const std::string title = ".SS " + fourcc_name(type) + (is_ancillary(type) ? " (ancillary)" : " (critical)");
     CHECK_MESSAGE(text.find(title) != std::string::npos, title);
   }

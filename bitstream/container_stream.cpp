@@ -1,0 +1,456 @@
+// ChunkReader: the .bsq chunk parser (man/bsq.5 VALIDATION), one chunk in memory at a time, and the
+// gidx index read backwards from BEND. read_container() is a loop over it on a memory source.
+//
+// After seek_to(), chunks are named by byte position only (their number is not known), the gidx
+// chunk is not compared with the FRAM chunks (most were skipped), and BEND's chunk total is checked
+// against the index read_index() returned (its frame total against where the frames ended).
+#include "container_stream.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <utility>
+
+#include "byte_order.h"
+#include "container_detail.h"
+
+namespace bsq::bitstream {
+
+using detail::invalid_data;
+using detail::kEnforceCrc;
+using detail::truncated;
+
+const GopEntry& StreamIndex::gop_of(uint32_t frame) const {
+  // gops tile 0..total_frames-1 in order: the last one starting at or before `frame`.
+  auto it = std::upper_bound(gops.begin(), gops.end(), frame,
+                             [](uint32_t f, const GopEntry& g) { return f < g.first_frame; });
+  return it == gops.begin() ? gops.front() : *(it - 1);
+}
+
+namespace {
+
+// Reads until n bytes or the end of the data.
+StatusOr<size_t> read_fully(ByteSource& src, uint8_t* dst, size_t n) {
+  size_t got = 0;
+  while (got < n) {
+    auto r = src.read(dst + got, n - got);
+    if (!r.ok()) return r.status();
+    if (r.value() == 0) break;
+    got += r.value();
+  }
+  return got;
+}
+
+// A pipe's chunk is read in blocks, so a length that lies costs no more memory than the bytes sent.
+constexpr size_t kReadBlock = size_t{1} << 24;
+
+std::string frame_range(uint32_t first, uint32_t count) {
+  return fmt::format("frames {}-{}", first, uint64_t{first} + count - 1);
+}
+
+}  // namespace
+
+struct ChunkReader::Impl {
+  std::unique_ptr<ByteSource> src;
+  StreamHeader header;
+  size_t header_size = 0;
+  int version_minor = 0;
+  std::vector<Metadata> metadata;
+
+  size_t chunk_number = 0;     // of the last chunk read, counting from 1; 0 after a seek
+  uint32_t next_frame = 0;     // where the next FRAM chunk must start
+  uint32_t frame_chunks = 0;   // FRAM chunks read (without a seek)
+  std::vector<GopEntry> read;  // the FRAM chunks read, for the gidx check (without a seek)
+  std::string index_where;     // set once a gidx chunk was read: only BEND may follow it
+  bool seeked = false;
+  std::optional<GopEntry> target;  // the seek_to() entry the next chunk must code
+  std::optional<StreamIndex> index;
+  bool done = false;
+  Status failed;  // sticky: a reader past an error does not resynchronise
+
+  // One chunk, its length and CRC checked; payload owns its bytes.
+  struct Chunk {
+    uint32_t type = 0, length = 0;
+    uint64_t offset = 0;
+    std::vector<uint8_t> bytes;  // the whole chunk: head, payload, CRC
+    const uint8_t* payload() const { return bytes.data() + kChunkHeadSize; }
+    std::string range;  // "frames a-b" for a FRAM chunk whose frames are known
+    std::string name;   // "chunk 3 (FRAM, frames 2-2)"
+    std::string where() const { return fmt::format("{} at byte {}", name, offset); }
+  };
+
+  uint32_t frame_bound() const { return header.frames != 0 ? header.frames : kMaxFrames; }
+
+  // The frame range of a FRAM chunk when known: the seek target's, or its prefix's when that is what
+  // the stream expects next (a prefix that is not cannot be trusted to name anything).
+  std::string range_of(const uint8_t* prefix, size_t have) const {
+    if (target) return frame_range(target->first_frame, target->frame_count);
+    if (have < kFramePrefixSize) return "";
+    const auto first = load_le<uint32_t>(prefix), count = load_le<uint32_t>(prefix + 4);
+    if (first != next_frame || count < 1 || count > frame_bound() - next_frame) return "";
+    return frame_range(first, count);
+  }
+
+  void name_chunk(Chunk& c) const {
+    const std::string label = c.range.empty() ? fourcc_name(c.type) : fourcc_name(c.type) + ", " + c.range;
+    c.name = chunk_number > 0 ? fmt::format("chunk {} ({})", chunk_number, label) : fmt::format("chunk ({})", label);
+  }
+
+  StatusOr<Chunk> read_chunk();
+  Status take_frames(Chunk& c, FrameChunk& out);
+  Status take_metadata(const Chunk& c);
+  Status take_index(const Chunk& c);
+  Status check_end(const Chunk& c);
+  StatusOr<std::optional<FrameChunk>> next();
+  StatusOr<std::optional<StreamIndex>> find_index();
+};
+
+StatusOr<ChunkReader::Impl::Chunk> ChunkReader::Impl::read_chunk() {
+  if (!seeked) ++chunk_number;
+  Chunk c;
+  c.offset = src->position();
+  c.bytes.resize(kChunkHeadSize);
+  auto got = read_fully(*src, c.bytes.data(), kChunkHeadSize);
+  if (!got.ok()) return got.status();
+  if (got.value() == 0 && seeked)
+    return invalid_data(fmt::format("missing end marker: stream ends at byte {}", c.offset));
+  if (got.value() == 0)
+    return invalid_data(
+        fmt::format("missing end marker: stream ends at byte {} after {} chunks", c.offset, chunk_number - 1));
+  if (got.value() < kChunkHeadSize)
+    return truncated(chunk_number > 0 ? fmt::format("chunk {}", chunk_number) : "chunk", c.offset, kChunkHeadSize,
+                     got.value());
+  c.type = load_le<uint32_t>(c.bytes.data());
+  c.length = load_le<uint32_t>(c.bytes.data() + 4);
+  name_chunk(c);
+  if (c.length > kMaxChunkPayload)
+    return invalid_data(
+        fmt::format("invalid {}: payload length {} over the cap of {} bytes", c.where(), c.length, kMaxChunkPayload));
+  const uint64_t needs = uint64_t{kChunkHeadSize} + c.length + kChunkCrcSize;
+  // A seekable source knows what is left, so the allocation is never more than the bytes there are;
+  // a pipe is read in blocks, so a length that lies costs no more memory than the bytes sent.
+  uint64_t limit = needs;
+  if (src->seekable() && needs > src->size() - c.offset)
+    limit = std::min<uint64_t>(src->size() - c.offset, kChunkHeadSize + kFramePrefixSize);  // names the frames
+  while (c.bytes.size() < limit) {
+    const size_t at = c.bytes.size();
+    const size_t block = static_cast<size_t>(std::min<uint64_t>(limit - at, kReadBlock));
+    c.bytes.resize(at + block);
+    auto r = read_fully(*src, c.bytes.data() + at, block);
+    if (!r.ok()) return r.status();
+    c.bytes.resize(at + r.value());
+    if (r.value() < block) break;
+  }
+  if (c.type == kChunkFrames) {
+    c.range = range_of(c.payload(), std::min<size_t>(c.bytes.size() - kChunkHeadSize, c.length));
+    name_chunk(c);
+  }
+  if (c.bytes.size() < needs) {
+    const uint64_t left = src->seekable() ? src->size() - c.offset : c.bytes.size();
+    return truncated(c.name, c.offset, needs, left);
+  }
+  const auto stored_crc = load_le<uint32_t>(c.payload() + c.length);
+  const auto crc = crc32_of(c.bytes.data(), kChunkHeadSize + c.length);
+  if (kEnforceCrc && stored_crc != crc)
+    return invalid_data(
+        fmt::format("damaged {}: CRC mismatch (stored {:08x}, computed {:08x})", c.where(), stored_crc, crc));
+  return c;
+}
+
+Status ChunkReader::Impl::take_frames(Chunk& c, FrameChunk& out) {
+  if (c.length < kFramePrefixSize)
+    return invalid_data(fmt::format("invalid {}: payload of {} bytes, shorter than its {}-byte frame prefix", c.where(),
+                                    c.length, kFramePrefixSize));
+  const auto first = load_le<uint32_t>(c.payload());
+  const auto count = load_le<uint32_t>(c.payload() + 4);
+  if (target && (first != target->first_frame || count != target->frame_count))
+    return invalid_data(fmt::format("invalid {}: the chunk codes {} frames from frame {}, not the GOP seeked to",
+                                    c.where(), count, first));
+  if (first != next_frame)
+    return invalid_data(
+        fmt::format("frames out of order: {} starts at frame {}, expected frame {}", c.where(), first, next_frame));
+  if (count < 1 || count > frame_bound() - next_frame) {  // next_frame <= frame_bound() always holds here
+    if (header.frames == 0)
+      return invalid_data(fmt::format("invalid {}: {} frames from frame {}, over the cap of {} frames", c.where(),
+                                      count, first, kMaxFrames));
+    return invalid_data(fmt::format("invalid {}: {} frames from frame {}, the stream has {} frames", c.where(), count,
+                                    first, header.frames));
+  }
+  out.first_frame = first;
+  out.frame_count = count;
+  out.coded.assign(c.payload() + kFramePrefixSize, c.payload() + c.length);
+  out.offset = c.offset;
+  next_frame += count;
+  ++frame_chunks;
+  if (!seeked) read.push_back({first, count, c.offset});  // bounded: each chunk holds >= 1 frame
+  target.reset();
+  return Status::Ok();
+}
+
+Status ChunkReader::Impl::take_metadata(const Chunk& c) {
+  if (metadata.size() >= kMaxMetadataChunks)
+    return invalid_data(fmt::format("invalid {}: more than {} metadata chunks", c.where(), kMaxMetadataChunks));
+  const auto* end = c.payload() + c.length;
+  const auto* nul = std::find(c.payload(), end, uint8_t{0});
+  if (nul == end) return invalid_data(fmt::format("invalid {}: no NUL after the key", c.where()));
+  Metadata entry{std::string(c.payload(), nul), std::string(nul + 1, end)};
+  const Status valid = validate_metadata(entry);
+  if (!valid.ok()) return invalid_data(fmt::format("invalid {}: {}", c.where(), valid.message()));
+  metadata.push_back(std::move(entry));
+  return Status::Ok();
+}
+
+// Read in order, the index must list exactly the FRAM chunks read before it.
+Status ChunkReader::Impl::take_index(const Chunk& c) {
+  auto gops = detail::decode_index(c.payload(), c.length, c.where());
+  if (!gops.ok()) return gops.status();
+  index_where = c.where();
+  if (seeked) return Status::Ok();
+  if (gops->size() != read.size())
+    return invalid_data(
+        fmt::format("invalid {}: lists {} FRAM chunks, the stream has {}", c.where(), gops->size(), read.size()));
+  for (size_t i = 0; i < read.size(); ++i) {
+    const GopEntry &g = gops.value()[i], &r = read[i];
+    if (g.first_frame != r.first_frame || g.frame_count != r.frame_count || g.offset != r.offset)
+      return invalid_data(
+          fmt::format("invalid {}: entry {} says {} frames from frame {} at byte {}, the FRAM chunk "
+                      "there is {} at byte {}",
+                      c.where(), i + 1, g.frame_count, g.first_frame, g.offset,
+                      frame_range(r.first_frame, r.frame_count), r.offset));
+  }
+  return Status::Ok();
+}
+
+Status ChunkReader::Impl::check_end(const Chunk& c) {
+  if (c.length != kEndPayloadSize)
+    return invalid_data(
+        fmt::format("invalid end marker, {}: payload of {} bytes, expected {}", c.where(), c.length, kEndPayloadSize));
+  const auto frames = load_le<uint32_t>(c.payload());
+  const auto chunks = load_le<uint32_t>(c.payload() + 4);
+  if (header.frames != 0 && next_frame != header.frames)
+    return invalid_data(
+        fmt::format("missing frames: end marker, {}, after {} of {} frames", c.where(), next_frame, header.frames));
+  if (next_frame == 0) return invalid_data(fmt::format("missing frames: end marker, {}, before any frame", c.where()));
+  // After a seek the chunks before the target were skipped: the index read_index() validated
+  // against this same BEND stands for them (without one, only the frame total can be checked).
+  const uint32_t chunks_seen = !seeked ? frame_chunks : index ? static_cast<uint32_t>(index->gops.size()) : chunks;
+  if (frames != next_frame || chunks != chunks_seen)
+    return invalid_data(
+        fmt::format("invalid end marker, {}: counts {} frames in {} FRAM chunks, the stream has {} in {}", c.where(),
+                    frames, chunks, next_frame, chunks_seen));
+  const uint64_t end = c.offset + kEndChunkSize;
+  uint64_t trailing = 0;
+  if (src->seekable()) {
+    trailing = src->size() - end;
+  } else {
+    std::vector<uint8_t> sink(1 << 16);
+    for (;;) {
+      auto r = src->read(sink.data(), sink.size());
+      if (!r.ok()) return r.status();
+      if (r.value() == 0) break;
+      trailing += r.value();
+    }
+  }
+  if (trailing != 0)
+    return invalid_data(fmt::format("trailing data: {} bytes after the end marker, {}", trailing, c.where()));
+  return Status::Ok();
+}
+
+StatusOr<std::optional<FrameChunk>> ChunkReader::Impl::next() {
+  while (true) {
+    auto chunk = read_chunk();
+    if (!chunk.ok()) return chunk.status();
+    Chunk& c = chunk.value();
+    if (target && c.type != kChunkFrames)
+      return invalid_data(fmt::format("invalid {}: the seek target is not the FRAM chunk of {}", c.where(),
+                                      frame_range(target->first_frame, target->frame_count)));
+    if (!index_where.empty() && c.type != kChunkEnd)
+      return invalid_data(fmt::format("invalid {}: {} follows it, only the end marker may", index_where, c.name));
+    if (c.type == kChunkFrames) {
+      FrameChunk out;
+      BSQ_RETURN_IF_ERROR(take_frames(c, out));
+      return std::optional<FrameChunk>(std::move(out));
+    }
+    if (c.type == kChunkMetadata) {
+      BSQ_RETURN_IF_ERROR(take_metadata(c));
+    } else if (c.type == kChunkIndex) {
+      BSQ_RETURN_IF_ERROR(take_index(c));
+    } else if (c.type == kChunkEnd) {
+      BSQ_RETURN_IF_ERROR(check_end(c));
+      done = true;
+      return std::optional<FrameChunk>();
+    } else if (!is_ancillary(c.type)) {
+      return Status(StatusCode::kUnsupported, fmt::format("unknown critical {}", c.where()));
+    }  // else: an ancillary chunk this reader does not know; its CRC was fine, skip it
+  }
+}
+
+// BEND is the last 20 bytes; the gidx chunk ends just before it and its payload ends with its own
+// length, so [payload length][CRC] are the 8 bytes before BEND.
+StatusOr<std::optional<StreamIndex>> ChunkReader::Impl::find_index() {
+  const uint64_t size = src->size();
+  const auto read_at = [&](uint64_t offset, uint8_t* dst, size_t n) -> Status {
+    BSQ_RETURN_IF_ERROR(src->seek(offset));
+    auto got = read_fully(*src, dst, n);
+    if (!got.ok()) return got.status();
+    if (got.value() != n) return truncated("index", offset, n, got.value());
+    return Status::Ok();
+  };
+  if (size < header_size + kEndChunkSize)
+    return invalid_data(fmt::format("missing end marker: the stream is {} bytes, too short for one", size));
+  const uint64_t end_at = size - kEndChunkSize;
+  std::array<uint8_t, kEndChunkSize> end{};
+  BSQ_RETURN_IF_ERROR(read_at(end_at, end.data(), end.size()));
+  const auto stored_end_crc = load_le<uint32_t>(end.data() + kChunkHeadSize + kEndPayloadSize);
+  if (load_le<uint32_t>(end.data()) != kChunkEnd || load_le<uint32_t>(end.data() + 4) != kEndPayloadSize ||
+      (kEnforceCrc && stored_end_crc != crc32_of(end.data(), kChunkHeadSize + kEndPayloadSize)))
+    return invalid_data(fmt::format(
+        "missing end marker: the last {} bytes (from byte {}) are not a BEND chunk; the stream is cut or damaged",
+        kEndChunkSize, end_at));
+  const auto total = load_le<uint32_t>(end.data() + kChunkHeadSize);
+  const auto chunks = load_le<uint32_t>(end.data() + kChunkHeadSize + 4);
+  if (header.frames != 0 && total != header.frames)
+    return invalid_data(
+        fmt::format("invalid end marker at byte {}: counts {} frames, the header {}", end_at, total, header.frames));
+
+  // Where the index chunk starts if the 8 bytes before BEND are its trailing length and CRC.
+  std::optional<uint64_t> at;
+  uint32_t length = 0;
+  if (end_at >= header_size + kChunkHeadSize + kIndexFixedSize + kChunkCrcSize) {
+    std::array<uint8_t, 8> tail{};
+    BSQ_RETURN_IF_ERROR(read_at(end_at - 8, tail.data(), tail.size()));
+    length = load_le<uint32_t>(tail.data());
+    const uint64_t room = end_at - header_size - kChunkHeadSize - kChunkCrcSize;
+    if (length >= kIndexFixedSize && length <= room) {
+      std::array<uint8_t, kChunkHeadSize> head{};
+      const uint64_t start = end_at - kChunkCrcSize - length - kChunkHeadSize;
+      BSQ_RETURN_IF_ERROR(read_at(start, head.data(), head.size()));
+      if (load_le<uint32_t>(head.data()) == kChunkIndex && load_le<uint32_t>(head.data() + 4) == length) at = start;
+    }
+  }
+  if (!at) {
+    // A 1.1 writer indexes every stream of more than one FRAM chunk.
+    if (version_minor >= kVersionMinorIndex && chunks > 1)
+      return invalid_data(
+          fmt::format("missing index: no gidx chunk ends before the end marker at byte {}, and this "
+                      "1.{} stream has {} FRAM chunks",
+                      end_at, version_minor, chunks));
+    return std::optional<StreamIndex>();
+  }
+  const std::string where = fmt::format("index chunk (gidx) at byte {}", *at);
+  std::vector<uint8_t> bytes(kChunkHeadSize + length + kChunkCrcSize);  // length < size: checked above
+  BSQ_RETURN_IF_ERROR(read_at(*at, bytes.data(), bytes.size()));
+  const auto stored_crc = load_le<uint32_t>(bytes.data() + kChunkHeadSize + length);
+  const auto crc = crc32_of(bytes.data(), kChunkHeadSize + length);
+  if (kEnforceCrc && stored_crc != crc)
+    return invalid_data(
+        fmt::format("damaged {}: CRC mismatch (stored {:08x}, computed {:08x})", where, stored_crc, crc));
+  auto gops = detail::decode_index(bytes.data() + kChunkHeadSize, length, where);
+  if (!gops.ok()) return gops.status();
+  if (gops->size() != chunks)
+    return invalid_data(
+        fmt::format("invalid {}: lists {} GOPs, the end marker counts {} FRAM chunks", where, gops->size(), chunks));
+  uint32_t next = 0;
+  uint64_t after = header_size;  // the earliest byte the next FRAM chunk may start at
+  for (size_t i = 0; i < gops->size(); ++i) {
+    const GopEntry& g = gops.value()[i];
+    if (g.first_frame != next || g.frame_count < 1 || g.frame_count > total - next)
+      return invalid_data(
+          fmt::format("invalid {}: entry {} says {} frames from frame {}, expected frames from {} "
+                      "within the {} of the stream",
+                      where, i + 1, g.frame_count, g.first_frame, next, total));
+    const uint64_t chunk_end = *at;  // a FRAM chunk is at least head + prefix + CRC before the index
+    if (g.offset < after || g.offset > chunk_end || chunk_end - g.offset < kChunkHeadSize + kFramePrefixSize + 4)
+      return invalid_data(fmt::format("invalid {}: entry {} ({}) at byte {}, outside bytes {}..{} where it may start",
+                                      where, i + 1, frame_range(g.first_frame, g.frame_count), g.offset, after,
+                                      chunk_end - (kChunkHeadSize + kFramePrefixSize + kChunkCrcSize)));
+    next += g.frame_count;
+    after = g.offset + kChunkHeadSize + kFramePrefixSize + kChunkCrcSize;
+  }
+  if (next != total)
+    return invalid_data(
+        fmt::format("invalid {}: its entries cover {} frames, the end marker counts {}", where, next, total));
+  StreamIndex index;
+  index.total_frames = total;
+  index.gops = std::move(gops.value());
+  return std::optional<StreamIndex>(std::move(index));
+}
+
+ChunkReader::ChunkReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+ChunkReader::ChunkReader(ChunkReader&&) noexcept = default;
+ChunkReader& ChunkReader::operator=(ChunkReader&&) noexcept = default;
+ChunkReader::~ChunkReader() = default;
+
+StatusOr<ChunkReader> ChunkReader::open(std::unique_ptr<ByteSource> source,
+                                        std::optional<uint64_t> expected_fingerprint) {
+  if (!source) return Status(StatusCode::kInvalidArgument, "no byte source");
+  // The fixed part first, then as much more as the header says it has (at most kMaxHeaderSize), so
+  // a pipe is not read past the header; parse_header gives the same messages as on a whole buffer.
+  std::vector<uint8_t> bytes(kOffsetFingerprint);
+  auto got = read_fully(*source, bytes.data(), bytes.size());
+  if (!got.ok()) return got.status();
+  bytes.resize(got.value());
+  if (bytes.size() == kOffsetFingerprint) {
+    const auto header_size = load_le<uint32_t>(bytes.data() + kOffsetHeaderSize);
+    if (header_size > kOffsetFingerprint && header_size <= kMaxHeaderSize) {
+      bytes.resize(header_size);
+      auto rest = read_fully(*source, bytes.data() + kOffsetFingerprint, header_size - kOffsetFingerprint);
+      if (!rest.ok()) return rest.status();
+      bytes.resize(kOffsetFingerprint + rest.value());
+    }
+  }
+  auto parsed = detail::parse_header(bytes.data(), bytes.size());
+  if (!parsed.ok()) return parsed.status();
+  if (expected_fingerprint && *expected_fingerprint != parsed->header.model_fingerprint)
+    return Status(StatusCode::kModelMismatch, fmt::format("stream made with model {:016x}, this model is {:016x}",
+                                                          parsed->header.model_fingerprint, *expected_fingerprint));
+  auto impl = std::make_unique<Impl>();
+  impl->src = std::move(source);
+  impl->header = parsed->header;
+  impl->header_size = parsed->size;
+  impl->version_minor = parsed->version_minor;
+  return ChunkReader(std::move(impl));
+}
+
+const StreamHeader& ChunkReader::header() const { return impl_->header; }
+int ChunkReader::version_minor() const { return impl_->version_minor; }
+const std::vector<Metadata>& ChunkReader::metadata() const { return impl_->metadata; }
+
+StatusOr<std::optional<FrameChunk>> ChunkReader::next_frames() {
+  if (!impl_->failed.ok()) return impl_->failed;
+  if (impl_->done) return std::optional<FrameChunk>();
+  auto chunk = impl_->next();
+  if (!chunk.ok()) impl_->failed = chunk.status();
+  return chunk;
+}
+
+StatusOr<std::optional<StreamIndex>> ChunkReader::read_index() {
+  if (!impl_->src->seekable())
+    return Status(StatusCode::kUnsupported, "cannot read the index: the stream is not seekable (a pipe?)");
+  const uint64_t position = impl_->src->position();
+  auto index = impl_->find_index();
+  BSQ_RETURN_IF_ERROR(impl_->src->seek(position));
+  if (index.ok()) impl_->index = index.value();
+  return index;
+}
+
+Status ChunkReader::seek_to(const GopEntry& entry) {
+  Impl& r = *impl_;
+  if (!r.src->seekable()) return {StatusCode::kUnsupported, "cannot seek: the stream is not seekable (a pipe?)"};
+  if (entry.offset < r.header_size || entry.offset >= r.src->size() || entry.frame_count < 1)
+    return invalid_data(fmt::format("cannot seek to {} at byte {}: not a GOP of this {}-byte stream",
+                                    frame_range(entry.first_frame, std::max<uint32_t>(entry.frame_count, 1)),
+                                    entry.offset, r.src->size()));
+  BSQ_RETURN_IF_ERROR(r.src->seek(entry.offset));
+  r.seeked = true;
+  r.chunk_number = 0;
+  r.target = entry;
+  r.next_frame = entry.first_frame;
+  r.index_where.clear();
+  r.done = false;
+  r.failed = Status::Ok();
+  return Status::Ok();
+}
+
+}  // namespace bsq::bitstream
