@@ -1,6 +1,9 @@
 // The .bsq container: round trip, layout against container_format.h and man/bsq.5, and the exact
 // error for every kind of damage (truncation at each byte, each flipped bit, wrong model, ...).
 #include <doctest/doctest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -11,6 +14,7 @@
 #include <vector>
 
 #include "container_reader.h"
+#include "container_stream.h"
 #include "container_writer.h"
 
 #ifndef BSQ_MAN_DIR
@@ -595,4 +599,406 @@ TEST_CASE("container: the man page's example dump is what the writer writes") {
   }
   check_rows(man_table(man_text(), "example"), dump);
   CHECK(read_container(b.data(), b.size(), 0x0123456789abcdefULL).ok());
+}
+
+// --- Version 1.1: GOPs, frame count 0, the gidx index, ChunkReader ---------------------------------
+namespace {
+
+// A 10-frame clip in GOPs of 4, 4 and 2 frames, with a metadata entry.
+Container video_container(uint32_t header_frames = 10) {
+  Container c;
+  c.header = sample_header();
+  c.header.frames = header_frames;
+  c.metadata = {{"encoder", "bsqenc video test"}};
+  c.frames.push_back({0, 4, pattern(50, 3), 0});
+  c.frames.push_back({4, 4, pattern(31, 5), 0});
+  c.frames.push_back({8, 2, pattern(12, 7), 0});
+  return c;
+}
+
+uint64_t get_u64(const Bytes& b, size_t at) { return get_u32(b, at) | uint64_t{get_u32(b, at + 4)} << 32; }
+
+// A memory source that cannot seek and hands out at most 7 bytes a read, as a slow pipe may.
+class TricklePipe : public ByteSource {
+ public:
+  explicit TricklePipe(const Bytes& b) : bytes_(b) {}
+  bsq::StatusOr<size_t> read(uint8_t* dst, size_t n) override {
+    const size_t got = std::min({n, size_t{7}, bytes_.size() - at_});
+    std::copy(bytes_.begin() + at_, bytes_.begin() + at_ + got, dst);
+    at_ += got;
+    return got;
+  }
+  bool seekable() const override { return false; }
+  uint64_t size() const override { return 0; }
+  bsq::Status seek(uint64_t) override { return {bsq::StatusCode::kUnsupported, "pipe"}; }
+  uint64_t position() const override { return at_; }
+
+ private:
+  Bytes bytes_;
+  size_t at_ = 0;
+};
+
+struct ReadBack {
+  std::vector<FrameChunk> frames;
+  std::vector<Metadata> metadata;
+  std::string error;
+};
+
+ReadBack read_all(std::unique_ptr<ByteSource> source, std::optional<uint64_t> fingerprint = std::nullopt) {
+  ReadBack out;
+  auto reader = ChunkReader::open(std::move(source), fingerprint);
+  if (!reader.ok()) return {{}, {}, reader.status().message()};
+  while (true) {
+    auto chunk = reader->next_frames();
+    if (!chunk.ok()) return {out.frames, {}, chunk.status().message()};
+    if (!chunk.value().has_value()) break;
+    out.frames.push_back(*chunk.value());
+  }
+  out.metadata = reader->metadata();
+  auto again = reader->next_frames();  // after the end: still the end
+  if (!again.ok() || again.value().has_value()) out.error = "next_frames() after the end did not say so";
+  return out;
+}
+
+void check_frames(const std::vector<FrameChunk>& got, const Container& want, const Bytes& stream) {
+  REQUIRE(got.size() == want.frames.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    CHECK(got[i].first_frame == want.frames[i].first_frame);
+    CHECK(got[i].frame_count == want.frames[i].frame_count);
+    CHECK(got[i].coded == want.frames[i].coded);
+    CHECK(std::string(stream.begin() + got[i].offset, stream.begin() + got[i].offset + 4) == "FRAM");
+  }
+}
+
+struct TempFile {
+  std::string path;
+  explicit TempFile(const Bytes& b) {
+    char name[] = "/tmp/bsq_test_XXXXXX";
+    const int fd = mkstemp(name);
+    REQUIRE(fd >= 0);
+    REQUIRE(write(fd, b.data(), b.size()) == static_cast<ssize_t>(b.size()));
+    close(fd);
+    path = name;
+  }
+  ~TempFile() { std::remove(path.c_str()); }
+};
+
+}  // namespace
+
+TEST_CASE("container 1.1: GOPs round trip with a gidx index before BEND") {
+  const Container in = video_container();
+  const Bytes b = write_container(in).value();
+  CHECK(get_u32(b, kOffsetVersionMinor) % 65536 == 1);
+  const auto spans = chunk_spans(b);
+  REQUIRE(spans.size() == 6);  // meta, FRAM x 3, gidx, BEND
+  CHECK(spans[4].type == "gidx");
+  CHECK(spans[5].type == "BEND");
+  CHECK(b.size() - spans[5].start == kEndChunkSize);
+  // The index laid out as man/bsq.5 says: N, N entries, its own length; found from the end.
+  const size_t payload = spans[4].start + 8, length = get_u32(b, spans[4].start + 4);
+  CHECK(length == 8 + 3 * 16);
+  CHECK(get_u32(b, b.size() - 28) == length);
+  CHECK(b.size() - 32 - length == spans[4].start);
+  REQUIRE(get_u32(b, payload) == 3);
+  for (size_t i = 0; i < 3; ++i) {
+    CHECK(get_u32(b, payload + 4 + 16 * i) == in.frames[i].first_frame);
+    CHECK(get_u32(b, payload + 8 + 16 * i) == in.frames[i].frame_count);
+    CHECK(get_u64(b, payload + 12 + 16 * i) == spans[1 + i].start);
+  }
+  CHECK(get_u32(b, spans[5].start + 8) == 10);
+  CHECK(get_u32(b, spans[5].start + 12) == 3);
+
+  const auto c = read_container(b.data(), b.size(), in.header.model_fingerprint);
+  REQUIRE_MESSAGE(c.ok(), c.status().message());
+  CHECK(c->header == in.header);
+  check_frames(c->frames, in, b);
+  REQUIRE(c->metadata.size() == 1);
+  CHECK(c->metadata[0].value == "bsqenc video test");
+
+  // The same through a ChunkReader: on memory, on a file, through a pipe (trickling and real).
+  const ReadBack mem = read_all(memory_source(b.data(), b.size()), in.header.model_fingerprint);
+  CHECK(mem.error == "");
+  check_frames(mem.frames, in, b);
+  CHECK(mem.metadata.size() == 1);
+  const TempFile file(b);
+  auto source = open_file_source(file.path);
+  REQUIRE(source.ok());
+  CHECK(source.value()->seekable());
+  CHECK(source.value()->size() == b.size());
+  const ReadBack from_file = read_all(std::move(source.value()));
+  CHECK(from_file.error == "");
+  check_frames(from_file.frames, in, b);
+  const ReadBack piped = read_all(std::make_unique<TricklePipe>(b));
+  CHECK(piped.error == "");
+  check_frames(piped.frames, in, b);
+
+  // A FIFO: open_file_source sees with fstat that it cannot seek, and reads it front to back.
+  const std::string fifo = file.path + ".fifo";
+  REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
+  const pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    std::FILE* w = std::fopen(fifo.c_str(), "wb");
+    const bool ok = w != nullptr && std::fwrite(b.data(), 1, b.size(), w) == b.size();
+    if (w) std::fclose(w);
+    _exit(ok ? 0 : 1);
+  }
+  auto fifo_source = open_file_source(fifo);
+  REQUIRE(fifo_source.ok());
+  CHECK_FALSE(fifo_source.value()->seekable());
+  auto reader = ChunkReader::open(std::move(fifo_source.value()), std::nullopt);
+  REQUIRE(reader.ok());
+  CHECK(reader->read_index().status().code() == bsq::StatusCode::kUnsupported);
+  CHECK(reader->seek_to({4, 4, spans[2].start}).code() == bsq::StatusCode::kUnsupported);
+  std::vector<uint32_t> firsts;
+  for (auto chunk = reader->next_frames(); chunk.ok() && chunk.value().has_value(); chunk = reader->next_frames())
+    firsts.push_back(chunk.value()->first_frame);
+  CHECK(firsts == std::vector<uint32_t>{0, 4, 8});
+  int status = 0;
+  waitpid(child, &status, 0);
+  CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 0));
+  std::remove(fifo.c_str());
+
+  CHECK(open_file_source("/nonexistent/clip.bsq").status().code() == bsq::StatusCode::kIoError);
+  CHECK(open_file_source("/nonexistent/clip.bsq").status().message() ==
+        "cannot open /nonexistent/clip.bsq: No such file or directory");
+}
+
+TEST_CASE("container 1.1: a header frame count of 0, resolved by BEND") {
+  const Container in = video_container(0);
+  const Bytes b = write_container(in).value();
+  CHECK(b[kOffsetVersionMinor] == 1);
+  CHECK(get_u32(b, kOffsetFrames) == 0);
+  const auto c = read_container(b.data(), b.size(), std::nullopt);
+  REQUIRE_MESSAGE(c.ok(), c.status().message());
+  CHECK(c->header.frames == 10);  // from BEND
+  check_frames(c->frames, in, b);
+  auto reader = ChunkReader::open(memory_source(b.data(), b.size()), std::nullopt);
+  REQUIRE(reader.ok());
+  CHECK(reader->header().frames == 0);  // the header as stored
+  CHECK(reader->version_minor() == 1);
+  const auto index = reader->read_index();
+  REQUIRE(index.ok());
+  REQUIRE(index.value().has_value());
+  CHECK(index.value()->total_frames == 10);
+
+  // One GOP of unknown length: still 1.1 (frame count 0), but no index.
+  Container one = in;
+  one.frames = {{0, 5, pattern(9, 1), 0}};
+  const Bytes single = write_container(one).value();
+  CHECK(single[kOffsetVersionMinor] == 1);
+  CHECK(chunk_spans(single).size() == 3);  // meta, FRAM, BEND
+  CHECK(read_container(single.data(), single.size(), std::nullopt).value().header.frames == 5);
+  auto single_reader = ChunkReader::open(memory_source(single.data(), single.size()), std::nullopt);
+  REQUIRE(single_reader.ok());
+  const auto no_index = single_reader->read_index();
+  REQUIRE(no_index.ok());
+  CHECK_FALSE(no_index.value().has_value());
+
+  // The writer: any number of frames up to the cap, at least one by the end.
+  auto w = ContainerWriter::start(in.header).value();
+  CHECK(w.finish().message() == "cannot finish: no frames added");
+  CHECK(w.add_frames(0, kMaxFrames + 1, nullptr, 0).message() ==
+        "frame count 100001 at frame 0 does not fit the cap of 100000 frames");
+  REQUIRE(w.add_frames(0, kMaxFrames, nullptr, 0).ok());
+  REQUIRE(w.finish().ok());
+
+  // Frame count 0 is a 1.1 feature: a 1.0 header with it is refused.
+  Bytes old = b;
+  patch_header(old, kOffsetVersionMinor, 0, 2);
+  CHECK(error_of(old) == "invalid header: frame count 0 at byte 32 (must be 1..100000 in version 1.0)");
+  // A stream of no frames at all.
+  Bytes empty = header_bytes();
+  patch_header(empty, kOffsetVersionMinor, 1, 2);
+  patch_header(empty, kOffsetFrames, 0, 4);
+  put_chunk(empty, kChunkEnd, two_u32(0, 0));
+  CHECK(error_of(empty) == "missing frames: end marker, chunk 1 (BEND) at byte 64, before any frame");
+}
+
+TEST_CASE("container 1.1: read_index and seek_to every GOP, on memory and on a file") {
+  const Container in = video_container();
+  const Bytes b = write_container(in).value();
+  const auto spans = chunk_spans(b);
+  const TempFile file(b);
+  for (int on_file = 0; on_file < 2; ++on_file) {
+    auto source = on_file ? std::move(open_file_source(file.path).value()) : memory_source(b.data(), b.size());
+    auto reader = ChunkReader::open(std::move(source), std::nullopt);
+    REQUIRE(reader.ok());
+    // read_index leaves the read position where it was: reading from the start still works.
+    auto first = reader->next_frames();
+    REQUIRE(first.ok());
+    REQUIRE(first.value().has_value());
+    CHECK(first.value()->first_frame == 0);
+    const auto index = reader->read_index();
+    REQUIRE_MESSAGE(index.ok(), index.status().message());
+    REQUIRE(index.value().has_value());
+    const StreamIndex& idx = *index.value();
+    CHECK(idx.total_frames == 10);
+    REQUIRE(idx.gops.size() == 3);
+    for (size_t i = 0; i < 3; ++i) {
+      CHECK(idx.gops[i].first_frame == in.frames[i].first_frame);
+      CHECK(idx.gops[i].frame_count == in.frames[i].frame_count);
+      CHECK(idx.gops[i].offset == spans[1 + i].start);
+    }
+    auto second = reader->next_frames();
+    REQUIRE(second.ok());
+    CHECK(second.value()->first_frame == 4);
+    for (uint32_t f = 0; f < 10; ++f) CHECK(idx.gop_of(f).first_frame == (f < 4 ? 0u : f < 8 ? 4u : 8u));
+
+    // Each GOP, in an order that jumps both ways; after a seek the stream reads on to BEND.
+    for (size_t g : {2, 0, 1, 2, 1}) {
+      REQUIRE(reader->seek_to(idx.gops[g]).ok());
+      auto chunk = reader->next_frames();
+      REQUIRE_MESSAGE(chunk.ok(), chunk.status().message());
+      REQUIRE(chunk.value().has_value());
+      CHECK(chunk.value()->first_frame == in.frames[g].first_frame);
+      CHECK(chunk.value()->coded == in.frames[g].coded);
+      size_t more = 0;
+      for (;;) {
+        auto next = reader->next_frames();
+        REQUIRE_MESSAGE(next.ok(), next.status().message());
+        if (!next.value().has_value()) break;
+        CHECK(next.value()->first_frame == in.frames[g + 1 + more].first_frame);
+        ++more;
+      }
+      CHECK(more == 2 - g);
+    }
+    // An entry that is not the chunk at its offset is refused when read.
+    REQUIRE(reader->seek_to({4, 3, idx.gops[1].offset}).ok());
+    CHECK(reader->next_frames().status().message() ==
+          "invalid chunk (FRAM, frames 4-6) at byte " + std::to_string(spans[2].start) +
+              ": the chunk codes 4 frames from frame 4, not the GOP seeked to");
+    REQUIRE(reader->seek_to({0, 4, spans[0].start}).ok());
+    CHECK(reader->next_frames().status().message() ==
+          "invalid chunk (meta) at byte 64: the seek target is not the FRAM chunk of frames 0-3");
+    CHECK(reader->seek_to({0, 4, b.size()}).code() == bsq::StatusCode::kInvalidData);
+  }
+
+  // A 1.0 stream has no index; neither has a stream of one FRAM chunk.
+  Bytes old = header_bytes();
+  put_chunk(old, kChunkFrames, frame_payload(0, 1, pattern(3, 0)));
+  put_chunk(old, kChunkFrames, frame_payload(1, 2, pattern(3, 0)));
+  put_chunk(old, kChunkEnd, two_u32(3, 2));
+  auto reader = ChunkReader::open(memory_source(old.data(), old.size()), std::nullopt);
+  REQUIRE(reader.ok());
+  const auto none = reader->read_index();
+  REQUIRE(none.ok());
+  CHECK_FALSE(none.value().has_value());
+}
+
+TEST_CASE("container 1.1: a damaged index is refused with a clear message") {
+  const Bytes good = write_container(video_container()).value();
+  const auto spans = chunk_spans(good);
+  const ChunkSpan& gidx = spans[4];
+  const std::string at = std::to_string(gidx.start);
+  const auto index_error = [](const Bytes& b) {
+    auto reader = ChunkReader::open(memory_source(b.data(), b.size()), std::nullopt);
+    REQUIRE(reader.ok());
+    const auto index = reader->read_index();
+    CHECK((index.ok() || index.status().code() == bsq::StatusCode::kInvalidData));
+    return index.ok() ? std::string() : index.status().message();
+  };
+  for (size_t i = gidx.start; i < gidx.end; ++i) {
+    Bytes b = good;
+    b[i] ^= 0x10;
+    const std::string e = index_error(b);
+    // The type, length or trailing length: the chunk before BEND is no longer where an index is.
+    const bool moved = i < gidx.start + 8 || (i >= gidx.end - 8 && i < gidx.end - 4);
+    if (moved)
+      CHECK_MESSAGE(starts_with(e, "missing index: no gidx chunk ends before the end marker at byte " +
+                                       std::to_string(spans[5].start) + ", and this 1.1 stream has 3 FRAM chunks"),
+                    "byte ", i, ": ", e);
+    else
+      CHECK_MESSAGE(starts_with(e, "damaged index chunk (gidx) at byte " + at + ": CRC mismatch (stored "), "byte ", i,
+                    ": ", e);
+    // Read in order, the same damage names chunk 5 (a damaged length may also make it truncated).
+    const std::string in_order = error_of(b);
+    CHECK_MESSAGE((starts_with(in_order, "damaged chunk 5 (") || starts_with(in_order, "truncated stream: chunk 5 (") ||
+                   starts_with(in_order, "invalid chunk 5 (")),
+                  "byte ", i, ": ", in_order);
+  }
+  // Entries that disagree with the stream, the CRC made right: read_index and the reader both say so.
+  Bytes wrong = good;
+  wrong[gidx.start + 8 + 4 + 16 + 8] += 1;  // entry 2's offset
+  const uint32_t crc = crc32_of(wrong.data() + gidx.start, gidx.end - 4 - gidx.start);
+  for (size_t k = 0; k < 4; ++k) wrong[gidx.end - 4 + k] = static_cast<uint8_t>(crc >> (8 * k));
+  const std::string o = std::to_string(spans[2].start);
+  CHECK(error_of(wrong) == "invalid chunk 5 (gidx) at byte " + at + ": entry 2 says 4 frames from frame 4 at byte " +
+                               std::to_string(spans[2].start + 1) + ", the FRAM chunk there is frames 4-7 at byte " +
+                               o);
+  auto reader = ChunkReader::open(memory_source(wrong.data(), wrong.size()), std::nullopt);
+  REQUIRE(reader.ok());
+  const auto index = reader->read_index();
+  REQUIRE(index.ok());  // the offsets still increase and lie inside the stream: seeking tells
+  REQUIRE(reader->seek_to(index.value()->gops[1]).ok());
+  CHECK(reader->next_frames().status().code() == bsq::StatusCode::kInvalidData);
+
+  Bytes gap = good;  // entry 2 says frames 5.., so the entries no longer tile the frames
+  gap[gidx.start + 8 + 4 + 16] += 1;
+  const uint32_t crc2 = crc32_of(gap.data() + gidx.start, gidx.end - 4 - gidx.start);
+  for (size_t k = 0; k < 4; ++k) gap[gidx.end - 4 + k] = static_cast<uint8_t>(crc2 >> (8 * k));
+  CHECK(index_error(gap) == "invalid index chunk (gidx) at byte " + at +
+                                ": entry 2 says 4 frames from frame 5, expected frames from 4 within the 10 of the "
+                                "stream");
+
+  // Only BEND may follow the index.
+  Bytes late = good;
+  Bytes tail(late.begin() + spans[5].start, late.end());
+  late.resize(spans[5].start);
+  put_chunk(late, kChunkMetadata, Bytes{'k', 0});
+  late.insert(late.end(), tail.begin(), tail.end());
+  CHECK(error_of(late) ==
+        "invalid chunk 5 (gidx) at byte " + at + ": chunk 6 (meta) follows it, only the end marker may");
+}
+
+TEST_CASE("container 1.1: a stream cut in its last GOP names the frames it loses") {
+  const Container in = video_container();
+  const Bytes good = write_container(in).value();
+  const auto spans = chunk_spans(good);
+  const ChunkSpan& last = spans[3];
+  const Bytes cut(good.begin(), good.begin() + last.start + 30);
+  const std::string expected = "truncated stream: chunk 4 (FRAM, frames 8-9) at byte " + std::to_string(last.start) +
+                               " needs " + std::to_string(last.end - last.start) + " bytes, 30 left";
+  CHECK(error_of(cut) == expected);
+  const TempFile file(cut);
+  CHECK(read_all(std::move(open_file_source(file.path).value())).error == expected);
+  const ReadBack piped = read_all(std::make_unique<TricklePipe>(cut));
+  CHECK(piped.error == expected);
+  CHECK(piped.frames.size() == 2);  // the GOPs before the cut were delivered
+  auto reader = ChunkReader::open(memory_source(cut.data(), cut.size()), std::nullopt);
+  REQUIRE(reader.ok());
+  CHECK(reader->read_index().status().message() == "missing end marker: the last 20 bytes (from byte " +
+                                                       std::to_string(cut.size() - 20) +
+                                                       ") are not a BEND chunk; the stream is cut or damaged");
+  // Cut exactly after a GOP: BEND's absence is named.
+  const Bytes at_boundary(good.begin(), good.begin() + last.start);
+  CHECK(error_of(at_boundary) ==
+        "missing end marker: stream ends at byte " + std::to_string(last.start) + " after 3 chunks");
+}
+
+TEST_CASE("container 1.1: one FRAM chunk stays a byte-identical 1.0 stream") {
+  // By hand, as a 1.0 writer laid it out: header (minor 0), FRAM, BEND; no index.
+  for (uint32_t frames : {1u, 3u}) {
+    StreamHeader h = sample_header();
+    h.frames = frames;
+    Bytes by_hand = header_bytes(h);
+    CHECK(get_u32(by_hand, kOffsetVersionMinor) % 65536 == 0);
+    put_chunk(by_hand, kChunkFrames, frame_payload(0, frames, pattern(21, 4)));
+    put_chunk(by_hand, kChunkEnd, two_u32(frames, 1));
+    Container c;
+    c.header = h;
+    c.frames.push_back({0, frames, pattern(21, 4), 0});
+    CHECK(write_container(c).value() == by_hand);
+    // Streamed, taking the bytes after every call: the same bytes.
+    auto w = ContainerWriter::start(h).value();
+    Bytes streamed = w.take_bytes();
+    CHECK(streamed.size() == (frames == 1 ? kHeaderSize : 0));  // a multi-frame header waits for its first GOP
+    REQUIRE(w.add_frames(0, frames, c.frames[0].coded.data(), c.frames[0].coded.size()).ok());
+    Bytes part = w.take_bytes();
+    streamed.insert(streamed.end(), part.begin(), part.end());
+    REQUIRE(w.finish().ok());
+    part = w.take_bytes();
+    streamed.insert(streamed.end(), part.begin(), part.end());
+    CHECK(streamed == by_hand);
+  }
 }
