@@ -42,8 +42,10 @@ StatusOr<size_t> read_fully(ByteSource& src, uint8_t* dst, size_t n) {
   return got;
 }
 
-// A pipe's chunk is read in blocks, so a length that lies costs no more memory than the bytes sent.
-constexpr size_t kReadBlock = size_t{1} << 24;
+// A pipe's chunk is read in blocks that double from 64 KiB to 16 MiB, so a length that lies costs
+// at most about twice the bytes actually sent.
+constexpr size_t kFirstReadBlock = size_t{1} << 16;
+constexpr size_t kMaxReadBlock = size_t{1} << 24;
 
 std::string frame_range(uint32_t first, uint32_t count) {
   return fmt::format("frames {}-{}", first, uint64_t{first} + count - 1);
@@ -129,13 +131,14 @@ StatusOr<ChunkReader::Impl::Chunk> ChunkReader::Impl::read_chunk() {
         fmt::format("invalid {}: payload length {} over the cap of {} bytes", c.where(), c.length, kMaxChunkPayload));
   const uint64_t needs = uint64_t{kChunkHeadSize} + c.length + kChunkCrcSize;
   // A seekable source knows what is left, so the allocation is never more than the bytes there are;
-  // a pipe is read in blocks, so a length that lies costs no more memory than the bytes sent.
+  // a pipe is read in growing blocks.
   uint64_t limit = needs;
   if (src->seekable() && needs > src->size() - c.offset)
     limit = std::min<uint64_t>(src->size() - c.offset, kChunkHeadSize + kFramePrefixSize);  // names the frames
   while (c.bytes.size() < limit) {
     const size_t at = c.bytes.size();
-    const size_t block = static_cast<size_t>(std::min<uint64_t>(limit - at, kReadBlock));
+    const size_t grow = std::min(std::max(at, kFirstReadBlock), kMaxReadBlock);
+    const size_t block = static_cast<size_t>(std::min<uint64_t>(limit - at, grow));
     c.bytes.resize(at + block);
     auto r = read_fully(*src, c.bytes.data() + at, block);
     if (!r.ok()) return r.status();
