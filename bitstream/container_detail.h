@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,5 +40,16 @@ std::vector<uint8_t> encode_index(const std::vector<GopEntry>& gops);
 // Only the payload's own structure (sizes, count, trailing length); `where` names the chunk in
 // messages. What the entries must agree with is the caller's to check.
 StatusOr<std::vector<GopEntry>> decode_index(const uint8_t* payload, size_t length, const std::string& where);
+
+// Reads until n bytes or the end of the data (fewer only at the end).
+StatusOr<size_t> read_fully(ByteSource& src, uint8_t* dst, size_t n);
+inline std::string frame_range(uint32_t first, uint32_t count) {
+  return "frames " + std::to_string(first) + "-" + std::to_string(uint64_t{first} + count - 1);
+}
+
+// The index at the end of a seekable source (man/bsq.5, gidx), validated against BEND; nullopt when
+// the stream has none. Moves the read position: the caller restores it.
+StatusOr<std::optional<StreamIndex>> find_index(ByteSource& src, size_t header_size, const StreamHeader& header,
+                                                int version_minor);
 
 }  // namespace bsq::bitstream::detail

@@ -1,5 +1,6 @@
-// ChunkReader: the .bsq chunk parser (man/bsq.5 VALIDATION), one chunk in memory at a time, and the
-// gidx index read backwards from BEND. read_container() is a loop over it on a memory source.
+// ChunkReader: the .bsq chunk parser (man/bsq.5 VALIDATION), one chunk in memory at a time, and
+// seeking to the GOPs of the gidx index (read in container_index.cpp). read_container() is a loop
+// over it on a memory source.
 //
 // After seek_to(), chunks are named by byte position only (their number is not known), the gidx
 // chunk is not compared with the FRAM chunks (most were skipped), and BEND's chunk total is checked
@@ -17,21 +18,22 @@
 
 namespace bsq::bitstream {
 
+using detail::frame_range;
 using detail::invalid_data;
 using detail::kEnforceCrc;
+using detail::read_fully;
 using detail::truncated;
 
 const GopEntry& StreamIndex::gop_of(uint32_t frame) const {
   // gops tile 0..total_frames-1 in order: the last one starting at or before `frame`.
+  static const GopEntry kNone{};  // only for an empty index, where no frame has a GOP
+  if (gops.empty()) return kNone;
   auto it = std::upper_bound(gops.begin(), gops.end(), frame,
                              [](uint32_t f, const GopEntry& g) { return f < g.first_frame; });
   return it == gops.begin() ? gops.front() : *(it - 1);
 }
 
-namespace {
-
-// Reads until n bytes or the end of the data.
-StatusOr<size_t> read_fully(ByteSource& src, uint8_t* dst, size_t n) {
+StatusOr<size_t> detail::read_fully(ByteSource& src, uint8_t* dst, size_t n) {
   size_t got = 0;
   while (got < n) {
     auto r = src.read(dst + got, n - got);
@@ -42,14 +44,12 @@ StatusOr<size_t> read_fully(ByteSource& src, uint8_t* dst, size_t n) {
   return got;
 }
 
+namespace {
+
 // A pipe's chunk is read in blocks that double from 64 KiB to 16 MiB, so a length that lies costs
 // at most about twice the bytes actually sent.
 constexpr size_t kFirstReadBlock = size_t{1} << 16;
 constexpr size_t kMaxReadBlock = size_t{1} << 24;
-
-std::string frame_range(uint32_t first, uint32_t count) {
-  return fmt::format("frames {}-{}", first, uint64_t{first} + count - 1);
-}
 
 }  // namespace
 
@@ -105,7 +105,6 @@ struct ChunkReader::Impl {
   Status take_index(const Chunk& c);
   Status check_end(const Chunk& c);
   StatusOr<std::optional<FrameChunk>> next();
-  StatusOr<std::optional<StreamIndex>> find_index();
 };
 
 StatusOr<ChunkReader::Impl::Chunk> ChunkReader::Impl::read_chunk() {
@@ -289,97 +288,6 @@ StatusOr<std::optional<FrameChunk>> ChunkReader::Impl::next() {
   }
 }
 
-// BEND is the last 20 bytes; the gidx chunk ends just before it and its payload ends with its own
-// length, so [payload length][CRC] are the 8 bytes before BEND.
-StatusOr<std::optional<StreamIndex>> ChunkReader::Impl::find_index() {
-  const uint64_t size = src->size();
-  const auto read_at = [&](uint64_t offset, uint8_t* dst, size_t n) -> Status {
-    BSQ_RETURN_IF_ERROR(src->seek(offset));
-    auto got = read_fully(*src, dst, n);
-    if (!got.ok()) return got.status();
-    if (got.value() != n) return truncated("index", offset, n, got.value());
-    return Status::Ok();
-  };
-  if (size < header_size + kEndChunkSize)
-    return invalid_data(fmt::format("missing end marker: the stream is {} bytes, too short for one", size));
-  const uint64_t end_at = size - kEndChunkSize;
-  std::array<uint8_t, kEndChunkSize> end{};
-  BSQ_RETURN_IF_ERROR(read_at(end_at, end.data(), end.size()));
-  const auto stored_end_crc = load_le<uint32_t>(end.data() + kChunkHeadSize + kEndPayloadSize);
-  if (load_le<uint32_t>(end.data()) != kChunkEnd || load_le<uint32_t>(end.data() + 4) != kEndPayloadSize ||
-      (kEnforceCrc && stored_end_crc != crc32_of(end.data(), kChunkHeadSize + kEndPayloadSize)))
-    return invalid_data(fmt::format(
-        "missing end marker: the last {} bytes (from byte {}) are not a BEND chunk; the stream is cut or damaged",
-        kEndChunkSize, end_at));
-  const auto total = load_le<uint32_t>(end.data() + kChunkHeadSize);
-  const auto chunks = load_le<uint32_t>(end.data() + kChunkHeadSize + 4);
-  if (header.frames != 0 && total != header.frames)
-    return invalid_data(
-        fmt::format("invalid end marker at byte {}: counts {} frames, the header {}", end_at, total, header.frames));
-
-  // Where the index chunk starts if the 8 bytes before BEND are its trailing length and CRC.
-  std::optional<uint64_t> at;
-  uint32_t length = 0;
-  if (end_at >= header_size + kChunkHeadSize + kIndexFixedSize + kChunkCrcSize) {
-    std::array<uint8_t, 8> tail{};
-    BSQ_RETURN_IF_ERROR(read_at(end_at - 8, tail.data(), tail.size()));
-    length = load_le<uint32_t>(tail.data());
-    const uint64_t room = end_at - header_size - kChunkHeadSize - kChunkCrcSize;
-    if (length >= kIndexFixedSize && length <= room) {
-      std::array<uint8_t, kChunkHeadSize> head{};
-      const uint64_t start = end_at - kChunkCrcSize - length - kChunkHeadSize;
-      BSQ_RETURN_IF_ERROR(read_at(start, head.data(), head.size()));
-      if (load_le<uint32_t>(head.data()) == kChunkIndex && load_le<uint32_t>(head.data() + 4) == length) at = start;
-    }
-  }
-  if (!at) {
-    // A 1.1 writer indexes every stream of more than one FRAM chunk.
-    if (version_minor >= kVersionMinorIndex && chunks > 1)
-      return invalid_data(
-          fmt::format("missing index: no gidx chunk ends before the end marker at byte {}, and this "
-                      "1.{} stream has {} FRAM chunks",
-                      end_at, version_minor, chunks));
-    return std::optional<StreamIndex>();
-  }
-  const std::string where = fmt::format("index chunk (gidx) at byte {}", *at);
-  std::vector<uint8_t> bytes(kChunkHeadSize + length + kChunkCrcSize);  // length < size: checked above
-  BSQ_RETURN_IF_ERROR(read_at(*at, bytes.data(), bytes.size()));
-  const auto stored_crc = load_le<uint32_t>(bytes.data() + kChunkHeadSize + length);
-  const auto crc = crc32_of(bytes.data(), kChunkHeadSize + length);
-  if (kEnforceCrc && stored_crc != crc)
-    return invalid_data(
-        fmt::format("damaged {}: CRC mismatch (stored {:08x}, computed {:08x})", where, stored_crc, crc));
-  auto gops = detail::decode_index(bytes.data() + kChunkHeadSize, length, where);
-  if (!gops.ok()) return gops.status();
-  if (gops->size() != chunks)
-    return invalid_data(
-        fmt::format("invalid {}: lists {} GOPs, the end marker counts {} FRAM chunks", where, gops->size(), chunks));
-  uint32_t next = 0;
-  uint64_t after = header_size;  // the earliest byte the next FRAM chunk may start at
-  for (size_t i = 0; i < gops->size(); ++i) {
-    const GopEntry& g = gops.value()[i];
-    if (g.first_frame != next || g.frame_count < 1 || g.frame_count > total - next)
-      return invalid_data(
-          fmt::format("invalid {}: entry {} says {} frames from frame {}, expected frames from {} "
-                      "within the {} of the stream",
-                      where, i + 1, g.frame_count, g.first_frame, next, total));
-    const uint64_t chunk_end = *at;  // a FRAM chunk is at least head + prefix + CRC before the index
-    if (g.offset < after || g.offset > chunk_end || chunk_end - g.offset < kChunkHeadSize + kFramePrefixSize + 4)
-      return invalid_data(fmt::format("invalid {}: entry {} ({}) at byte {}, outside bytes {}..{} where it may start",
-                                      where, i + 1, frame_range(g.first_frame, g.frame_count), g.offset, after,
-                                      chunk_end - (kChunkHeadSize + kFramePrefixSize + kChunkCrcSize)));
-    next += g.frame_count;
-    after = g.offset + kChunkHeadSize + kFramePrefixSize + kChunkCrcSize;
-  }
-  if (next != total)
-    return invalid_data(
-        fmt::format("invalid {}: its entries cover {} frames, the end marker counts {}", where, next, total));
-  StreamIndex index;
-  index.total_frames = total;
-  index.gops = std::move(gops.value());
-  return std::optional<StreamIndex>(std::move(index));
-}
-
 ChunkReader::ChunkReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 ChunkReader::ChunkReader(ChunkReader&&) noexcept = default;
 ChunkReader& ChunkReader::operator=(ChunkReader&&) noexcept = default;
@@ -432,7 +340,7 @@ StatusOr<std::optional<StreamIndex>> ChunkReader::read_index() {
   if (!impl_->src->seekable())
     return Status(StatusCode::kUnsupported, "cannot read the index: the stream is not seekable (a pipe?)");
   const uint64_t position = impl_->src->position();
-  auto index = impl_->find_index();
+  auto index = detail::find_index(*impl_->src, impl_->header_size, impl_->header, impl_->version_minor);
   BSQ_RETURN_IF_ERROR(impl_->src->seek(position));
   if (index.ok()) impl_->index = index.value();
   return index;
