@@ -40,7 +40,9 @@
 
 namespace bsq {
 
-// What a clip is, as the stream records it. Colour fields are ITU-T H.273 code points.
+// What a clip is, as the stream records it. Colour fields are ITU-T H.273 code points. The coded
+// samples are always R'G'B'; color_matrix and full_range say how the source stored them (its YUV
+// matrix and range), so that a decoder can write the clip back as it came (metadata in the stream).
 struct VideoDescription {
   int width = 0, height = 0;
   int fps_num = 0, fps_den = 1;  // exact rate, e.g. 30000/1001; 0/1: unknown
@@ -63,8 +65,8 @@ struct VideoEncodeOptions {
 };
 
 struct VideoFrameStats {
-  uint64_t bits = 0;            // ideal code length of the frame's tokens and decisions
-  uint32_t fresh_tokens = 0;    // tokens sent; the rest repeat the previous frame's
+  uint64_t bits = 0;          // ideal code length of the frame's tokens and decisions
+  uint32_t fresh_tokens = 0;  // tokens sent; the rest repeat the previous frame's
   uint32_t tokens = 0;
   bool key = false;
 };
@@ -79,8 +81,10 @@ class BSQ_API VideoEncoder {
   ~VideoEncoder();
 
   // Codes one frame (clip.width x clip.height). Returns the stream bytes that are complete so far
-  // (the header with the first frame, a whole GOP when one closes; often none).
-  StatusOr<std::vector<uint8_t>> push(const Image& frame);
+  // (the header with the first frame, a whole GOP when one closes; often none). With `decoded`,
+  // also gives the picture a decoder will show for the frame (a filter that shows the codec's
+  // effect needs no decoder of its own).
+  StatusOr<std::vector<uint8_t>> push(const Image& frame, Image* decoded = nullptr);
   // Closes the last GOP and appends the index and the end marker. A clip needs at least one frame.
   StatusOr<std::vector<uint8_t>> finish();
 
@@ -99,14 +103,14 @@ class BSQ_API VideoEncoder {
 // One GOP, as a stream's index lists it.
 struct VideoGop {
   uint32_t first_frame = 0, frame_count = 0;
-  uint64_t offset = 0, bytes = 0;  // the FRAM chunk's place in the stream, framing included
+  uint64_t offset = 0;  // where its FRAM chunk starts in the stream
 };
 
 struct VideoStreamInfo {
   VideoDescription clip;
-  int64_t frames = -1;        // -1: not known before the end (a pipe without an index)
-  size_t model = 0;           // index into the set
-  int bits = 0;               // bits per token
+  int64_t frames = -1;         // -1: not known before the end (a pipe without an index)
+  size_t model = 0;            // index into the set
+  int bits = 0;                // bits per token
   std::vector<VideoGop> gops;  // from the index: empty on a pipe or a stream without one
 };
 
