@@ -20,7 +20,7 @@ corpus=${BSQ_CORPUS_DIR:-$root/data/corpus}
 threads=$(nproc)
 die() { echo "video_speed: $*" >&2; exit 3; }
 for tool in "$bsqenc" "$bsqdec"; do [ -x "$tool" ] || die "no '$tool': build first, or set BSQ_BIN"; done
-"$bsqenc" --help 2>&1 | grep -q -- --keyint || die "$bsqenc has no video support (no --keyint in its --help)"
+[[ $("$bsqenc" --help 2>&1 || true) == *--keyint* ]] || die "$bsqenc has no video support (no --keyint in its --help)"
 command -v ffmpeg >/dev/null || die "ffmpeg missing (scripts/setup.sh)"
 [ -x /usr/bin/time ] || die "/usr/bin/time missing: install the Debian package time (scripts/setup.sh does)"
 tmp=$(mktemp -d)

@@ -39,16 +39,17 @@ psnr_tool=$build/eval/bsq_video_psnr
 bdrate=$build/eval/bsq_bdrate
 { [ -x "$psnr_tool" ] && [ -x "$bdrate" ]; } || die "no bsq_video_psnr/bsq_bdrate in $build/eval: build first (ninja -C build bsq_video_psnr bsq_bdrate)"
 run_codecs=""
+encoders=$(ffmpeg -hide_banner -encoders 2>/dev/null)  # not piped into grep -q: SIGPIPE fails it under pipefail
 for c in $codecs; do
   case $c in
-    x264|x265) ffmpeg -hide_banner -encoders 2>/dev/null | grep -q " lib$c " || die "this ffmpeg has no lib$c encoder" ;;
+    x264|x265) [[ $encoders == *" lib$c "* ]] || die "this ffmpeg has no lib$c encoder" ;;
     bsq|bsq_intra)
       # Video support is told by --keyint in bsqenc --help; a build without it is skipped, not an error,
       # so that the standard codecs' curves can be made before bsq codes video.
       if [ ! -x "$bin/bsqenc" ] || [ ! -x "$bin/bsqdec" ]; then
         echo "video_rd: warning: no bsqenc/bsqdec in $bin (set BSQ_BIN or BSQ_BUILD_DIR): $c skipped" >&2; continue
       fi
-      if ! "$bin/bsqenc" --help 2>&1 | grep -q -- --keyint; then
+      if [[ $("$bin/bsqenc" --help 2>&1 || true) != *--keyint* ]]; then
         echo "video_rd: warning: $bin/bsqenc has no video support (no --keyint in its --help): $c skipped" >&2; continue
       fi ;;
     *) die "unknown codec '$c' (x264, x265, bsq, bsq_intra)" ;;
@@ -119,7 +120,7 @@ measure() {
 
 header="codec,quality,image,width,height,frames,bytes,bpp,psnr_rgb,psnr_rgb_total_mse,encode_s,decode_s"
 terminal=png
-gnuplot -e 'set terminal' 2>&1 | grep -q pngcairo && terminal="pngcairo enhanced font 'sans,10'"
+[[ $(gnuplot -e 'set terminal' 2>&1) == *pngcairo* ]] && terminal="pngcairo enhanced font 'sans,10'"
 
 for clip in "${clips[@]}"; do
   case $clip in dev|train) src=$(corpus_clip "$clip") ;; *) src=$clip ;; esac
@@ -156,6 +157,7 @@ for clip in "${clips[@]}"; do
   done
   { echo "$header"; sort -t, -k1,1 -k8,8g "$rows"; } >"$dir/rd.csv"
 
+  rm -f "$dir"/*.json  # a codec whose rows were dropped leaves no stale curve
   "$bdrate" "$dir/rd.csv" "$dir" --anchor x264 --subject bsq --plot-data "$tmp/plot_$name" --at-bpp "$at_bpp" \
     --description "Each point: one clip ($name, ${width}x$height, $count frames) at one setting (CRF or -q); \
 bpp = 8 * bytes / (width * height * frames); RGB PSNR = mean over frames of the per-frame PSNR. \
@@ -163,8 +165,12 @@ x264 and x265 code 4:2:0 (yuv420p), bsq RGB; bsq_intra is bsq with --keyint 1." 
   plots=()
   for dat in "$tmp/plot_$name"/*.dat; do
     c=$(basename "$dat" .dat)
-    style="linespoints lw 2 pt 7 ps 0.6"
-    case $c in bsq) style="linespoints lw 2 pt 5 ps 1.2" ;; bsq_intra) style="linespoints lw 2 dt 2 pt 4 ps 1.2" ;; esac
+    case $c in  # one colour per codec whichever curves a run has
+      bsq) style="linespoints lw 2 pt 5 ps 1.2 lc rgb '#9400d3'" ;;
+      bsq_intra) style="linespoints lw 2 dt 2 pt 4 ps 1.2 lc rgb '#009e73'" ;;
+      x264) style="linespoints lw 2 pt 7 ps 0.6 lc rgb '#56b4e9'" ;;
+      *) style="linespoints lw 2 pt 7 ps 0.6 lc rgb '#e69f00'" ;;
+    esac
     plots+=("'$dat' using 1:2 with $style title '$c' noenhanced")
   done
   (IFS=,; gnuplot <<GP
