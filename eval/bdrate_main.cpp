@@ -9,6 +9,7 @@
 #include <fstream>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "bd_rate.h"
 #include "rd_table.h"
@@ -49,6 +50,9 @@ void compare(const Curve& anchor, const Curve& test, std::string* md, std::strin
 int main(int argc, char** argv) {
   CLI::App app{"bsq_bdrate: BD-rate table, CompressAI JSONs and plot data from rd.csv"};
   std::string csv, out_dir, plot_dir, anchor_name = "jpeg", subject_name = "bsq";
+  std::string description =
+      "Each point: mean of per-image bpp and mean of per-image RGB PSNR over the images, at one quality setting.";
+  std::vector<double> at_bpp = {0.25, 0.5, 1.0};
   app.add_option("RD_CSV", csv,
                  "Per-image measurements (codec,quality,image,width,height,bytes,bpp,psnr_rgb,ms_ssim_rgb)")
       ->required();
@@ -56,6 +60,10 @@ int main(int argc, char** argv) {
   app.add_option("--anchor", anchor_name, "Codec every other codec is compared against")->capture_default_str();
   app.add_option("--subject", subject_name, "Codec compared against every other codec")->capture_default_str();
   app.add_option("--plot-data", plot_dir, "Also write <codec>.dat (bpp psnr ms-ssim, ascending bpp) here");
+  app.add_option("--description", description, "The sentence under bdrate.md's title that says what a point is");
+  app.add_option("--at-bpp", at_bpp, "The rates of the PSNR-at-bpp table (video_rd.sh: lower ones)")
+      ->delimiter(',')
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   auto rows = bsq::rd::read_rd_csv(csv);
@@ -65,10 +73,9 @@ int main(int argc, char** argv) {
 
   const std::string source = std::filesystem::path(csv).filename().string();  // no machine paths in results
   std::string md = fmt::format(
-      "# Rate-distortion summary of {}\n\nEach point: mean of per-image bpp and mean of per-image "
-      "RGB PSNR over the images, at one quality setting.\n\n"
+      "# Rate-distortion summary of {}\n\n{}\n\n"
       "| codec | points | images per point | bpp range | PSNR range (dB) |\n|---|---|---|---|---|\n",
-      source);
+      source, description);
   for (const Curve& c : curves) {
     if (!write_file(std::filesystem::path(out_dir) / (c.codec + ".json"), bsq::rd::compressai_json(c))) return 1;
     int min_images = c.points.front().images, max_images = min_images;
@@ -102,7 +109,8 @@ int main(int argc, char** argv) {
   md += "\nn/a: a curve has a single point (no fit) or the PSNR ranges do not overlap.\n";
 
   // PSNR at fixed rates, and every codec at the rate of each point of the subject (one point today).
-  std::vector<std::pair<std::string, double>> rates = {{"0.25", 0.25}, {"0.5", 0.5}, {"1.0", 1.0}};
+  std::vector<std::pair<std::string, double>> rates;
+  for (double r : at_bpp) rates.push_back({fmt::format(r == std::floor(r) ? "{:.1f}" : "{}", r), r});  // "1.0"
   if (subject)
     for (const auto& p : subject->points)
       rates.push_back({fmt::format("{:.4f} ({} {})", p.bpp, subject->codec, p.quality), p.bpp});

@@ -45,9 +45,15 @@ StatusOr<std::vector<RdRow>> read_rd_csv(const std::string& path) {
   if (!std::getline(in, line)) return Status(StatusCode::kInvalidData, "'" + path + "' is empty");
   const std::vector<std::string> header = split(line);
   const char* names[] = {"codec", "quality", "image", "width", "height", "bytes", "bpp", "psnr_rgb", "ms_ssim_rgb"};
+  constexpr size_t kNoColumn = static_cast<size_t>(-1);
   std::vector<size_t> col;
   for (const char* name : names) {
     auto it = std::find(header.begin(), header.end(), name);
+    // The video evaluation measures no MS-SSIM: a missing ms_ssim_rgb column reads as NaN.
+    if (it == header.end() && std::string(name) == "ms_ssim_rgb") {
+      col.push_back(kNoColumn);
+      continue;
+    }
     if (it == header.end()) return Status(StatusCode::kInvalidData, fmt::format("'{}': no column '{}'", path, name));
     col.push_back(static_cast<size_t>(it - header.begin()));
   }
@@ -60,8 +66,10 @@ StatusOr<std::vector<RdRow>> read_rd_csv(const std::string& path) {
                     fmt::format("{}:{}: {} fields, header has {}", path, n, f.size(), header.size()));
     RdRow r{f[col[0]], f[col[1]], f[col[2]]};
     double w, h, bytes;
+    r.ms_ssim = std::nan("");
     if (!to_double(f[col[3]], &w) || !to_double(f[col[4]], &h) || !to_double(f[col[5]], &bytes) ||
-        !to_double(f[col[6]], &r.bpp) || !to_double(f[col[7]], &r.psnr) || !to_double(f[col[8]], &r.ms_ssim))
+        !to_double(f[col[6]], &r.bpp) || !to_double(f[col[7]], &r.psnr) ||
+        (col[8] != kNoColumn && !to_double(f[col[8]], &r.ms_ssim)))
       return Status(StatusCode::kInvalidData, fmt::format("{}:{}: a numeric field is not a number", path, n));
     r.width = static_cast<int>(w), r.height = static_cast<int>(h), r.bytes = static_cast<long long>(bytes);
     rows.push_back(std::move(r));

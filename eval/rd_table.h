@@ -17,7 +17,8 @@
 
 namespace bsq::rd {
 
-// One line of rd.csv: codec,quality,image,width,height,bytes,bpp,psnr_rgb,ms_ssim_rgb.
+// One line of rd.csv: codec,quality,image,width,height,bytes,bpp,psnr_rgb,ms_ssim_rgb (image: a clip's
+// name in video_rd.sh's rd.csv).
 struct RdRow {
   std::string codec, quality, image;
   int width = 0, height = 0;
@@ -37,7 +38,9 @@ struct Curve {
   std::vector<RdPoint> rd() const;
 };
 
-// Reads rd.csv; the header names the columns, so their order may change. "inf" PSNR is accepted.
+// Reads rd.csv; the header names the columns, so their order may change, and other columns may be
+// present (video_rd.sh's frames, seconds). "inf" PSNR is accepted; without an ms_ssim_rgb column,
+// MS-SSIM is NaN (null in the JSON).
 StatusOr<std::vector<RdRow>> read_rd_csv(const std::string& path);
 // One curve per codec, in order of first appearance.
 std::vector<Curve> average_curves(const std::vector<RdRow>& rows);

@@ -18,6 +18,7 @@ packages=(
   libjpeg-turbo-progs webp libavif-bin libjxl-tools gnuplot-nox  # eval/rd_eval.sh: reference codecs, plot
   clang libclang-rt-14-dev     # scripts/test.sh's sanitizer and fuzzer build (libFuzzer, ASan and UBSan runtimes)
   clang-format                 # scripts/check_format.sh
+  time                         # /usr/bin/time: peak RSS in bench/speed.sh, large_image.sh, video_speed.sh
 )
 missing=()
 for p in "${packages[@]}"; do

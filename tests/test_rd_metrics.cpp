@@ -4,7 +4,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
+#include <fstream>
 #include <random>
+#include <string>
 
 #include "bd_rate.h"
 #include "bsq/metrics.h"
@@ -152,4 +155,22 @@ TEST_CASE("curves: mean of per-image bpp and PSNR per quality") {
   CHECK(curves[0].points[1].psnr == doctest::Approx(32.0));
   CHECK(curves[0].points[1].images == 2);
   CHECK(rd::compressai_json(curves[1]).find("\"psnr-rgb\": [29]") != std::string::npos);
+}
+
+TEST_CASE("rd.csv: columns by name, extra columns ignored, ms_ssim_rgb optional (video_rd.sh's)") {
+  const std::string path = "test_rd_metrics_video.csv";
+  {
+    std::ofstream out(path);
+    out << "codec,quality,image,width,height,frames,bytes,bpp,psnr_rgb,psnr_rgb_total_mse,encode_s,decode_s\n"
+        << "x264,28,tree,320,240,68,9000,0.0138,31.5,31.2,1.5,0.2\n";
+  }
+  const auto rows = rd::read_rd_csv(path);
+  std::remove(path.c_str());
+  REQUIRE(rows.ok());
+  REQUIRE(rows->size() == 1);
+  CHECK(rows->at(0).image == "tree");
+  CHECK(rows->at(0).bytes == 9000);
+  CHECK(rows->at(0).psnr == doctest::Approx(31.5));
+  CHECK(std::isnan(rows->at(0).ms_ssim));
+  CHECK(rd::compressai_json(rd::average_curves(rows.value())[0]).find("\"ms-ssim-rgb\": [null]") != std::string::npos);
 }
