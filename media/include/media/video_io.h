@@ -61,8 +61,8 @@ struct VideoFormat {
 // Reads any clip FFmpeg demuxes and decodes (mp4, mkv, avi, webm, mov, ts, y4m, ...), frame by frame.
 // The container is recognised by content, never by the file name. The first video stream is read;
 // audio and other streams are skipped. Frames come in presentation order, one per decoded picture
-// (a variable-rate clip is not resampled to format().fps; an AVI's empty "drop" chunks, which
-// repeat the picture before, give no frame, though format().frame_count counts them).
+// (a variable-rate clip is not resampled to format().fps; an AVI's drop chunks, which repeat the
+// picture before, give no frame, though format().frame_count counts them).
 class VideoReader {
  public:
   // path "-" reads stdin: y4m, or any container that can be read without seeking (mkv, ts, nut; not
