@@ -1,4 +1,4 @@
-// bsqenc: encodes an image file into a .bsq stream. Parses options, calls the library, reports.
+// bsqenc: encodes an image or a video file into a .bsq stream. Parses options, calls the library, reports.
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
@@ -8,7 +8,11 @@
 #include <vector>
 
 #include "bsq/codec.h"
+#include "bsq/limits.h"
+#include "bsq/video.h"
 #include "cli_common.h"
+#include "encode_clip.h"
+#include "input_kind.h"
 #include "media/image_io.h"
 #include "output_file.h"
 #include "progress_line.h"
@@ -40,11 +44,13 @@ int main(int argc, char** argv) {
   bsq::cli::CommonOptions o;
   int quality = bsq::kDefaultQuality;
   std::string tokens;
+  bsq::cli::EncodeClipRequest clip;
   CLI::App app{
       "bsqenc: encodes an image (PNG, JPEG, WebP, BMP, TIFF, PPM, ...: any still image FFmpeg reads)\n"
-      "into a .bsq stream. INPUT and OUTPUT may be - for stdin and stdout."};
+      "or a video (mp4, mkv, webm, avi, mov, y4m, ...: any clip FFmpeg reads) into a .bsq stream.\n"
+      "INPUT and OUTPUT may be - for stdin and stdout (a video on stdin: y4m, mkv, nut or ts)."};
   app.set_version_flag("--version", "bsqenc " BSQ_VERSION);
-  app.add_option("INPUT", o.input, "Image to encode (- reads stdin)")->required();
+  app.add_option("INPUT", o.input, "Image or video to encode (- reads stdin)")->required();
   app.add_option("OUTPUT", o.output, "Stream to write (- writes stdout); optional with --tokens");
   app.add_option("--tokens", tokens,
                  "Also write the token grid: FILE.npy (NumPy uint64, frames x rows x cols) and FILE.json beside it "
@@ -54,6 +60,17 @@ int main(int argc, char** argv) {
       app.add_option("-q,--quality", quality, "Quality 0..100: the rate, from the model set's lowest to its highest")
           ->capture_default_str()
           ->check(CLI::Range(0, 100));
+  auto* keyint_option =
+      app.add_option("--keyint", clip.keyint,
+                     "Video: frames per GOP, each starting with a key frame (0: about 2 s at the clip's rate; "
+                     "1: every frame a key frame)")
+          ->capture_default_str()
+          ->check(CLI::Range(0, bsq::kMaxKeyint));
+  auto* start_option =
+      app.add_option("--start", clip.range.start, "Video: code from this frame of INPUT (0: the first)")
+          ->check(CLI::Range(int64_t{0}, int64_t{bsq::kMaxFrames}));
+  auto* frames_option = app.add_option("--frames", clip.range.frames, "Video: code at most this many frames")
+                            ->check(CLI::Range(int64_t{1}, int64_t{bsq::kMaxFrames}));
   bsq::cli::add_report_options(app, o, console);
   if (const int rc = bsq::cli::parse_command_line(app, argc, argv, console); rc >= 0) return rc;
 
@@ -79,6 +96,28 @@ int main(int argc, char** argv) {
     if (!opened.ok()) return console.fail(opened.status());
     file->emplace(std::move(opened.value()));
   }
+  const auto warn_single_rate = [&] {
+    const auto configs = models->configs();
+    if (quality_option->count() > 0 && configs.size() == 1 && !configs[0].scalable())
+      console.warning(fmt::format("the model has a single rate ({} bits per token); -q {} changes nothing",
+                                  configs[0].bits, quality));
+  };
+
+  // A video goes frame by frame through the video encoder; a still image as before.
+  auto video = bsq::cli::open_if_video(o.input);
+  if (!video.ok()) return console.fail(video.status());
+  if (video->has_value()) {
+    if (!tokens.empty())
+      return console.fail(Status(StatusCode::kInvalidArgument, "--tokens is for still images; INPUT is a video"));
+    warn_single_rate();
+    clip.quality = quality;
+    return bsq::cli::encode_clip(video->value(), models.value(), *out, clip, o, console);
+  }
+  for (const auto* video_only : {keyint_option, start_option, frames_option})
+    if (video_only->count() > 0)
+      return console.fail(Status(StatusCode::kInvalidArgument,
+                                 fmt::format("{} is for videos; '{}' is a still image", video_only->get_name(),
+                                             bsq::cli::display_name(o.input, "<stdin>"))));
 
   const std::string in_name = bsq::cli::display_name(o.input, "<stdin>");
   bsq::cli::Stopwatch total;
@@ -89,10 +128,7 @@ int main(int argc, char** argv) {
   console.note(fmt::format("{}: {}x{} {}, {}-bit{}", in_name, image->width, image->height, info.format,
                            info.source_bits, info.was_gray ? " gray" : ""));
 
-  const auto configs = models->configs();
-  if (quality_option->count() > 0 && configs.size() == 1 && !configs[0].scalable())
-    console.warning(fmt::format("the model has a single rate ({} bits per token); -q {} changes nothing",
-                                configs[0].bits, quality));
+  warn_single_rate();
   // Loaded before the clock starts: "seconds" is the codec's time, as a program that keeps its
   // models pays per image.
   auto chosen = models->model_for_quality(quality);

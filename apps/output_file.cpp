@@ -155,6 +155,7 @@ OutputFile& OutputFile::operator=(OutputFile&& other) noexcept {
     overwrite_ = other.overwrite_;
     pending_ = std::exchange(other.pending_, false);
     slot_ = std::exchange(other.slot_, -1);
+    stream_ = std::exchange(other.stream_, nullptr);
   }
   return *this;
 }
@@ -162,6 +163,8 @@ OutputFile& OutputFile::operator=(OutputFile&& other) noexcept {
 OutputFile::~OutputFile() { discard(); }
 
 void OutputFile::discard() {
+  if (stream_ != nullptr && stream_ != stdout) std::fclose(stream_);
+  stream_ = nullptr;
   if (!pending_) return;
   untrack_pending(std::exchange(slot_, -1));
   unlink(write_path_.c_str());
@@ -169,6 +172,15 @@ void OutputFile::discard() {
 }
 
 Status OutputFile::write(const std::vector<uint8_t>& bytes) const { return write_to(write_path_, target_, bytes); }
+
+Status OutputFile::append(const std::vector<uint8_t>& bytes) {
+  if (stream_ == nullptr) {
+    stream_ = kind_ == Kind::kStdout ? stdout : std::fopen(write_path_.c_str(), "wb");
+    if (stream_ == nullptr) return io_error(target_, errno);
+  }
+  if (bytes.empty() || std::fwrite(bytes.data(), 1, bytes.size(), stream_) == bytes.size()) return Status::Ok();
+  return io_error(target_, errno != 0 ? errno : EIO);
+}
 
 Status OutputFile::name_target(const Status& status) const {
   if (status.ok() || write_path_ == target_) return status;
@@ -179,6 +191,17 @@ Status OutputFile::name_target(const Status& status) const {
 }
 
 Status OutputFile::commit() {
+  if (stream_ != nullptr) {
+    // Flushed and closed before the rename: errors such as ENOSPC often show only here.
+    std::FILE* stream = std::exchange(stream_, nullptr);
+    bool ok = std::fflush(stream) == 0;
+    int err = ok ? 0 : errno;
+    if (stream != stdout && std::fclose(stream) != 0 && ok) {
+      ok = false;
+      err = errno;
+    }
+    if (!ok) return io_error(target_, err != 0 ? err : EIO);
+  }
   if (kind_ == Kind::kStdout || !pending_) return Status::Ok();
   if (kind_ == Kind::kSpecial) {
     std::ifstream in(write_path_, std::ios::binary);

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,9 @@ class OutputFile {
 
   // Writes bytes to write_path(), naming target() in any error.
   Status write(const std::vector<uint8_t>& bytes) const;
+  // Writes bytes after those of the previous append() (a stream produced piece by piece, such as a
+  // video's GOPs); the file stays open until commit() or the destructor.
+  Status append(const std::vector<uint8_t>& bytes);
   // A status from another writer, with the temporary file's name replaced by target().
   Status name_target(const Status& status) const;
   // Puts the written file in place; after success the destructor leaves everything alone.
@@ -51,8 +55,9 @@ class OutputFile {
   std::string target_, write_path_;
   Kind kind_ = Kind::kStdout;
   bool overwrite_ = false;
-  bool pending_ = false;  // a temporary file exists that is ours to delete
-  int slot_ = -1;         // where the signal handler finds it
+  bool pending_ = false;         // a temporary file exists that is ours to delete
+  int slot_ = -1;                // where the signal handler finds it
+  std::FILE* stream_ = nullptr;  // open between the first append() and commit()
 };
 
 }  // namespace bsq::cli

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <string>
 #include <utility>
 
 namespace bsq::cli {
@@ -26,6 +27,27 @@ void ProgressLine::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+void ProgressLine::frames(int64_t done, int64_t total) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  frames_done_ = done;
+  frames_total_ = total;
+}
+
+// "frame 12/300, 4.1 frames/s, 1:10 left"; "frame 12, 4.1 frames/s" when the length is unknown.
+namespace {
+std::string frame_text(int64_t done, int64_t total, double elapsed) {
+  const double rate = elapsed > 0 ? static_cast<double>(done) / elapsed : 0;
+  std::string text = total > 0 ? fmt::format("frame {}/{}", done, total) : fmt::format("frame {}", done);
+  text += fmt::format(", {:.1f} frames/s", rate);
+  if (total > 0 && rate > 0 && done < total) {
+    const auto left = static_cast<int64_t>(static_cast<double>(total - done) / rate + 0.5);
+    text += left >= 3600 ? fmt::format(", {}:{:02}:{:02} left", left / 3600, left / 60 % 60, left % 60)
+                         : fmt::format(", {}:{:02} left", left / 60, left % 60);
+  }
+  return text;
+}
+}  // namespace
+
 void ProgressLine::run() {
   using namespace std::chrono;
   const auto start = steady_clock::now();
@@ -36,7 +58,11 @@ void ProgressLine::run() {
   if (wake_.wait_for(lock, seconds(1), [this] { return done_; })) return;
   for (int tick = 0; !done_; ++tick) {
     const double elapsed = duration<double>(steady_clock::now() - start).count();
-    fmt::print(stderr, "\r{}: {} {} {:.1f} s\x1b[K", program_, what_, kSpinner[tick % 4], elapsed);
+    if (frames_done_ >= 0)
+      fmt::print(stderr, "\r{}: {} {} {}\x1b[K", program_, what_, kSpinner[tick % 4],
+                 frame_text(frames_done_, frames_total_, elapsed));
+    else
+      fmt::print(stderr, "\r{}: {} {} {:.1f} s\x1b[K", program_, what_, kSpinner[tick % 4], elapsed);
     std::fflush(stderr);
     shown = true;
     wake_.wait_for(lock, milliseconds(100), [this] { return done_; });

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "bsq/stream_info.h"
@@ -10,6 +11,21 @@
 
 namespace bsq::cli {
 namespace {
+
+// A video stream: more than one frame, or a frame rate (a one-frame clip keeps its rate).
+bool is_video(const StreamInfo& s) { return s.frames != 1 || s.fps_num != 0; }
+
+double seconds(const StreamInfo& s) {
+  return s.fps_num != 0 ? static_cast<double>(s.frames) * s.fps_den / s.fps_num : 0;
+}
+
+// The GOPs: one FRAM chunk each, its first frame a key frame.
+std::vector<const StreamChunk*> gops(const StreamInfo& s) {
+  std::vector<const StreamChunk*> out;
+  for (const auto& c : s.chunks)
+    if (c.type == "FRAM") out.push_back(&c);
+  return out;
+}
 
 double bits_per_pixel(const StreamInfo& s) {
   return 8.0 * static_cast<double>(s.bytes) / (static_cast<double>(s.width) * s.height * s.frames);
@@ -28,6 +44,16 @@ void print_json(const std::string& name, const StreamInfo& s) {
   colour.add("bit_depth", s.colour.bit_depth);
   json.add_raw("colour", colour.str());
   json.add("bpp", bits_per_pixel(s));
+  json.add("video", is_video(s));
+  if (s.fps_num != 0) json.add("seconds", seconds(s));
+  std::vector<std::string> gop_list;
+  for (const StreamChunk* c : gops(s)) {
+    JsonObject gop;
+    gop.add("first_frame", c->first_frame).add("frames", c->frame_count).add("offset", c->offset);
+    gop.add("bytes", c->bytes);
+    gop_list.push_back(gop.str());
+  }
+  json.add_raw("gops", json_array(gop_list));
   std::vector<std::string> chunks;
   for (const auto& c : s.chunks) {
     JsonObject chunk;
@@ -50,7 +76,16 @@ void print_text(const std::string& name, const StreamInfo& s) {
   fmt::print("{}: .bsq {}.{}, {} bytes, {:.4f} bpp\n", name, s.version_major, s.version_minor, s.bytes,
              bits_per_pixel(s));
   fmt::print("  picture   {}x{}, {} frame{}", s.width, s.height, s.frames, s.frames == 1 ? "" : "s");
-  if (s.fps_num != 0) fmt::print(" at {}/{} fps", s.fps_num, s.fps_den);
+  if (s.fps_num != 0)
+    fmt::print(" at {}/{} fps ({:.3f} fps, {:.3f} s)", s.fps_num, s.fps_den, static_cast<double>(s.fps_num) / s.fps_den,
+               seconds(s));
+  if (is_video(s)) {
+    uint32_t longest = 0;
+    for (const StreamChunk* c : gops(s)) longest = std::max(longest, c->frame_count);
+    const size_t count = gops(s).size();
+    fmt::print("\n  video     {} GOP{} of up to {} frames; a decoder can start at any GOP's first frame", count,
+               count == 1 ? "" : "s", longest);
+  }
   fmt::print("\n  model     fingerprint {:016x}, {}-pixel patches, {} bits per token\n", s.model_fingerprint, s.patch,
              s.bits);
   fmt::print("  tokens    {}x{} per frame (padding included)\n", s.grid_cols, s.grid_rows);
