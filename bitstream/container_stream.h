@@ -43,9 +43,9 @@ class ByteSource {
   virtual StatusOr<size_t> read(uint8_t* dst, size_t n) = 0;
   // Seekable sources (regular files, memory) know their size and can jump; pipes cannot.
   virtual bool seekable() const = 0;
-  virtual uint64_t size() const = 0;           // seekable sources only
-  virtual Status seek(uint64_t offset) = 0;    // seekable sources only; kUnsupported otherwise
-  virtual uint64_t position() const = 0;       // bytes from the start of the stream
+  virtual uint64_t size() const = 0;         // seekable sources only
+  virtual Status seek(uint64_t offset) = 0;  // seekable sources only; kUnsupported otherwise
+  virtual uint64_t position() const = 0;     // bytes from the start of the stream
 };
 
 // A file ("-": stdin, not seekable). kIoError naming the path when it cannot be opened.
@@ -60,7 +60,7 @@ struct GopEntry {
 };
 
 struct StreamIndex {
-  uint32_t total_frames = 0;  // BEND's count
+  uint32_t total_frames = 0;   // BEND's count
   std::vector<GopEntry> gops;  // in frame order, tiling 0..total_frames-1
   // The entry whose frames include `frame` (frame < total_frames).
   const GopEntry& gop_of(uint32_t frame) const;
@@ -70,8 +70,7 @@ class ChunkReader {
  public:
   // Reads and validates the header; with expected_fingerprint, another model's stream is refused
   // here (kModelMismatch), before any chunk is read.
-  static StatusOr<ChunkReader> open(std::unique_ptr<ByteSource> source,
-                                    std::optional<uint64_t> expected_fingerprint);
+  static StatusOr<ChunkReader> open(std::unique_ptr<ByteSource> source, std::optional<uint64_t> expected_fingerprint);
   ChunkReader(ChunkReader&&) noexcept;
   ChunkReader& operator=(ChunkReader&&) noexcept;
   ~ChunkReader();

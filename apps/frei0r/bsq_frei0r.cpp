@@ -1,5 +1,7 @@
-// frei0r filter "bsq": each frame goes through the codec, encoded at a quality and decoded again,
-// so that stock ffmpeg shows what bsq does to a video and how many bits it spends:
+// frei0r filter "bsq": the frames go through the video codec, encoded at a quality and decoded
+// again, so that stock ffmpeg shows what bsq does to a video and how many bits it spends. The
+// filter keeps the coder's state from frame to frame (GOPs of bsq::default_keyint() frames at an
+// unknown rate, later frames coded against earlier ones), so the rate it reports is the video rate:
 //
 //   ffmpeg -i in.mp4 -vf frei0r=bsq:0.6 out.mp4        # quality 60 (the parameter is quality / 100)
 //
@@ -30,6 +32,7 @@ extern "C" {
 #include <vector>
 
 #include "bsq/model_set.h"
+#include "bsq/video.h"
 #include "model_paths.h"
 
 namespace {
@@ -48,13 +51,26 @@ struct Instance {
   int width = 0, height = 0;
   std::optional<bsq::ModelSet> models;  // each model loads when a quality first needs it
   double parameter = kDefaultParameter;
-  bsq::Image frame;
+  bsq::Image frame, decoded;
+  // The clip being coded; a new one starts when the quality changes.
+  std::optional<bsq::VideoEncoder> encoder;
+  int encoder_quality = 0;
   // For the summary line at the end.
   uint64_t frames = 0, bytes = 0;
   int last_quality = 0;
   size_t last_model = 0;
   bool failed = false;
 };
+
+// Closes the clip being coded, counting its last bytes.
+bsq::Status finish_clip(Instance& s) {
+  if (!s.encoder || s.encoder->frames() == 0) return bsq::Status::Ok();
+  auto tail = s.encoder->finish();
+  s.encoder.reset();
+  if (!tail.ok()) return tail.status();
+  s.bytes += tail->size();
+  return bsq::Status::Ok();
+}
 
 // Where the shipped set may be: beside the plugin's install prefix, or in the source tree.
 std::vector<std::string> model_places() {
@@ -94,18 +110,25 @@ bsq::Status code_frame(Instance& s, const uint8_t* in, uint8_t* out) {
   const size_t pixels = static_cast<size_t>(s.width) * s.height;
   for (size_t i = 0; i < pixels; ++i) std::memcpy(&s.frame.rgb[3 * i], &in[4 * i], 3);
   const int quality = quality_of(s.parameter);
-  auto coded = s.models->encode(s.frame, {quality});
+  if (s.encoder && quality != s.encoder_quality) BSQ_RETURN_IF_ERROR(finish_clip(s));
+  if (!s.encoder) {
+    bsq::VideoEncodeOptions options;
+    options.quality = quality;
+    auto encoder = bsq::VideoEncoder::start(*s.models, {s.width, s.height}, options);
+    if (!encoder.ok()) return encoder.status();
+    s.encoder.emplace(std::move(encoder.value()));
+    s.encoder_quality = quality;
+  }
+  auto coded = s.encoder->push(s.frame, &s.decoded);
   if (!coded.ok()) return coded.status();
-  auto decoded = s.models->decode(coded->stream.data(), coded->stream.size());
-  if (!decoded.ok()) return decoded.status();
   for (size_t i = 0; i < pixels; ++i) {
-    std::memcpy(&out[4 * i], &decoded->image.rgb[3 * i], 3);
+    std::memcpy(&out[4 * i], &s.decoded.rgb[3 * i], 3);
     out[4 * i + 3] = in[4 * i + 3];
   }
   ++s.frames;
-  s.bytes += coded->stream.size();
+  s.bytes += coded->size();
   s.last_quality = quality;
-  s.last_model = coded->model;
+  s.last_model = s.encoder->model();
   return bsq::Status::Ok();
 }
 
@@ -126,7 +149,7 @@ void f0r_get_plugin_info(f0r_plugin_info_t* info) {
   info->major_version = BSQ_VERSION_MAJOR;
   info->minor_version = BSQ_VERSION_MINOR;
   info->num_params = 1;
-  info->explanation = "Encodes and decodes every frame with the bsq learned image codec";
+  info->explanation = "Encodes and decodes the frames with the bsq learned video codec";
 }
 
 void f0r_get_param_info(f0r_param_info_t* info, int index) {
@@ -150,6 +173,11 @@ f0r_instance_t f0r_construct(unsigned int width, unsigned int height) {
 void f0r_destruct(f0r_instance_t instance) {
   std::unique_ptr<Instance> s(static_cast<Instance*>(instance));
   if (s == nullptr || s->frames == 0) return;
+  try {
+    if (bsq::Status st = finish_clip(*s); !st.ok()) report(st.message());
+  } catch (const std::exception& e) {
+    report(e.what());
+  }
   const bsq::ModelConfig& c = s->models->info(s->last_model).config;
   const int bits = s->models->operating_point(s->last_quality).bits;
   const double bpp = 8.0 * static_cast<double>(s->bytes) / (static_cast<double>(s->frames) * s->width * s->height);

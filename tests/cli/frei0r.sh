@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The frei0r plugin inside stock ffmpeg: a frame it codes equals bsqenc + bsqdec of that frame at
+# The frei0r plugin inside stock ffmpeg: the frames it codes equal bsqenc + bsqdec of the clip at
 # the same quality, alpha passes through, the run ends with a summary line, and a model that cannot
 # be loaded stops ffmpeg with bsq's one-line reason. Usage: frei0r.sh PLUGIN_DIR BSQENC BSQDEC TINY_MODEL_DIR
 source "$(dirname "$0")/bsqcodec_common.sh"
@@ -28,15 +28,23 @@ grep -q "^bsq (frei0r): 3 frames of $size at quality 50 ($tiny, [0-9]* of 8 bits
   fail "no summary line: $(cat "$log/err")"
 cmp -s in.rgba out.rgba && fail "the plugin left the frames unchanged"
 
-# Frame 2 through the command-line tools.
+# The plugin codes the frames as a video: the same as bsqenc + bsqdec of the clip at that quality
+# (three frames are one GOP both ways), and frame 0, the key frame, as bsqenc of that one picture.
+ffmpeg -v error "${raw_in[@]}" -i in.rgba -c:v ffv1 -pix_fmt bgr0 in.mkv || fail "ffmpeg could not write in.mkv"
+"$enc" -y -q 50 in.mkv clip.bsq 2>"$log/err" || fail "bsqenc (video): $(cat "$log/err")"
+"$dec" -y clip.bsq clip_bsq.mkv 2>"$log/err" || fail "bsqdec (video): $(cat "$log/err")"
+ffmpeg -v error -i clip_bsq.mkv -f rawvideo -pix_fmt rgb24 want.rgb || fail "ffmpeg could not read clip_bsq.mkv"
+ffmpeg -v error -f rawvideo -pix_fmt rgba -s "$size" -i out.rgba -f rawvideo -pix_fmt rgb24 got.rgb
+cmp -s want.rgb got.rgb || fail "the plugin's frames differ from bsqenc -q 50 + bsqdec of the clip"
+head -c $frame_bytes in.rgba >f0.rgba
+ffmpeg -v error -f rawvideo -pix_fmt rgba -s "$size" -i f0.rgba -pix_fmt rgb24 f0.png || fail "ffmpeg could not write f0.png"
+"$enc" -y -q 50 f0.png f0.bsq 2>"$log/err" || fail "bsqenc: $(cat "$log/err")"
+"$dec" -y f0.bsq f0_bsq.png 2>"$log/err" || fail "bsqdec: $(cat "$log/err")"
+ffmpeg -v error -i f0_bsq.png -f rawvideo -pix_fmt rgb24 want0.rgb || fail "ffmpeg could not read f0_bsq.png"
+head -c $((64 * 48 * 3)) got.rgb >got0.rgb
+cmp -s want0.rgb got0.rgb || fail "frame 0 from the plugin differs from bsqenc -q 50 + bsqdec of that picture"
 head -c $((2 * frame_bytes)) in.rgba | tail -c $frame_bytes >f2.rgba
-ffmpeg -v error -f rawvideo -pix_fmt rgba -s "$size" -i f2.rgba -pix_fmt rgb24 f2.png || fail "ffmpeg could not write f2.png"
-"$enc" -y -q 50 f2.png f2.bsq 2>"$log/err" || fail "bsqenc: $(cat "$log/err")"
-"$dec" -y f2.bsq f2_bsq.png 2>"$log/err" || fail "bsqdec: $(cat "$log/err")"
-ffmpeg -v error -i f2_bsq.png -f rawvideo -pix_fmt rgb24 want.rgb || fail "ffmpeg could not read f2_bsq.png"
 head -c $((2 * frame_bytes)) out.rgba | tail -c $frame_bytes >got2.rgba
-ffmpeg -v error -f rawvideo -pix_fmt rgba -s "$size" -i got2.rgba -f rawvideo -pix_fmt rgb24 got.rgb
-cmp -s want.rgb got.rgb || fail "frame 2 from the plugin differs from bsqenc -q 50 + bsqdec"
 # Alpha: byte 4 of every pixel, unchanged.
 alpha() { od -An -v -tu1 -w4 "$1" | awk '{print $4}' | md5sum; }
 [ "$(alpha f2.rgba)" = "$(alpha got2.rgba)" ] || fail "alpha changed"
