@@ -12,7 +12,7 @@ corpus=${BSQ_CORPUS_DIR:-$root/data/corpus}
 # that the curves reach down to about 0.01 bpp.
 x264_crf=${X264_CRF:-18 23 28 33 38 43 48 51}
 x265_crf=${X265_CRF:-18 23 28 33 38 43 48 51}
-bsq_q=${BSQ_Q:-1 16 32 46 63 80 100}
+bsq_q=${BSQ_Q:-1 16 32 46 63 80 90 100}
 bsq_args=${BSQ_ARGS:-}  # more bsqenc options, e.g. "--model models/fine.bsqm" (split on spaces)
 threads=${BSQ_THREADS:-$(nproc)}
 at_bpp=${RD_AT_BPP:-0.02,0.05,0.1,0.2,0.5}
