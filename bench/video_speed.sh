@@ -65,6 +65,11 @@ for n in "$short" "$long"; do
   rm -f "$tmp/back$n.mkv"
 done
 
+# The decode rate at the default quality too (a larger model than -q 40's, with 4x4-pixel tokens).
+default_q=90
+run "enc_default" "$bsqenc" "$tmp/clip$short.mp4" "$tmp/default.bsq" -q "$default_q" --threads "$threads" -y --quiet
+run "dec_default" "$bsqdec" "$tmp/default.bsq" "$tmp/default.mkv" -y --quiet
+
 field() { cut -d" " -f"$2" "$tmp/$1"; }
 mib() { awk -v k="$(field "$1" 2)" 'BEGIN {printf "%.0f", k / 1024}'; }
 {
@@ -83,6 +88,13 @@ mib() { awk -v k="$(field "$1" 2)" 'BEGIN {printf "%.0f", k / 1024}'; }
   echo "|---|---|---|"
   awk -v s="$(field "enc$short" 1)" -v n="$short" 'BEGIN {printf "| bsqenc | %.2f | %.2f |\n", s, n / s}'
   awk -v s="$(field "dec$short" 1)" -v n="$short" 'BEGIN {printf "| bsqdec (to FFV1 mkv) | %.2f | %.2f |\n", s, n / s}'
+  echo
+  echo "At the default quality, -q $default_q ($(stat -c %s "$tmp/default.bsq") bytes, $(awk -v b="$(stat -c %s "$tmp/default.bsq")" -v n="$short" 'BEGIN {printf "%.4f", 8 * b / (640 * 360 * n)}') bpp):"
+  echo
+  echo "| step | seconds | frames per second |"
+  echo "|---|---|---|"
+  awk -v s="$(field enc_default 1)" -v n="$short" 'BEGIN {printf "| bsqenc | %.2f | %.2f |\n", s, n / s}'
+  awk -v s="$(field dec_default 1)" -v n="$short" 'BEGIN {printf "| bsqdec (to FFV1 mkv) | %.2f | %.2f |\n", s, n / s}'
   echo
   echo "## Peak RSS against clip length (640x360)"
   echo
