@@ -34,6 +34,12 @@ mandelbrot_odd mandelbrot=size=257x131 75
 bars_wide smptebars=size=200x40 100
 LIST
 
+# A video: 7 frames of a moving pattern at 30000/1001 frames/s in GOPs of 3 (frames 0-2, 3-5, 6),
+# from a lossless RGB clip.
+ffmpeg -v error -nostdin -f lavfi -i testsrc2=size=64x48:rate=30000/1001 -frames:v 7 -c:v ffv1 -pix_fmt bgr0 \
+  -y "$tmp/clip.mkv"
+"$enc" --quiet --threads 1 --model "$model" -q 100 --keyint 3 "$tmp/clip.mkv" "$here/streams/video_gops.bsq"
+
 # Streams a decoder must refuse, each for one reason.
 s=$here/streams
 good=$s/testsrc_q100.bsq
@@ -45,6 +51,17 @@ byte=$(od -An -tu1 -j "$offset" -N1 "$good" | tr -d ' ')
 printf "\\$(printf '%03o' $((byte ^ 255)))" | dd of="$s/bad_payload_flipped.bsq" bs=1 seek="$offset" conv=notrunc 2>/dev/null
 : > "$s/bad_empty.bsq"
 cp "$tmp/testsrc_q1.png" "$s/bad_not_bsq.bsq"
+# flip BYTE_OFFSET IN OUT: a copy of IN with one byte inverted.
+flip() {
+  cp "$2" "$3"
+  local b
+  b=$(od -An -tu1 -j "$1" -N1 "$2" | tr -d ' ')
+  printf "\\$(printf '%03o' $((b ^ 255)))" | dd of="$3" bs=1 seek="$1" conv=notrunc 2>/dev/null
+}
+video=$s/video_gops.bsq
+vsize=$(stat -c %s "$video")
+flip $((vsize - 20 - 8 - 4)) "$video" "$s/bad_video_index.bsq"  # in the index's last entry (gidx, before BEND)
+flip $((vsize / 2)) "$video" "$s/bad_video_gop.bsq"              # inside a GOP's coded tokens
 "$enc" --quiet --threads 1 --model "$tmp/other.bsqm" "$tmp/testsrc_q1.png" "$s/bad_other_model.bsq"
 
 {

@@ -144,6 +144,7 @@ VideoDecoder::~VideoDecoder() = default;
 
 const VideoStreamInfo& VideoDecoder::info() const { return impl_->info; }
 uint64_t VideoDecoder::frames_returned() const { return impl_->returned; }
+const TokenGrid& VideoDecoder::tokens() const { return impl_->grid; }
 
 Status VideoDecoder::seek(uint32_t frame) {
   Impl& s = *impl_;

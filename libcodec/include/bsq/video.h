@@ -132,6 +132,8 @@ class BSQ_API VideoDecoder {
   // The next frame into *frame; false after the last one. Errors name the GOP's frames and byte.
   StatusOr<bool> next(Image* frame);
   uint64_t frames_returned() const;
+  // The token grid of the frame next() returned last (integer-decoded: the same on every machine).
+  const TokenGrid& tokens() const;
 
  private:
   struct Impl;
