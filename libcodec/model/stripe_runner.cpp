@@ -2,6 +2,7 @@
 #include "model/stripe_runner.h"
 
 #include <algorithm>
+#include <cmath>
 #include <utility>
 
 #include "model/bsq_quantizer.h"
@@ -94,11 +95,20 @@ TokenPlaneSize token_plane_size(const ModelConfig& config, int width, int height
 }
 
 std::vector<uint64_t> encode_in_stripes(TokenizerModel& net, const Image& image, int bits, const torch::Device& device,
-                                        int64_t stripe_tokens) {
+                                        int64_t stripe_tokens, std::vector<uint8_t>* confidence) {
   const ModelConfig& c = net->config();
   const Plan p = plan(c, net->encoder(), image.width, image.height, stripe_tokens);
   const auto codes_of = [&](const torch::Tensor& encoded) {
-    return pack_codes(net->quantizer()->quantize(encoded, 1.0).u.narrow(-1, 0, bits));
+    const auto u = net->quantizer()->quantize(encoded, 1.0).u.narrow(-1, 0, bits);
+    if (confidence) {
+      const auto margin = (u.abs() * (std::sqrt(static_cast<double>(c.bits)) * 64.0))
+                              .round()
+                              .clamp_max(255)
+                              .to(torch::kCPU, torch::kUInt8)
+                              .contiguous();
+      confidence->insert(confidence->end(), margin.data_ptr<uint8_t>(), margin.data_ptr<uint8_t>() + margin.numel());
+    }
+    return pack_codes(u);
   };
   if (p.whole) return codes_of(net->encoder()->forward(stem_rows(net, image, p, {0, p.plane.rows}, device)));
   std::vector<uint64_t> codes;
