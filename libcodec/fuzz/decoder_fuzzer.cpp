@@ -1,4 +1,5 @@
-// libFuzzer target: the whole decoder, bytes -> bsq::decode_image, with the conformance model.
+// libFuzzer target: the whole decoder, bytes -> bsq::decode_image and bsq::VideoDecoder, with the
+// conformance model.
 //
 // Build: cmake -DBSQ_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++ ...; run:
 //   ./decoder_fuzzer -max_total_time=60 CORPUS_DIR conformance/streams
@@ -12,6 +13,8 @@
 #include <string>
 
 #include "bsq/codec.h"
+#include "bsq/model_set.h"
+#include "bsq/video.h"
 #include "container_reader.h"
 
 namespace {
@@ -20,14 +23,37 @@ namespace {
 // conformance stream has 257 x 131, and a bigger bound only makes each run slower.
 constexpr uint64_t kFuzzMaxPixels = uint64_t{1} << 16;
 
+// A video decodes at most this many frames per input: the first GOPs exercise every path.
+constexpr int kFuzzMaxFrames = 12;
+
+bsq::RuntimeOptions fuzz_runtime() {
+  bsq::RuntimeOptions runtime;
+  runtime.threads = 1;  // libFuzzer runs one input at a time; threads would only add noise
+  runtime.use_gpu = false;
+  runtime.max_pixels = kFuzzMaxPixels;
+  return runtime;
+}
+
+std::string model_path() {
+  const char* env = std::getenv("BSQ_FUZZ_MODEL");
+  return env ? env : BSQ_CONFORMANCE_MODEL;
+}
+
+const bsq::ModelSet& model_set() {
+  static const bsq::ModelSet set = [] {
+    auto opened = bsq::ModelSet::open({model_path()}, fuzz_runtime());
+    if (!opened.ok()) {
+      std::fprintf(stderr, "decoder_fuzzer: %s\n", opened.status().message().c_str());
+      std::exit(1);
+    }
+    return std::move(opened.value());
+  }();
+  return set;
+}
+
 const bsq::Tokenizer& tokenizer() {
   static const bsq::Tokenizer tok = [] {
-    const char* env = std::getenv("BSQ_FUZZ_MODEL");
-    bsq::RuntimeOptions runtime;
-    runtime.threads = 1;  // libFuzzer runs one input at a time; threads would only add noise
-    runtime.use_gpu = false;
-    runtime.max_pixels = kFuzzMaxPixels;
-    auto opened = bsq::Tokenizer::open(env ? env : BSQ_CONFORMANCE_MODEL, runtime);
+    auto opened = bsq::Tokenizer::open(model_path(), fuzz_runtime());
     if (!opened.ok()) {
       std::fprintf(stderr, "decoder_fuzzer: %s\n", opened.status().message().c_str());
       std::exit(1);
@@ -45,7 +71,21 @@ void check_refusal(const bsq::Status& status) {
 
 }  // namespace
 
+// The same bytes as a video: frames of the declared size, or a one-line refusal.
+void fuzz_video(const uint8_t* data, size_t size) {
+  auto video = bsq::VideoDecoder::open(model_set(), data, size);
+  if (!video.ok()) return check_refusal(video.status());
+  bsq::Image frame;
+  for (int f = 0; f < kFuzzMaxFrames; ++f) {
+    auto more = video->next(&frame);
+    if (!more.ok()) return check_refusal(more.status());
+    if (!more.value()) return;
+    if (frame.width != video->info().clip.width || frame.height != video->info().clip.height) __builtin_trap();
+  }
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  fuzz_video(data, size);
   const bsq::Tokenizer& tok = tokenizer();
   auto image = bsq::decode_image(tok, data, size);
   if (!image.ok()) {
