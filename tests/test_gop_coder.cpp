@@ -63,8 +63,8 @@ std::vector<uint8_t> encode_clip(const Clip& c) {
 }  // namespace
 
 TEST_CASE("GOP coder: frames and repeat flags round trip, at several shapes") {
-  for (auto [frames, rows, cols, bits] :
-       {std::array<int, 4>{1, 1, 1, 1}, {5, 3, 7, 32}, {12, 16, 20, 18}, {3, 2, 2, 64}}) {
+  for (const auto& shape : {std::array<int, 4>{1, 1, 1, 1}, {5, 3, 7, 32}, {12, 16, 20, 18}, {3, 2, 2, 64}}) {
+    const int frames = shape[0], rows = shape[1], cols = shape[2], bits = shape[3];
     CAPTURE(frames);
     CAPTURE(bits);
     const Clip c = make_clip(frames, rows, cols, bits, 7);
