@@ -2,14 +2,13 @@
 #include "decode_clip.h"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
-#include <filesystem>
 #include <optional>
 
 #include "media/video_io.h"
+#include "output_file.h"
 #include "progress_line.h"
 #include "staged_sequence.h"
 
@@ -30,26 +29,6 @@ media::VideoFormat writer_format(const VideoDescription& clip) {
   return format;
 }
 
-// The checks OutputFile makes for a still image, for the writer's own staging: no binary on a
-// terminal, never the input file, an existing file replaced only with -y (the message bsqdec gives
-// for an image).
-Status check_output(const std::string& output, const std::string& input, bool overwrite) {
-  if (output == "-") {
-    if (isatty(STDOUT_FILENO))
-      return Status(StatusCode::kInvalidArgument,
-                    "refusing to write binary data to a terminal; redirect stdout or name an output file");
-    return Status::Ok();
-  }
-  std::error_code ec;
-  if (input != "-" && std::filesystem::equivalent(input, output, ec))
-    return Status(StatusCode::kInvalidArgument, "output '" + output + "' is the input file; choose another output");
-  if (std::filesystem::is_directory(output, ec))
-    return Status(StatusCode::kIoError, "cannot write '" + output + "': Is a directory");
-  if (!overwrite && std::filesystem::is_regular_file(output, ec))
-    return Status(StatusCode::kInvalidArgument, "output '" + output + "' exists; use -y/--overwrite to replace it");
-  return Status::Ok();
-}
-
 }  // namespace
 
 int decode_clip(VideoDecoder& decoder, const ModelSet& models, const FrameRange& range, uint64_t stream_bytes,
@@ -60,7 +39,8 @@ int decode_clip(VideoDecoder& decoder, const ModelSet& models, const FrameRange&
   const auto fail_on_input = [&](const Status& status) {
     return console.fail(Status(status.code(), fmt::format("{}: {}", in_name, status.message())));
   };
-  if (Status st = check_output(options.output, options.input, options.overwrite); !st.ok()) return console.fail(st);
+  if (Status st = check_output_target(options.output, options.input, options.overwrite); !st.ok())
+    return console.fail(st);
   note_model(console, models, info.model);
   if (info.frames >= 0 && range.start >= info.frames)
     return console.fail(Status(StatusCode::kInvalidArgument,

@@ -98,26 +98,40 @@ Status write_to(const std::string& path, const std::string& name, const std::vec
 
 }  // namespace
 
-StatusOr<OutputFile> OutputFile::open(const std::string& path, const std::string& input, bool overwrite) {
-  OutputFile out;
-  out.target_ = path;
-  out.overwrite_ = overwrite;
+Status check_output_target(const std::string& path, const std::string& input, bool overwrite) {
   if (path.empty()) return Status(StatusCode::kInvalidArgument, "empty output file name");
   if (path == "-") {
     // Binary on a terminal garbles it and helps nobody (as zstd and cwebp refuse too).
     if (isatty(STDOUT_FILENO))
       return Status(StatusCode::kInvalidArgument,
                     "refusing to write binary data to a terminal; redirect stdout or name an output file");
-    out.write_path_ = "-";
-    return out;
+    return Status::Ok();
   }
-
   std::error_code ec;
   const fs::file_status status = fs::status(path, ec);  // follows symlinks: the file that would change
   const bool exists = fs::exists(status) || fs::exists(fs::symlink_status(path, ec));
   if (exists && input != "-" && fs::equivalent(input, path, ec))
     return Status(StatusCode::kInvalidArgument, "output '" + path + "' is the input file; choose another output");
   if (fs::is_directory(status)) return io_error(path, EISDIR);
+  // A device or FIFO (not a regular file) is written into, never replaced: no -y needed.
+  if (exists && !overwrite && !(fs::exists(status) && !fs::is_regular_file(status)))
+    return Status(StatusCode::kInvalidArgument, "output '" + path + "' exists; use -y/--overwrite to replace it");
+  return Status::Ok();
+}
+
+StatusOr<OutputFile> OutputFile::open(const std::string& path, const std::string& input, bool overwrite) {
+  BSQ_RETURN_IF_ERROR(check_output_target(path, input, overwrite));
+  OutputFile out;
+  out.target_ = path;
+  out.overwrite_ = overwrite;
+  if (path == "-") {
+    out.write_path_ = "-";
+    return out;
+  }
+
+  std::error_code ec;
+  const fs::file_status status = fs::status(path, ec);
+  const bool exists = fs::exists(status) || fs::exists(fs::symlink_status(path, ec));
 
   mode_t mode = default_mode();
   fs::path dir = fs::path(path).parent_path();
@@ -129,8 +143,6 @@ StatusOr<OutputFile> OutputFile::open(const std::string& path, const std::string
     dir = tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
     if (fs::path(name).extension().empty()) name += ".png";  // /dev/stdout gets what "-" gets
   } else {
-    if (exists && !overwrite)
-      return Status(StatusCode::kInvalidArgument, "output '" + path + "' exists; use -y/--overwrite to replace it");
     out.kind_ = Kind::kRegular;
     struct stat st {};
     if (exists && ::stat(path.c_str(), &st) == 0) mode = st.st_mode & 07777;  // keep the replaced file's mode

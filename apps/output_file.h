@@ -24,6 +24,11 @@
 
 namespace bsq::cli {
 
+// What OutputFile::open refuses before it creates anything: an empty name, binary output ("-") on a
+// terminal, the input file itself, a directory, and an existing regular file without `overwrite`.
+// For writers that stage their output themselves (video, PNG sequences), so they refuse alike.
+Status check_output_target(const std::string& path, const std::string& input, bool overwrite);
+
 class OutputFile {
  public:
   static StatusOr<OutputFile> open(const std::string& path, const std::string& input, bool overwrite);
