@@ -43,6 +43,7 @@ int main(int argc, char** argv) {
   Console console{"bsqenc"};
   bsq::cli::CommonOptions o;
   int quality = bsq::kDefaultQuality;
+  int effort = bsq::kDefaultEffort;
   std::string tokens;
   bsq::cli::EncodeClipRequest clip;
   CLI::App app{
@@ -60,6 +61,11 @@ int main(int argc, char** argv) {
       app.add_option("-q,--quality", quality, "Quality 0..100: the rate, from the model set's lowest to its highest")
           ->capture_default_str()
           ->check(CLI::Range(0, 100));
+  app.add_option("-e,--effort", effort,
+                 "Encoder effort 1..9: more encoding time for a higher PSNR at about the same size (1: the encoder "
+                 "network alone; the stream decodes alike whatever the effort)")
+      ->capture_default_str()
+      ->check(CLI::Range(bsq::kMinEffort, bsq::kMaxEffort));
   auto* keyint_option =
       app.add_option("--keyint", clip.keyint,
                      "Video: frames per GOP, each starting with a key frame (0: about 2 s at the clip's rate; "
@@ -111,6 +117,7 @@ int main(int argc, char** argv) {
       return console.fail(Status(StatusCode::kInvalidArgument, "--tokens is for still images; INPUT is a video"));
     warn_single_rate();
     clip.quality = quality;
+    clip.effort = effort;
     return bsq::cli::encode_clip(video->value(), models.value(), *out, clip, o, console);
   }
   for (const auto* video_only : {keyint_option, start_option, frames_option})
@@ -144,7 +151,10 @@ int main(int argc, char** argv) {
   bsq::cli::Stopwatch encode_time;
   auto coded = [&] {
     bsq::cli::ProgressLine progress(console.program, "encoding", !console.quiet);
-    return models->encode(image.value(), {quality});
+    bsq::EncodeOptions options;
+    options.quality = quality;
+    options.effort = effort;
+    return models->encode(image.value(), options);
   }();
   const double encode_seconds = encode_time.seconds();
   if (!coded.ok()) return console.fail(coded.status());
@@ -180,6 +190,7 @@ int main(int argc, char** argv) {
           .add("tokens_info", sidecar)
           .add_raw("grid", fmt::format("[{},{},{}]", g.frames, g.rows, g.cols));
     json.add("quality", quality)
+        .add("effort", effort)
         .add("bits", bits)
         .add("raw_bpp", static_cast<double>(bits) / (config.patch * config.patch))
         .add("seconds", encode_seconds)

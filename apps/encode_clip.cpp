@@ -53,6 +53,7 @@ int encode_clip(media::VideoReader& reader, const ModelSet& models, OutputFile& 
   VideoEncodeOptions encode_options;
   encode_options.quality = request.quality;
   encode_options.keyint = request.keyint;
+  encode_options.effort = request.effort;
   auto encoder = VideoEncoder::start(models, describe(format), encode_options);
   if (!encoder.ok()) return console.fail(encoder.status());
 
@@ -118,7 +119,10 @@ int encode_clip(media::VideoReader& reader, const ModelSet& models, OutputFile& 
     json.add("start", request.range.start).add("frames", stats.frames).add("key_frames", stats.key_frames);
     json.add("keyint", encoder->keyint());
     json.add("bytes", stats.bytes).add("bpp", bpp);
-    json.add("quality", request.quality).add("bits", encoder->bits()).add("coded_bits", stats.bits);
+    json.add("quality", request.quality)
+        .add("effort", request.effort)
+        .add("bits", encoder->bits())
+        .add("coded_bits", stats.bits);
     json.add("fresh_token_share", fresh);
     json.add("seconds", seconds).add("fps", fps);
     json.add("source_format", format.codec);

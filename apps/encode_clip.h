@@ -21,6 +21,7 @@ struct FrameRange {
 struct EncodeClipRequest {
   int quality = 0;
   int keyint = 0;  // 0: the library's default_keyint()
+  int effort = kDefaultEffort;
   FrameRange range;
 };
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <string>
 
 namespace bsq {
 namespace {
@@ -40,6 +41,12 @@ OperatingPoint operating_point(const std::vector<ModelConfig>& models, int quali
     if (d < best) best = d, point.model = i, point.bits = bits;
   }
   return point;
+}
+
+Status check_effort(int effort) {
+  if (effort >= kMinEffort && effort <= kMaxEffort) return Status::Ok();
+  return Status(StatusCode::kInvalidArgument, "effort " + std::to_string(effort) + " is outside " +
+                                                  std::to_string(kMinEffort) + ".." + std::to_string(kMaxEffort));
 }
 
 int bits_for_quality(const ModelConfig& config, int quality) { return operating_point({config}, quality).bits; }

@@ -10,6 +10,7 @@ build=${BSQ_BUILD_DIR:-$root/build}
 points_file=${BSQ_OPERATING_POINTS:-$root/eval/operating_points.tsv}
 codecs=${RD_CODECS:-bsq jpeg webp avif jxl}
 jobs=${RD_JOBS:-$(nproc)}
+effort=${BSQ_EFFORT:-}  # bsqenc --effort; empty: bsqenc's default
 # Sweeps from each encoder's lowest setting (cjxl refuses -q below 5) to about 3 bpp on photos, so
 # that every curve reaches down to bsq's lowest rates. AVIF's are quantizers (63 = worst) when the
 # avifenc present has no -q (Debian 12's 0.11 has only --min/--max); qualities otherwise.
@@ -89,7 +90,9 @@ encode_decode() {
           IFS=: read -ra model_list <<<"$models"
           local args=()
           for m in "${model_list[@]}"; do args+=(--model "$m"); done
-          "$build/apps/bsqenc" -y --quiet "${args[@]}" -q "${q#*:}" "$ref" "$file"
+          local enc_args=("${args[@]}")
+          [ -z "$effort" ] || enc_args+=(--effort "$effort")
+          "$build/apps/bsqenc" -y --quiet "${enc_args[@]}" -q "${q#*:}" "$ref" "$file"
           "$build/apps/bsqdec" -y --quiet "${args[@]}" "$file" "$dec"
           q=${q%%:*} ;;  # the row names the operating point
   esac
@@ -102,7 +105,7 @@ export -f encode_decode
 avif_has_q=0  # libavif >= 1.0 has -q/--qcolor (0-100); older ones only quantizers
 [[ " $codecs " == *" avif "* && "$(avifenc --help 2>&1 || true)" == *--qcolor* ]] && avif_has_q=1
 [ "$avif_has_q" = 1 ] && [ -z "${AVIF_Q:-}" ] && avif_q="0 5 10 20 30 40 50 60 70 80 90"
-export tmp build rd_point avif_has_q
+export tmp build rd_point avif_has_q effort
 
 # bsq first, one image at a time (bsqenc/bsqdec use every core themselves).
 id=0

@@ -10,7 +10,7 @@ namespace bsq {
 StatusOr<std::vector<uint8_t>> encode_image(const Tokenizer& tokenizer, const Image& image,
                                             const EncodeOptions& options) {
   const int bits = options.bits > 0 ? options.bits : bits_for_quality(tokenizer.config(), options.quality);
-  auto grid = tokenizer.encode(image, bits);
+  auto grid = tokenizer.encode(image, bits, options.effort);
   if (!grid.ok()) return grid.status();
   return encode_tokens(tokenizer, grid.value());
 }

@@ -10,6 +10,7 @@
 #include "model/bsq_quantizer.h"
 #include "model/compute_precision.h"
 #include "model/image_tensor.h"
+#include "model/latent_search.h"
 #include "model/model_file.h"
 #include "model/stripe_runner.h"
 
@@ -62,6 +63,8 @@ StatusOr<Tokenizer> Tokenizer::open(const std::string& model_path, const Runtime
     impl->net = loaded.value().net;
     impl->net->to(impl->device);
     impl->net->eval();
+    // Only the latent search (model/latent_search.h) differentiates, and only by its latent.
+    for (auto& p : impl->net->parameters()) p.set_requires_grad(false);
     impl->bfloat16 = runtime.precision == Precision::kBFloat16 ||
                      (runtime.precision == Precision::kAuto && impl->device.is_cpu() && model::cpu_has_fast_bfloat16());
     if (impl->bfloat16) model::to_compute_precision(*impl->net, torch::kBFloat16);
@@ -83,7 +86,7 @@ Status Tokenizer::pixel_limit_error(int width, int height) const {
 
 std::string Tokenizer::precision() const { return impl_->bfloat16 ? "bfloat16" : "float32"; }
 
-StatusOr<TokenGrid> Tokenizer::encode(const Image& image, int bits) const {
+StatusOr<TokenGrid> Tokenizer::encode(const Image& image, int bits, int effort) const {
   if (image.width < 1 || image.height < 1 || image.width > kMaxSide || image.height > kMaxSide ||
       image.rgb.size() != static_cast<size_t>(image.width) * image.height * 3)
     return Status(StatusCode::kInvalidArgument, fmt::format("encode: bad image {}x{}", image.width, image.height));
@@ -96,8 +99,19 @@ StatusOr<TokenGrid> Tokenizer::encode(const Image& image, int bits) const {
                       ? fmt::format("encode: this model codes {} to {} bits per token, not {}", config().lowest_bits(),
                                     config().bits, kept)
                       : fmt::format("encode: this model codes {} bits per token, not {}", config().bits, kept));
+  BSQ_RETURN_IF_ERROR(check_effort(effort));
   return guarded("encode", [&]() -> StatusOr<TokenGrid> {
-    torch::InferenceMode inference;
+    const model::SearchSettings search = model::search_for_effort(effort);
+    torch::Tensor latent;
+    std::vector<uint64_t> codes;
+    {
+      torch::InferenceMode inference;
+      codes = model::encode_in_stripes(impl_->net, image, kept, impl_->device, model::kStripeTokens, nullptr,
+                                       search.iterations > 0 ? &latent : nullptr);
+    }
+    // The search needs autograd, which tensors made in inference mode do not take part in.
+    if (search.iterations > 0)
+      codes = model::search_codes(impl_->net, image, latent.clone(), kept, search, impl_->device);
     const auto plane = model::token_plane_size(config(), image.width, image.height);
     TokenGrid grid;
     grid.frames = 1;
@@ -107,7 +121,7 @@ StatusOr<TokenGrid> Tokenizer::encode(const Image& image, int bits) const {
     grid.width = image.width;
     grid.height = image.height;
     grid.patch = config().patch;
-    grid.codes = model::encode_in_stripes(impl_->net, image, kept, impl_->device);
+    grid.codes = std::move(codes);
     return grid;
   });
 }

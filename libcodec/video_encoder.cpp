@@ -51,7 +51,7 @@ int default_keyint(int fps_num, int fps_den) {
 struct VideoEncoder::Impl {
   const Tokenizer* tokenizer = nullptr;
   size_t model = 0;
-  int bits = 0, keyint = 1, patch = 0;
+  int bits = 0, keyint = 1, patch = 0, effort = kDefaultEffort;
   VideoDescription clip;
   std::optional<bitstream::ContainerWriter> writer;
   std::optional<entropy::GopEncoder> gop;
@@ -170,6 +170,7 @@ StatusOr<VideoEncoder> VideoEncoder::start(const ModelSet& models, const VideoDe
   if (options.keyint < 0 || options.keyint > kMaxKeyint)
     return Status(StatusCode::kInvalidArgument, fmt::format("keyint {} is outside 0..{} (0: about {} seconds)",
                                                             options.keyint, kMaxKeyint, kDefaultKeyintSeconds));
+  BSQ_RETURN_IF_ERROR(check_effort(options.effort));
   if (clip.fps_num < 0 || clip.fps_den < 0 || (clip.fps_num > 0 && clip.fps_den == 0))
     return Status(StatusCode::kInvalidArgument, fmt::format("frame rate {}/{} is invalid", clip.fps_num, clip.fps_den));
   auto model = models.model_for_quality(options.quality);
@@ -184,6 +185,7 @@ StatusOr<VideoEncoder> VideoEncoder::start(const ModelSet& models, const VideoDe
   impl->bits = models.operating_point(options.quality).bits;
   impl->patch = impl->tokenizer->config().patch;
   impl->keyint = options.keyint > 0 ? options.keyint : default_keyint(clip.fps_num, clip.fps_den);
+  impl->effort = options.effort;
   impl->clip = clip;
   return VideoEncoder(std::move(impl));
 }
@@ -200,7 +202,7 @@ StatusOr<std::vector<uint8_t>> VideoEncoder::push(const Image& frame, Image* dec
                                                             frame.width, frame.height, s.clip.width, s.clip.height));
   if (s.frames >= kMaxFrames)
     return Status(StatusCode::kInvalidArgument, fmt::format("a clip holds at most {} frames", kMaxFrames));
-  auto grid = s.tokenizer->encode(frame, s.bits);
+  auto grid = s.tokenizer->encode(frame, s.bits, s.effort);
   if (!grid.ok()) return grid.status();
   if (!s.writer) BSQ_RETURN_IF_ERROR(s.start_stream(grid.value()));
   const bool key = s.frames % static_cast<uint64_t>(s.keyint) == 0;

@@ -114,6 +114,8 @@ bsq::Status code_frame(Instance& s, const uint8_t* in, uint8_t* out) {
   if (!s.encoder) {
     bsq::VideoEncodeOptions options;
     options.quality = quality;
+    // A filter codes every frame inside ffmpeg's pipeline: the encoder network alone, no search.
+    options.effort = bsq::kMinEffort;
     auto encoder = bsq::VideoEncoder::start(*s.models, {s.width, s.height}, options);
     if (!encoder.ok()) return encoder.status();
     s.encoder.emplace(std::move(encoder.value()));

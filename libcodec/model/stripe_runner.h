@@ -29,9 +29,11 @@ TokenPlaneSize token_plane_size(const ModelConfig& config, int width, int height
 // `confidence`, also each of those bits' margin: |u_i| * sqrt(L) * 64, rounded and capped at 255
 // (64: a channel as far from its sign's boundary as the codeword's own entries), bits * tokens
 // bytes in the codes' order, for encoder-side decisions that weigh what a bit costs to change.
+// With `latent`, also the latent u itself, all L channels: [rows, cols, L] float16 on the CPU
+// (half the bytes of float32; the search of model/latent_search.h starts from it).
 std::vector<uint64_t> encode_in_stripes(TokenizerModel& net, const Image& image, int bits, const torch::Device& device,
                                         int64_t stripe_tokens = kStripeTokens,
-                                        std::vector<uint8_t>* confidence = nullptr);
+                                        std::vector<uint8_t>* confidence = nullptr, torch::Tensor* latent = nullptr);
 
 // The image of width x height decoded from `codes` (rows x cols tokens of `bits` bits).
 Image decode_in_stripes(TokenizerModel& net, const std::vector<uint64_t>& codes, int bits, int width, int height,

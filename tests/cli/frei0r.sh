@@ -20,7 +20,7 @@ ffmpeg -v error -f lavfi -i "testsrc2=size=$size:rate=5" -f lavfi -i "gradients=
 [ "$(stat -c %s in.rgba)" -eq $((3 * frame_bytes)) ] || fail "input has $(stat -c %s in.rgba) bytes"
 raw_in=(-f rawvideo -pix_fmt rgba -s "$size" -framerate 5)
 
-# Quality 0.5 is bsqenc -q 50.
+# Quality 0.5 is bsqenc -q 50; the plugin codes at effort 1 (no search), so bsqenc below does too.
 ffmpeg -v error "${raw_in[@]}" -i in.rgba -vf frei0r=bsq:0.5 -f rawvideo -pix_fmt rgba out.rgba 2>"$log/err" ||
   fail "ffmpeg -vf frei0r=bsq:0.5: $(cat "$log/err")"
 [ "$(stat -c %s out.rgba 2>/dev/null)" = $((3 * frame_bytes)) ] || fail "output has $(stat -c %s out.rgba 2>/dev/null) bytes"
@@ -31,14 +31,14 @@ cmp -s in.rgba out.rgba && fail "the plugin left the frames unchanged"
 # The plugin codes the frames as a video: the same as bsqenc + bsqdec of the clip at that quality
 # (three frames are one GOP both ways), and frame 0, the key frame, as bsqenc of that one picture.
 ffmpeg -v error "${raw_in[@]}" -i in.rgba -c:v ffv1 -pix_fmt bgr0 in.mkv || fail "ffmpeg could not write in.mkv"
-"$enc" -y -q 50 in.mkv clip.bsq 2>"$log/err" || fail "bsqenc (video): $(cat "$log/err")"
+"$enc" -y -q 50 -e 1 in.mkv clip.bsq 2>"$log/err" || fail "bsqenc (video): $(cat "$log/err")"
 "$dec" -y clip.bsq clip_bsq.mkv 2>"$log/err" || fail "bsqdec (video): $(cat "$log/err")"
 ffmpeg -v error -i clip_bsq.mkv -f rawvideo -pix_fmt rgb24 want.rgb || fail "ffmpeg could not read clip_bsq.mkv"
 ffmpeg -v error -f rawvideo -pix_fmt rgba -s "$size" -i out.rgba -f rawvideo -pix_fmt rgb24 got.rgb
 cmp -s want.rgb got.rgb || fail "the plugin's frames differ from bsqenc -q 50 + bsqdec of the clip"
 head -c $frame_bytes in.rgba >f0.rgba
 ffmpeg -v error -f rawvideo -pix_fmt rgba -s "$size" -i f0.rgba -pix_fmt rgb24 f0.png || fail "ffmpeg could not write f0.png"
-"$enc" -y -q 50 f0.png f0.bsq 2>"$log/err" || fail "bsqenc: $(cat "$log/err")"
+"$enc" -y -q 50 -e 1 f0.png f0.bsq 2>"$log/err" || fail "bsqenc: $(cat "$log/err")"
 "$dec" -y f0.bsq f0_bsq.png 2>"$log/err" || fail "bsqdec: $(cat "$log/err")"
 ffmpeg -v error -i f0_bsq.png -f rawvideo -pix_fmt rgb24 want0.rgb || fail "ffmpeg could not read f0_bsq.png"
 head -c $((64 * 48 * 3)) got.rgb >got0.rgb

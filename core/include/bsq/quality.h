@@ -6,10 +6,21 @@
 
 #include "bsq/export.h"
 #include "bsq/model_config.h"
+#include "bsq/status.h"
 
 namespace bsq {
 
 inline constexpr int kDefaultQuality = 90;
+
+// Encoder effort, as cwebp -m or cjxl -e: how long the encoder searches for tokens that the same
+// decoder turns into a closer picture (libcodec/model/latent_search.h). 1 is the encoder network
+// alone; each step up costs more encoding time for more PSNR at about the same rate. Decoding is
+// the same whatever the effort.
+inline constexpr int kMinEffort = 1;
+inline constexpr int kMaxEffort = 9;
+inline constexpr int kDefaultEffort = 3;
+// OK, or kInvalidArgument naming the range.
+BSQ_API Status check_effort(int effort);
 
 // A codec can ship a set of models, each covering a range of raw rates (lowest_bits to bits per
 // token). Quality 0..100 (clamped to 1..100) picks a raw rate geometrically between the set's

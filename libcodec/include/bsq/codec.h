@@ -27,6 +27,7 @@ namespace bsq {
 struct EncodeOptions {
   int quality = kDefaultQuality;  // 0..100, turned into bits per token by bits_for_quality()
   int bits = 0;                   // bits per token, overriding quality (operating_point() gives them)
+  int effort = kDefaultEffort;    // kMinEffort..kMaxEffort: encoding time for PSNR (bsq/quality.h)
 };
 
 BSQ_API StatusOr<std::vector<uint8_t>> encode_image(const Tokenizer& tokenizer, const Image& image,

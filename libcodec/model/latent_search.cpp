@@ -1,0 +1,131 @@
+// Gradient search on the latent, tile by tile (see latent_search.h).
+#include "model/latent_search.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <iterator>
+#include <utility>
+
+#include "bsq/quality.h"
+#include "model/bsq_quantizer.h"
+#include "model/image_tensor.h"
+
+namespace bsq::model {
+namespace {
+
+using Range = std::pair<int64_t, int64_t>;  // [first, last)
+
+// The head's convolutions reach one token across a tile's edge (as in stripe_runner.cpp).
+constexpr int64_t kHeadMargin = 1;
+
+// How one axis of the grid is cut: whole when one tile and its halo would cover it anyway.
+struct Axis {
+  int64_t size = 0, tile = 0;
+  bool whole = false;
+};
+
+Axis cut(int64_t size, int64_t tile, const Transformer& decoder) {
+  const Range need = decoder->input_rows(-kHeadMargin, tile + kHeadMargin);
+  return {size, tile, size <= need.second - need.first};
+}
+
+// For the core [first, last) of an axis: the token range the head runs on (its margin, cut at the
+// picture's edges where its convolutions pad) and the decoder's input range for it.
+struct Span {
+  Range core, head, need;
+};
+
+Span span_of(const Axis& a, int64_t first, const Transformer& decoder) {
+  Span s;
+  s.core = {first, std::min(first + a.tile, a.size)};
+  if (a.whole) {
+    s.core = s.head = s.need = {0, a.size};
+    return s;
+  }
+  s.head = {std::max<int64_t>(s.core.first - kHeadMargin, 0), std::min(s.core.second + kHeadMargin, a.size)};
+  s.need = decoder->input_rows(s.head.first, s.head.second);
+  return s;
+}
+
+// Indices first..last-1 modulo n: rows past an edge are the other edge's, as the windows wrap.
+torch::Tensor wrapped_indices(Range r, int64_t n) {
+  return torch::remainder(torch::arange(r.first, r.second, torch::kInt64), n);
+}
+
+}  // namespace
+
+SearchSettings search_for_effort(int effort) {
+  // Gradient steps per tile and their size, by effort (bench/latent_search.md): few large steps
+  // at low effort (one step flips every bit within `step` of its boundary that the gradient
+  // wants flipped), more and finer ones above.
+  static constexpr struct {
+    int iterations;
+    double step;
+  } kLevels[] = {{0, 0}, {1, 0.015}, {2, 0.01}, {3, 0.008}, {5, 0.005}, {8, 0.004}, {12, 0.003}, {16, 0.003}, {24, 0.003}};
+  static_assert(std::size(kLevels) == kMaxEffort - kMinEffort + 1);
+  const auto& level = kLevels[std::clamp(effort, kMinEffort, kMaxEffort) - kMinEffort];
+  SearchSettings s;
+  s.iterations = level.iterations;
+  s.step = level.step;
+  return s;
+}
+
+std::vector<uint64_t> search_codes(TokenizerModel& net, const Image& image, const torch::Tensor& latent, int bits,
+                                   const SearchSettings& settings, const torch::Device& device) {
+  const ModelConfig& c = net->config();
+  const int64_t patch = c.patch, window = c.window;
+  // The state: every latent, updated tile by tile; its signs are the codes. Kept as it comes
+  // (float16 from encode_in_stripes: half the memory; a tile's search runs in float32).
+  auto state = latent.to(torch::kCPU).contiguous();
+  if (settings.iterations <= 0) return pack_codes(state.narrow(-1, 0, bits));
+  const int64_t rows = state.size(0), cols = state.size(1);
+  const int64_t tile = std::max(window, settings.tile / window * window);
+  const Axis ay = cut(rows, tile, net->decoder()), ax = cut(cols, tile, net->decoder());
+  const auto mask = leading_bits_mask(bits, c.bits).to(device);
+  const auto codes_of = [&](const torch::Tensor& v) { return straight_through(v, 1.0) * mask; };
+
+  for (int64_t r0 = 0; r0 < rows; r0 += ay.whole ? rows : tile) {
+    const Span sy = span_of(ay, r0, net->decoder());
+    const int64_t y0 = sy.core.first * patch, y1 = std::min<int64_t>(sy.core.second * patch, image.height);
+    if (y1 <= y0) continue;  // a tile of padding alone
+    const auto row_index = wrapped_indices(sy.need, rows);
+    for (int64_t c0 = 0; c0 < cols; c0 += ax.whole ? cols : tile) {
+      const Span sx = span_of(ax, c0, net->decoder());
+      const int64_t x0 = sx.core.first * patch, x1 = std::min<int64_t>(sx.core.second * patch, image.width);
+      if (x1 <= x0) continue;
+      const auto region = state.index_select(0, row_index)
+                              .index_select(1, wrapped_indices(sx.need, cols))
+                              .to(device, torch::kFloat32);
+      const auto fixed = codes_of(region);
+      const Range cy{sy.core.first - sy.need.first, sy.core.second - sy.need.first};
+      const Range cx{sx.core.first - sx.need.first, sx.core.second - sx.need.first};
+      auto v = region.slice(0, cy.first, cy.second).slice(1, cx.first, cx.second).clone().set_requires_grad(true);
+      const auto target = image_rows_to_tensor(image, y0, y1, cols * patch).slice(4, x0, x1).to(device)[0][0];
+      torch::optim::Adam adam({v}, torch::optim::AdamOptions(settings.step));
+      auto best = v.detach().clone();
+      double best_error = std::numeric_limits<double>::infinity();
+      for (int it = 0; it <= settings.iterations; ++it) {
+        auto codes = fixed.clone();
+        codes.slice(0, cy.first, cy.second).slice(1, cx.first, cx.second).copy_(codes_of(v));
+        const auto grid = net->decoder()->forward(
+            net->quantizer()->dequantize(codes.view({1, 1, codes.size(0), codes.size(1), c.bits})));
+        const auto head_in = grid.slice(2, sy.head.first - sy.need.first, sy.head.second - sy.need.first)
+                                 .slice(3, sx.head.first - sx.need.first, sx.head.second - sx.need.first);
+        const auto pixels = net->head_pixels(head_in)[0][0].to(torch::kFloat32);
+        const int64_t py = (sy.core.first - sy.head.first) * patch, px = (sx.core.first - sx.head.first) * patch;
+        const auto error = (pixels.slice(1, py, py + (y1 - y0)).slice(2, px, px + (x1 - x0)) - target).pow(2).sum();
+        const double e = error.item<double>();
+        if (e < best_error) best_error = e, best = v.detach().clone();
+        if (it == settings.iterations) break;
+        adam.zero_grad();
+        error.backward();
+        adam.step();
+      }
+      state.slice(0, sy.core.first, sy.core.second).slice(1, sx.core.first, sx.core.second).copy_(best.to(torch::kCPU, state.scalar_type()));
+    }
+  }
+  return pack_codes(state.narrow(-1, 0, bits));
+}
+
+}  // namespace bsq::model

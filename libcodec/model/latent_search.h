@@ -1,0 +1,42 @@
+// Encoder-side search: better codes for a fixed decoder (issue 13, lever 3).
+//
+// The encoder network maps an image to its latent u in one pass; the signs of u are good codes,
+// not the best ones for what the decoder makes of them. The search runs gradient steps (Adam) on
+// a free copy v of u, the decoder fed the signs of v's kept bits with a straight-through gradient,
+// the loss being the squared error of the decoded pixels. A step moves each v_i by about `step`,
+// so within a few steps only bits close to their sign boundary flip, and only where flipping them
+// lowers the error. The best iterate by the real error is kept, so the search never makes a tile
+// worse than the encoder's codes.
+//
+// It runs over tiles of tokens, each decoded with the halo of tokens its pixels depend on
+// (Transformer::input_rows, cyclic as the shifted windows are), so memory is bounded by the tile,
+// not the image; a dimension that fits in one tile is run whole. Tiles are visited in raster
+// order, each seeing its already-searched neighbours.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "bsq/image.h"
+#include "model/tokenizer_model.h"
+
+namespace bsq::model {
+
+struct SearchSettings {
+  int iterations = 0;   // gradient steps per tile; 0: the encoder's codes unchanged
+  double step = 1e-3;   // Adam's learning rate on v (u has unit length: entries ~ 1/sqrt(L))
+  int64_t tile = 96;    // core tile side in tokens, a multiple of the window (halo excluded)
+};
+
+// What effort kMinEffort..kMaxEffort (bsq/quality.h) searches: the one place effort levels are
+// defined. kMinEffort: no search.
+SearchSettings search_for_effort(int effort);
+
+// Searched codes of `bits` bits for `image`, packed as pack_codes() packs them (row-major).
+// latent: the encoder's u for the padded image, [rows, cols, L] (any floating dtype, CPU).
+std::vector<uint64_t> search_codes(TokenizerModel& net, const Image& image, const torch::Tensor& latent, int bits,
+                                   const SearchSettings& settings, const torch::Device& device);
+
+}  // namespace bsq::model
