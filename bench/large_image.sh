@@ -11,7 +11,7 @@ out=${3:-$root/bench/large_image.md}
 for tool in bsqenc bsqdec; do [ -x "$root/build/apps/$tool" ] || { echo "large_image: build first" >&2; exit 3; }; done
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-src=$("$root/scripts/corpus_files.sh" dev stills | head -1)
+src=$("$root/scripts/corpus_files.sh" dev stills | sed -n 1p)  # sed reads it all: no SIGPIPE under pipefail
 ffmpeg -nostdin -v error -i "$src" -vf "scale=$width:$height:flags=bicubic" -q:v 3 "$tmp/big.jpg"
 load_before=$(cut -d" " -f1-3 /proc/loadavg)
 /usr/bin/time -f "%e %M" -o "$tmp/enc" "$root/build/apps/bsqenc" -y --quiet "$tmp/big.jpg" "$tmp/big.bsq"

@@ -68,14 +68,14 @@ int main(int argc, char** argv) {
     if (!read.ok()) return fmt::print(stderr, "{}\n", read.status().message()), 1;
     const bsq::Image image = centre_crop(read.value(), 512);
     const auto plane = bsq::model::token_plane_size(c, image.width, image.height);
-    torch::Tensor latent;
+    const torch::Tensor latent = bsq::model::latent_tensor(c, image.width, image.height);
     std::vector<uint64_t> plain;
     {
       torch::InferenceMode inference;
-      plain = bsq::model::encode_in_stripes(net, image, bits, torch::kCPU, bsq::model::kStripeTokens, nullptr, &latent);
+      plain = bsq::model::encode_in_stripes(net, image, bits, torch::kCPU, bsq::model::kStripeTokens, nullptr, latent);
     }
     const auto start = std::chrono::steady_clock::now();
-    const auto searched = bsq::model::search_codes(net, image, latent.clone(), bits, search, torch::kCPU);
+    const auto searched = bsq::model::search_codes(net, image, latent, bits, search, torch::kCPU);
     seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     pixels += double(image.width) * image.height;
     double row[4];

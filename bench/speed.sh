@@ -27,7 +27,7 @@ mkdir -p "$tmp/img" "$tmp/clip"
 while IFS= read -r f; do
   ffmpeg -nostdin -v error -i "$f" -frames:v 1 "$tmp/img/$(basename "${f%.*}").png"
 done < <("$root/scripts/corpus_files.sh" dev stills)
-clip=$("$root/scripts/corpus_files.sh" dev videos | head -1)
+clip=$("$root/scripts/corpus_files.sh" dev videos | sed -n 1p)
 ffmpeg -nostdin -v error -i "$clip" -vf scale=640:360:flags=bicubic -frames:v 30 -pix_fmt yuv420p "$tmp/clip.y4m"
 ffmpeg -nostdin -v error -i "$tmp/clip.y4m" "$tmp/clip/f%03d.png"
 

@@ -28,7 +28,7 @@ trap 'rm -rf "$tmp"' EXIT
 load_before=$(cut -d" " -f1-3 /proc/loadavg)
 
 [ "$corpus" != "$root/data/corpus" ] || "$root/scripts/fetch_corpus.sh" --split dev
-src=$("$root/scripts/corpus_files.sh" dev videos "$root/data/manifest.tsv" "$corpus" | head -1)
+src=$("$root/scripts/corpus_files.sh" dev videos "$root/data/manifest.tsv" "$corpus" | sed -n 1p)
 [ -f "$src" ] || die "no dev clip '$src'"
 
 # make_clip FRAMES: the dev clip's 68 pictures (FFmpeg skips its 376 empty repeat chunks) looped,

@@ -102,16 +102,16 @@ StatusOr<TokenGrid> Tokenizer::encode(const Image& image, int bits, int effort) 
   BSQ_RETURN_IF_ERROR(check_effort(effort));
   return guarded("encode", [&]() -> StatusOr<TokenGrid> {
     const model::SearchSettings search = model::search_for_effort(effort);
-    torch::Tensor latent;
+    // Made outside inference mode: the search differentiates by it, which an inference tensor
+    // cannot take part in.
+    const torch::Tensor latent = search.iterations > 0 ? model::latent_tensor(config(), image.width, image.height)
+                                                       : torch::Tensor();
     std::vector<uint64_t> codes;
     {
       torch::InferenceMode inference;
-      codes = model::encode_in_stripes(impl_->net, image, kept, impl_->device, model::kStripeTokens, nullptr,
-                                       search.iterations > 0 ? &latent : nullptr);
+      codes = model::encode_in_stripes(impl_->net, image, kept, impl_->device, model::kStripeTokens, nullptr, latent);
     }
-    // The search needs autograd, which tensors made in inference mode do not take part in.
-    if (search.iterations > 0)
-      codes = model::search_codes(impl_->net, image, latent.clone(), kept, search, impl_->device);
+    if (search.iterations > 0) codes = model::search_codes(impl_->net, image, latent, kept, search, impl_->device);
     const auto plane = model::token_plane_size(config(), image.width, image.height);
     TokenGrid grid;
     grid.frames = 1;

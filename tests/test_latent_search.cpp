@@ -54,11 +54,9 @@ struct Encoded {
 
 Encoded encode(model::TokenizerModel& net, const Image& image, int bits) {
   Encoded e;
-  {
-    torch::InferenceMode inference;
-    e.codes = model::encode_in_stripes(net, image, bits, torch::kCPU, model::kStripeTokens, nullptr, &e.latent);
-  }
-  e.latent = e.latent.clone();  // out of inference mode, as Tokenizer::encode does
+  e.latent = model::latent_tensor(net->config(), image.width, image.height);  // outside inference mode
+  torch::InferenceMode inference;
+  e.codes = model::encode_in_stripes(net, image, bits, torch::kCPU, model::kStripeTokens, nullptr, e.latent);
   return e;
 }
 

@@ -35,7 +35,8 @@ struct SearchSettings {
 SearchSettings search_for_effort(int effort);
 
 // Searched codes of `bits` bits for `image`, packed as pack_codes() packs them (row-major).
-// latent: the encoder's u for the padded image, [rows, cols, L] (any floating dtype, CPU).
+// latent: the encoder's u for the padded image, [rows, cols, L] (any floating dtype, CPU, not an
+// inference tensor: see latent_tensor()); the search updates it in place, tile by tile.
 std::vector<uint64_t> search_codes(TokenizerModel& net, const Image& image, const torch::Tensor& latent, int bits,
                                    const SearchSettings& settings, const torch::Device& device);
 

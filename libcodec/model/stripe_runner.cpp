@@ -96,13 +96,17 @@ TokenPlaneSize token_plane_size(const ModelConfig& config, int width, int height
 
 std::vector<uint64_t> encode_in_stripes(TokenizerModel& net, const Image& image, int bits, const torch::Device& device,
                                         int64_t stripe_tokens, std::vector<uint8_t>* confidence,
-                                        torch::Tensor* latent) {
+                                        const torch::Tensor& latent) {
   const ModelConfig& c = net->config();
   const Plan p = plan(c, net->encoder(), image.width, image.height, stripe_tokens);
-  std::vector<torch::Tensor> latent_stripes;
+  int64_t latent_row = 0;
   const auto codes_of = [&](const torch::Tensor& encoded) {
     const auto all = net->quantizer()->quantize(encoded, 1.0).u;
-    if (latent) latent_stripes.push_back(all[0][0].to(torch::kCPU, torch::kHalf));
+    if (latent.defined()) {
+      const int64_t n = all.size(2);
+      latent.narrow(0, latent_row, n).copy_(all[0][0]);
+      latent_row += n;
+    }
     const auto u = all.narrow(-1, 0, bits);
     if (confidence) {
       const auto margin = (u.abs() * (std::sqrt(static_cast<double>(c.bits)) * 64.0))
@@ -114,12 +118,7 @@ std::vector<uint64_t> encode_in_stripes(TokenizerModel& net, const Image& image,
     }
     return pack_codes(u);
   };
-  const auto with_latent = [&](std::vector<uint64_t> codes) {
-    if (latent) *latent = latent_stripes.size() == 1 ? latent_stripes[0] : torch::cat(latent_stripes, 0);
-    return codes;
-  };
-  if (p.whole)
-    return with_latent(codes_of(net->encoder()->forward(stem_rows(net, image, p, {0, p.plane.rows}, device))));
+  if (p.whole) return codes_of(net->encoder()->forward(stem_rows(net, image, p, {0, p.plane.rows}, device)));
   std::vector<uint64_t> codes;
   codes.reserve(static_cast<size_t>(p.plane.rows * p.plane.cols));
   for (int64_t first = 0; first < p.plane.rows; first += p.core) {
@@ -132,7 +131,12 @@ std::vector<uint64_t> encode_in_stripes(TokenizerModel& net, const Image& image,
     const auto stripe = codes_of(encoded);
     codes.insert(codes.end(), stripe.begin(), stripe.end());
   }
-  return with_latent(std::move(codes));
+  return codes;
+}
+
+torch::Tensor latent_tensor(const ModelConfig& config, int width, int height) {
+  const TokenPlaneSize plane = token_plane_size(config, width, height);
+  return torch::empty({plane.rows, plane.cols, static_cast<int64_t>(config.bits)}, torch::kHalf);
 }
 
 Image decode_in_stripes(TokenizerModel& net, const std::vector<uint64_t>& codes, int bits, int width, int height,

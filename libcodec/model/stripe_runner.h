@@ -29,11 +29,16 @@ TokenPlaneSize token_plane_size(const ModelConfig& config, int width, int height
 // `confidence`, also each of those bits' margin: |u_i| * sqrt(L) * 64, rounded and capped at 255
 // (64: a channel as far from its sign's boundary as the codeword's own entries), bits * tokens
 // bytes in the codes' order, for encoder-side decisions that weigh what a bit costs to change.
-// With `latent`, also the latent u itself, all L channels: [rows, cols, L] float16 on the CPU
-// (half the bytes of float32; the search of model/latent_search.h starts from it).
+// A defined `latent` ([rows, cols, L], any floating dtype, CPU) is filled with the latent u itself,
+// all L channels, for the search of model/latent_search.h; a tensor made outside inference mode
+// (latent_tensor()) stays usable by autograd after being written here.
 std::vector<uint64_t> encode_in_stripes(TokenizerModel& net, const Image& image, int bits, const torch::Device& device,
                                         int64_t stripe_tokens = kStripeTokens,
-                                        std::vector<uint8_t>* confidence = nullptr, torch::Tensor* latent = nullptr);
+                                        std::vector<uint8_t>* confidence = nullptr, const torch::Tensor& latent = {});
+
+// An uninitialised latent for encode_in_stripes(): float16, half the bytes of float32 (an
+// 8000x6000 photo's is 190 MB at 32 bits per 4x4 patch), which the search's starting point needs.
+torch::Tensor latent_tensor(const ModelConfig& config, int width, int height);
 
 // The image of width x height decoded from `codes` (rows x cols tokens of `bits` bits).
 Image decode_in_stripes(TokenizerModel& net, const std::vector<uint64_t>& codes, int bits, int width, int height,
