@@ -23,7 +23,7 @@ bytes=$(stat -c %s "$tmp/big.bsq")
   echo "# One large photo: peak memory of bsqenc and bsqdec"
   echo
   echo "Made by \`bench/large_image.sh\` on $(date -u +%Y-%m-%d), $(nproc) cores, load average before: $load_before."
-  echo "Input: $(basename "$src") of the dev split scaled to ${width}x${height} (JPEG), the default quality (-q 90)."
+  echo "Input: $(basename "$src") of the dev split scaled to ${width}x${height} (JPEG), the default quality (-q 90) and encoder effort (-e 3)."
   echo
   echo "| step | seconds | peak RSS (MiB) |"
   echo "|---|---|---|"

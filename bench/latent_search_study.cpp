@@ -43,7 +43,9 @@ double psnr(const bsq::Image& a, const bsq::Image& b) {
 
 int main(int argc, char** argv) {
   if (argc < 7)
-    return fmt::print(stderr, "usage: bsq_latent_search_study MODEL BITS EFFORT|ITERATIONS:STEP TILE PRECISION IMAGE...\n"), 2;
+    return fmt::print(stderr,
+                      "usage: bsq_latent_search_study MODEL BITS EFFORT|ITERATIONS:STEP TILE PRECISION IMAGE...\n"),
+           2;
   torch::set_num_threads(2);
   auto loaded = bsq::model::load_model(argv[1]);
   if (!loaded.ok()) return fmt::print(stderr, "{}\n", loaded.status().message()), 1;
@@ -84,7 +86,8 @@ int main(int argc, char** argv) {
     for (const auto* codes : both) {
       torch::InferenceMode inference;
       const auto back = bsq::model::decode_in_stripes(net, *codes, bits, image.width, image.height, torch::kCPU);
-      const bsq::entropy::TokenPlane tokens{1, static_cast<int>(plane.rows), static_cast<int>(plane.cols), bits, *codes};
+      const bsq::entropy::TokenPlane tokens{1, static_cast<int>(plane.rows), static_cast<int>(plane.cols), bits,
+                                            *codes};
       row[k++] = bsq::entropy::ideal_code_length_bits(tokens) / (double(image.width) * image.height);
       row[k++] = psnr(image, back);
     }

@@ -104,8 +104,8 @@ StatusOr<TokenGrid> Tokenizer::encode(const Image& image, int bits, int effort) 
     const model::SearchSettings search = model::search_for_effort(effort);
     // Made outside inference mode: the search differentiates by it, which an inference tensor
     // cannot take part in.
-    const torch::Tensor latent = search.iterations > 0 ? model::latent_tensor(config(), image.width, image.height)
-                                                       : torch::Tensor();
+    const torch::Tensor latent =
+        search.iterations > 0 ? model::latent_tensor(config(), image.width, image.height) : torch::Tensor();
     std::vector<uint64_t> codes;
     {
       torch::InferenceMode inference;

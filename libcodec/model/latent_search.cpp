@@ -7,8 +7,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <iterator>
+#include <limits>
 #include <utility>
 
 #include "bsq/quality.h"
@@ -76,7 +76,8 @@ SearchSettings search_for_effort(int effort) {
   static constexpr struct {
     int iterations;
     double step;
-  } kLevels[] = {{0, 0}, {1, 0.015}, {2, 0.01}, {3, 0.008}, {5, 0.005}, {8, 0.004}, {12, 0.003}, {16, 0.003}, {24, 0.003}};
+  } kLevels[] = {{0, 0},     {1, 0.015},  {2, 0.01},   {3, 0.008}, {5, 0.005},
+                 {8, 0.004}, {12, 0.003}, {16, 0.003}, {24, 0.003}};
   static_assert(std::size(kLevels) == kMaxEffort - kMinEffort + 1);
   const auto& level = kLevels[std::clamp(effort, kMinEffort, kMaxEffort) - kMinEffort];
   SearchSettings s;
@@ -110,9 +111,8 @@ std::vector<uint64_t> search_codes(TokenizerModel& net, const Image& image, cons
       const Span sx = span_of(ax, c0, net->decoder());
       const int64_t x0 = sx.core.first * patch, x1 = std::min<int64_t>(sx.core.second * patch, image.width);
       if (x1 <= x0) continue;
-      const auto region = state.index_select(0, row_index)
-                              .index_select(1, wrapped_indices(sx.need, cols))
-                              .to(device, torch::kFloat32);
+      const auto region =
+          state.index_select(0, row_index).index_select(1, wrapped_indices(sx.need, cols)).to(device, torch::kFloat32);
       const auto fixed = codes_of(region);
       const Range cy{sy.core.first - sy.need.first, sy.core.second - sy.need.first};
       const Range cx{sx.core.first - sx.need.first, sx.core.second - sx.need.first};

@@ -25,9 +25,9 @@
 namespace bsq::model {
 
 struct SearchSettings {
-  int iterations = 0;   // gradient steps per tile; 0: the encoder's codes unchanged
-  double step = 1e-3;   // Adam's learning rate on v (u has unit length: entries ~ 1/sqrt(L))
-  int64_t tile = 96;    // core tile side in tokens, a multiple of the window (halo excluded)
+  int iterations = 0;  // gradient steps per tile; 0: the encoder's codes unchanged
+  double step = 1e-3;  // Adam's learning rate on v (u has unit length: entries ~ 1/sqrt(L))
+  int64_t tile = 96;   // core tile side in tokens, a multiple of the window (halo excluded)
 };
 
 // What effort kMinEffort..kMaxEffort (bsq/quality.h) searches: the one place effort levels are
