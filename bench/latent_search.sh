@@ -18,12 +18,16 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 load_before=$(cut -d" " -f1-3 /proc/loadavg)
 
-levels() {  # MODEL BITS: one table row per effort 2..9
+# The effort levels bsqenc takes ("-e,--effort INT:INT in [1 - 9]=3" in its help).
+read -r min_effort max_effort < <("$root/build/apps/bsqenc" --help | sed -nE 's/.*--effort INT:INT in \[([0-9]+) - ([0-9]+)\].*/\1 \2/p')
+[ -n "$max_effort" ] || { echo "latent_search: no effort range in bsqenc --help" >&2; exit 3; }
+
+levels() {  # MODEL BITS: one table row per effort above the lowest (the codec's tile)
   local model=$1 bits=$2 e line
-  for e in 2 3 4 5 6 7 8 9; do
-    line=$("$study" "$root/models/$model" "$bits" "$e" 96 bfloat16 "${images[@]}" | tail -1)
+  for e in $(seq $((min_effort + 1)) "$max_effort"); do
+    line=$("$study" "$root/models/$model" "$bits" "$e" 0 bfloat16 "${images[@]}" | tail -1)
     # mean: A bpp B dB -> C bpp D dB (+X dB, +Y % bits); search Z s/MP
-    awk -v e="$e" '{gsub(/[(),;]/, ""); printf "| %d | %.4f | %.2f | %.4f | %.2f | %s | %s | %s |\n", e, $2, $4, $7, $9, $10, $12, $16}' <<<"$line"
+    awk -v e="$e" '{gsub(/[(),;]/, ""); printf "| %d | %.4f | %.2f | %.4f | %.2f | %s | %s | %s |\n", e, $2, $4, $7, $9, $11, $13, $17}' <<<"$line"
   done
 }
 header() {
@@ -32,16 +36,21 @@ header() {
 }
 
 big=${images[0]}
+size=$(ffprobe -v error -select_streams v:0 -show_entries stream=width,height -of csv=p=0:s=x "$big")
+megapixels=$(awk -v s="$size" 'BEGIN {split(s, d, "x"); print d[1] * d[2] / 1e6}')
+crop_megapixels=$(for f in "${images[@]}"; do
+  ffprobe -v error -select_streams v:0 -show_entries stream=width,height -of csv=p=0:s=x "$f"
+done | awk -F x '{w = $1 < 512 ? $1 : 512; h = $2 < 512 ? $2 : 512; n += w * h} END {printf "%.1f", n / 1e6}')
 whole_rows=""
-for e in $(seq 1 "$max_whole"); do
+for e in $(seq "$min_effort" "$max_whole"); do
   /usr/bin/time -f "%e %M" -o "$tmp/t" "$root/build/apps/bsqenc" -y --json --effort "$e" "$big" "$tmp/e$e.bsq" >"$tmp/j" 2>/dev/null
-  read -r secs kb <"$tmp/t"
+  read -r _ kb <"$tmp/t"
   "$root/build/apps/bsqdec" -y --quiet --json --compare "$big" "$tmp/e$e.bsq" "$tmp/back.png" >"$tmp/d"
   psnr=$(sed -E 's/.*"psnr": ?([0-9.]+).*/\1/' "$tmp/d")
   bpp=$(sed -E 's/.*"bpp": ?([0-9.]+).*/\1/' "$tmp/j")
   enc=$(sed -E 's/.*"seconds": ?([0-9.]+).*/\1/' "$tmp/j")
-  whole_rows+=$(awk -v e="$e" -v b="$bpp" -v p="$psnr" -v s="$enc" -v w="$secs" -v k="$kb" \
-    'BEGIN {printf "| %d | %.4f | %.2f | %.1f | %.2f | %.0f |\\n", e, b, p, s, s / 4.096, k / 1024}')
+  whole_rows+=$(awk -v e="$e" -v b="$bpp" -v p="$psnr" -v s="$enc" -v k="$kb" \
+    -v mp="$megapixels" 'BEGIN {printf "| %d | %.4f | %.2f | %.1f | %.2f | %.0f |\\n", e, b, p, s, s / mp, k / 1024}')
 done
 
 {
@@ -51,10 +60,10 @@ done
   echo "The search (\`libcodec/model/latent_search.h\`) runs gradient steps on the encoder's latent through"
   echo "the decoder, bfloat16 where the CPU has it (as the codec does); levels in \`search_for_effort()\`."
   echo
-  echo "## The dev images, centre crops of at most 512x512 (1.7 megapixels in all)"
+  echo "## The dev images, centre crops of at most 512x512 ($crop_megapixels megapixels in all)"
   echo
   echo "Means over the 7 images; bits are the prior's code length of the tokens (the coded size to a few"
-  echo "bytes); \"search s/MP\" is the search alone, per megapixel (the encode without it is about 1 s/MP)."
+  echo "bytes); \"search s/MP\" is the search alone, per megapixel (the whole photo's effort-$min_effort row below gives the encode without it)."
   echo
   echo "\`models/fine32.bsqm\` (the default quality, -q 90):"
   echo
@@ -66,7 +75,7 @@ done
   header
   levels default.bsqm 16
   echo
-  echo "## A whole photo: $(basename "$big"), 2560x1600, bsqenc -q 90 (tiles of 96x96 tokens plus halo)"
+  echo "## A whole photo: $(basename "$big"), $size, bsqenc at the default quality (searched in tiles with their halo)"
   echo
   echo "| effort | bpp | PSNR (dB) | encode s | encode s/MP | peak RSS (MiB) |"
   echo "|---|---|---|---|---|---|"

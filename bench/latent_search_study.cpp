@@ -2,19 +2,22 @@
 // search (libcodec/model/latent_search.h; issue 13, lever 3) gives with a fixed decoder.
 //
 // For each image (centre-cropped to at most 512x512 so that many settings can be compared in
-// minutes): the encoder's codes, then the searched ones (SEARCH: an effort level 1..9, or
-// ITERATIONS:STEP, per tile of TILE tokens), both decoded as bsqdec decodes them, with their PSNR and the prior's code
-// length of the tokens (entropy::token_code_lengths_bits, the coded size up to a few bytes).
-// BITS 0: all of the model's bits. PRECISION: float32 or bfloat16 (the network's arithmetic).
+// minutes): the encoder's codes, then the searched ones (SEARCH: an effort level, or
+// ITERATIONS:STEP, per tile of TILE tokens), both decoded as bsqdec decodes them, with their PSNR
+// and the prior's code length of the tokens (entropy::ideal_code_length_bits, the coded size up to
+// a few bytes). BITS 0: all of the model's bits. TILE 0: the codec's tile. PRECISION: float32 or
+// bfloat16 (the network's arithmetic). The last line holds the means.
 #include <fmt/format.h>
 #include <torch/torch.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "bsq/quality.h"
 #include "media/image_io.h"
 #include "model/compute_precision.h"
 #include "model/latent_search.h"
@@ -52,16 +55,31 @@ int main(int argc, char** argv) {
   auto net = loaded.value().net;
   net->eval();
   for (auto& p : net->parameters()) p.set_requires_grad(false);
-  if (std::string(argv[5]) == "bfloat16") bsq::model::to_compute_precision(*net, torch::kBFloat16);
+  const std::string precision = argv[5];
+  if (precision != "float32" && precision != "bfloat16")
+    return fmt::print(stderr, "PRECISION is float32 or bfloat16, not '{}'\n", precision), 2;
+  if (precision == "bfloat16") bsq::model::to_compute_precision(*net, torch::kBFloat16);
   const auto& c = net->config();
-  const int bits = std::stoi(argv[2]) > 0 ? std::stoi(argv[2]) : c.bits;
-  const std::string how = argv[3];
-  bsq::model::SearchSettings search = bsq::model::search_for_effort(std::stoi(how));
-  if (const size_t colon = how.find(':'); colon != std::string::npos) {
-    search.iterations = std::stoi(how.substr(0, colon));
-    search.step = std::stod(how.substr(colon + 1));
+  int bits = 0;
+  bsq::model::SearchSettings search;
+  try {
+    bits = std::stoi(argv[2]);
+    const std::string how = argv[3];
+    if (const size_t colon = how.find(':'); colon != std::string::npos) {
+      search.iterations = std::stoi(how.substr(0, colon));
+      search.step = std::stod(how.substr(colon + 1));
+    } else {
+      const int effort = std::stoi(how);
+      if (!bsq::check_effort(effort).ok()) throw std::out_of_range("effort");
+      search = bsq::model::search_for_effort(effort);
+    }
+    if (const int tile = std::stoi(argv[4]); tile > 0) search.tile = tile;
+  } catch (const std::exception&) {
+    return fmt::print(stderr, "bad BITS, SEARCH or TILE: '{}' '{}' '{}'\n", argv[2], argv[3], argv[4]), 2;
   }
-  search.tile = std::stoi(argv[4]);
+  if (bits == 0) bits = c.bits;
+  if (bits < c.lowest_bits() || bits > c.bits)
+    return fmt::print(stderr, "BITS: this model codes {} to {} bits per token\n", c.lowest_bits(), c.bits), 2;
 
   double sum[4] = {0, 0, 0, 0}, seconds = 0, pixels = 0;
   int n = 0;
@@ -70,7 +88,7 @@ int main(int argc, char** argv) {
     if (!read.ok()) return fmt::print(stderr, "{}\n", read.status().message()), 1;
     const bsq::Image image = centre_crop(read.value(), 512);
     const auto plane = bsq::model::token_plane_size(c, image.width, image.height);
-    const torch::Tensor latent = bsq::model::latent_tensor(c, image.width, image.height);
+    torch::Tensor latent = bsq::model::latent_tensor(c, image.width, image.height);
     std::vector<uint64_t> plain;
     {
       torch::InferenceMode inference;

@@ -104,12 +104,13 @@ StatusOr<TokenGrid> Tokenizer::encode(const Image& image, int bits, int effort) 
     const model::SearchSettings search = model::search_for_effort(effort);
     // Made outside inference mode: the search differentiates by it, which an inference tensor
     // cannot take part in.
-    const torch::Tensor latent =
+    torch::Tensor latent =
         search.iterations > 0 ? model::latent_tensor(config(), image.width, image.height) : torch::Tensor();
     std::vector<uint64_t> codes;
     {
       torch::InferenceMode inference;
-      codes = model::encode_in_stripes(impl_->net, image, kept, impl_->device, model::kStripeTokens, nullptr, latent);
+      const int64_t stripe = latent.defined() ? model::kSearchStripeTokens : model::kStripeTokens;
+      codes = model::encode_in_stripes(impl_->net, image, kept, impl_->device, stripe, nullptr, latent);
     }
     if (search.iterations > 0) codes = model::search_codes(impl_->net, image, latent, kept, search, impl_->device);
     const auto plane = model::token_plane_size(config(), image.width, image.height);

@@ -35,7 +35,7 @@ TEST_CASE("encode_image / decode_image give the tokenizer's reconstruction, for 
     REQUIRE(bytes.ok());
     auto back = decode_image(tok.value(), bytes->data(), bytes->size());
     REQUIRE(back.ok());
-    const auto direct = tok->decode(tok->encode(image, 0, kDefaultEffort).value()).value();
+    const auto direct = tok->decode(tok->encode(image).value()).value();
     CHECK(back->width == w);
     CHECK(back->height == h);
     CHECK(back->rgb == direct.rgb);
@@ -139,13 +139,13 @@ TEST_CASE("nested bits: each quality is its own rate, decodes to the tokenizer's
     previous = bytes->size();
     auto back = decode_image(tok.value(), bytes->data(), bytes->size());
     REQUIRE(back.ok());
-    auto grid = tok->encode(image, bits);
+    auto grid = tok->encode(image, bits, kMinEffort);
     REQUIRE(grid.ok());
     CHECK(grid->bits == bits);
     CHECK(back->rgb == tok->decode(grid.value()).value().rgb);
   }
-  // The first k bits of the full grid are the k-bit grid.
-  const auto full = tok->encode(image).value(), two = tok->encode(image, 2).value();
+  // The first k bits of the encoder network's full grid are its k-bit grid.
+  const auto full = tok->encode(image, 0, kMinEffort).value(), two = tok->encode(image, 2, kMinEffort).value();
   for (size_t i = 0; i < full.codes.size(); ++i) CHECK((full.codes[i] & 3) == two.codes[i]);
   CHECK(tok->encode(image, 1).status().code() == StatusCode::kInvalidArgument);  // below min_bits
   CHECK(tok->encode(image, 9).status().code() == StatusCode::kInvalidArgument);  // above bits

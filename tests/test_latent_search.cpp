@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cmath>
 #include <random>
 
 #include "bsq/codec.h"
@@ -91,7 +92,8 @@ TEST_CASE("the latent holds the codes: its signs are the encoder's tokens") {
   CHECK(e.latent.size(2) == bits);
   CHECK(model::pack_codes(e.latent) == e.codes);
   // No search: the same tokens.
-  CHECK(model::search_codes(net, image, e.latent.clone(), bits, {}, torch::kCPU) == e.codes);
+  torch::Tensor latent = e.latent.clone();
+  CHECK(model::search_codes(net, image, latent, bits, {}, torch::kCPU) == e.codes);
 }
 
 TEST_CASE("searched codes decode closer to the picture, whole or tile by tile, at any kept bits") {
@@ -106,7 +108,9 @@ TEST_CASE("searched codes decode closer to the picture, whole or tile by tile, a
       CAPTURE(tile);
       model::SearchSettings s = model::search_for_effort(5);
       s.tile = tile;
-      const auto searched = model::search_codes(net, image, e.latent.clone(), bits, s, torch::kCPU);
+      torch::Tensor latent = e.latent.clone();
+      const auto searched = model::search_codes(net, image, latent, bits, s, torch::kCPU);
+      CHECK(model::pack_codes(latent.narrow(-1, 0, bits)) == searched);  // the state left is the codes
       REQUIRE(searched.size() == e.codes.size());
       const uint64_t allowed = (uint64_t{1} << bits) - 1;
       CHECK(std::all_of(searched.begin(), searched.end(), [&](uint64_t c) { return (c & ~allowed) == 0; }));
@@ -121,10 +125,40 @@ TEST_CASE("searched codes decode closer to the picture, whole or tile by tile, a
   }
 }
 
-TEST_CASE("effort through the public API: the stream decodes, a bad effort is refused") {
+TEST_CASE("the search runs the same from inside an inference or no-grad scope") {
+  auto net = random_tiny_model();
+  const Image image = smooth_image(40, 24);
+  const int bits = net->config().bits;
+  const Encoded e = encode(net, image, bits);
+  const auto settings = model::search_for_effort(kDefaultEffort);
+  torch::Tensor free = e.latent.clone(), in_no_grad = e.latent.clone(), in_inference = e.latent.clone();
+  const auto want = model::search_codes(net, image, free, bits, settings, torch::kCPU);
+  CHECK(want != e.codes);
+  {
+    torch::NoGradGuard no_grad;
+    CHECK(model::search_codes(net, image, in_no_grad, bits, settings, torch::kCPU) == want);
+  }
+  {
+    torch::InferenceMode inference;
+    CHECK(model::search_codes(net, image, in_inference, bits, settings, torch::kCPU) == want);
+  }
+}
+
+TEST_CASE("effort through the public API: searched tokens decode closer, the stream decodes, a bad effort is refused") {
   auto tok = Tokenizer::open(testing::tiny_model_file("search.bsqm", 1), {1, false});
   REQUIRE(tok.ok());
   const Image image = smooth_image(30, 22);
+  const auto squared_error = [&](const TokenGrid& grid) {
+    const Image back = tok->decode(grid).value();
+    double sse = 0;
+    for (size_t i = 0; i < image.rgb.size(); ++i) sse += std::pow(double(image.rgb[i]) - back.rgb[i], 2);
+    return sse;
+  };
+  const TokenGrid plain = tok->encode(image, 0, kMinEffort).value();
+  const TokenGrid searched = tok->encode(image, 0, kMaxEffort).value();
+  CHECK(searched.codes != plain.codes);
+  CHECK(squared_error(searched) < squared_error(plain));
+  CHECK(tok->encode(image).value().codes == tok->encode(image, 0, kDefaultEffort).value().codes);  // the default
   for (const int effort : {kMinEffort, kDefaultEffort, kMaxEffort}) {
     CAPTURE(effort);
     EncodeOptions options;

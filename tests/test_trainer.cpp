@@ -194,7 +194,7 @@ TEST_CASE("losses: identical images cost nothing, MS-SSIM of identical images is
 }
 
 TEST_CASE("losses: the training MS-SSIM is the reported one (bsq::ms_ssim), odd sizes and few scales included") {
-  for (const auto [w, h] : {std::pair{64, 48}, {37, 29}, {200, 181}, {11, 13}}) {
+  for (const auto& [w, h] : {std::pair{64, 48}, {37, 29}, {200, 181}, {11, 13}}) {
     CAPTURE(w);
     CAPTURE(h);
     Image a(w, h), b(w, h);

@@ -28,7 +28,8 @@ StatusOr<DevResult> evaluate_model(const std::string& model_path, const std::vec
   for (int bits : dev_levels(config))
     result.levels.push_back({bits, static_cast<double>(bits) / (config.patch * config.patch), {}, 0});
   for (const auto& item : images) {
-    auto grid = tokenizer->encode(item.image);
+    // The network's own tokens: the evaluation measures the model, not the encoder's search.
+    auto grid = tokenizer->encode(item.image, 0, kMinEffort);
     if (!grid.ok()) return grid.status();
     for (auto& level : result.levels) {
       // The first k bits of a full grid are exactly what encode(image, k) makes.

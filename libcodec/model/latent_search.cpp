@@ -14,14 +14,12 @@
 #include "bsq/quality.h"
 #include "model/bsq_quantizer.h"
 #include "model/image_tensor.h"
+#include "model/stripe_runner.h"
 
 namespace bsq::model {
 namespace {
 
 using Range = std::pair<int64_t, int64_t>;  // [first, last)
-
-// The head's convolutions reach one token across a tile's edge (as in stripe_runner.cpp).
-constexpr int64_t kHeadMargin = 1;
 
 // How one axis of the grid is cut: whole when one tile and its halo would cover it anyway.
 struct Axis {
@@ -29,10 +27,7 @@ struct Axis {
   bool whole = false;
 };
 
-Axis cut(int64_t size, int64_t tile, const Transformer& decoder) {
-  const Range need = decoder->input_rows(-kHeadMargin, tile + kHeadMargin);
-  return {size, tile, size <= need.second - need.first};
-}
+Axis cut(int64_t size, int64_t tile, Transformer& decoder) { return {size, tile, fits_one_pass(decoder, tile, size)}; }
 
 // For the core [first, last) of an axis: the token range the head runs on (its margin, cut at the
 // picture's edges where its convolutions pad) and the decoder's input range for it.
@@ -40,14 +35,14 @@ struct Span {
   Range core, head, need;
 };
 
-Span span_of(const Axis& a, int64_t first, const Transformer& decoder) {
+Span span_of(const Axis& a, int64_t first, Transformer& decoder) {
   Span s;
   s.core = {first, std::min(first + a.tile, a.size)};
   if (a.whole) {
     s.core = s.head = s.need = {0, a.size};
     return s;
   }
-  s.head = {std::max<int64_t>(s.core.first - kHeadMargin, 0), std::min(s.core.second + kHeadMargin, a.size)};
+  s.head = {std::max<int64_t>(s.core.first - kConvMargin, 0), std::min(s.core.second + kConvMargin, a.size)};
   s.need = decoder->input_rows(s.head.first, s.head.second);
   return s;
 }
@@ -55,7 +50,7 @@ Span span_of(const Axis& a, int64_t first, const Transformer& decoder) {
 // Gives the heap's free pages back to the system. A tile's autograd allocates and frees a few
 // hundred MB of differently sized blocks; glibc keeps freed heap memory, and over the hundreds of
 // tiles of a large photo that grows the process by more than the search uses at any moment
-// (an 8000x6000 photo passed 1.8 GB without this; bench/large_image.md).
+// (an 8000x6000 photo passed 1.8 GB without this; bench/large_image.md has its peak with it).
 void release_free_memory() {
 #if defined(__GLIBC__)
   malloc_trim(0);
@@ -86,8 +81,11 @@ SearchSettings search_for_effort(int effort) {
   return s;
 }
 
-std::vector<uint64_t> search_codes(TokenizerModel& net, const Image& image, const torch::Tensor& latent, int bits,
+std::vector<uint64_t> search_codes(TokenizerModel& net, const Image& image, torch::Tensor& latent, int bits,
                                    const SearchSettings& settings, const torch::Device& device) {
+  // A caller inside a no-grad or inference scope would otherwise leave backward() no graph.
+  const c10::InferenceMode not_inference(false);
+  const torch::AutoGradMode with_gradients(true);
   const ModelConfig& c = net->config();
   const int64_t patch = c.patch, window = c.window;
   // The state: every latent, updated tile by tile; its signs are the codes. Kept as it comes
@@ -130,8 +128,14 @@ std::vector<uint64_t> search_codes(TokenizerModel& net, const Image& image, cons
                                  .slice(3, sx.head.first - sx.need.first, sx.head.second - sx.need.first);
         const auto pixels = net->head_pixels(head_in)[0][0].to(torch::kFloat32);
         const int64_t py = (sy.core.first - sy.head.first) * patch, px = (sx.core.first - sx.head.first) * patch;
-        const auto error = (pixels.slice(1, py, py + (y1 - y0)).slice(2, px, px + (x1 - x0)) - target).pow(2).sum();
-        const double e = error.item<double>();
+        // Clamped to the pixel range as the decoder's output is: a value past it costs nothing
+        // more, and an iterate must not win on error the decoded picture never shows.
+        const auto difference =
+            pixels.slice(1, py, py + (y1 - y0)).slice(2, px, px + (x1 - x0)).clamp(-1.0, 1.0) - target;
+        const auto error = difference.pow(2).sum();
+        // Which iterate wins is decided in double: the rounding of a float sum follows its order,
+        // and so the thread count, and could tip a near tie; a double sum's is far below any.
+        const double e = difference.detach().to(torch::kFloat64).pow(2).sum().item<double>();
         if (e < best_error) best_error = e, best = v.detach().clone();
         if (it == settings.iterations) break;
         adam.zero_grad();

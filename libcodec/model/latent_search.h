@@ -5,13 +5,17 @@
 // a free copy v of u, the decoder fed the signs of v's kept bits with a straight-through gradient,
 // the loss being the squared error of the decoded pixels. A step moves each v_i by about `step`,
 // so within a few steps only bits close to their sign boundary flip, and only where flipping them
-// lowers the error. The best iterate by the real error is kept, so the search never makes a tile
-// worse than the encoder's codes.
+// lowers the error. Of the iterates, the one whose decoded pixels (clamped to the pixel range,
+// before rounding to 8 bits) are closest is kept, so a picture searched whole never decodes worse
+// than the encoder's codes.
 //
-// It runs over tiles of tokens, each decoded with the halo of tokens its pixels depend on
-// (Transformer::input_rows, cyclic as the shifted windows are), so memory is bounded by the tile,
-// not the image; a dimension that fits in one tile is run whole. Tiles are visited in raster
-// order, each seeing its already-searched neighbours.
+// Larger pictures are searched tile by tile, each decoded with the halo of tokens its pixels
+// depend on (Transformer::input_rows, cyclic as the shifted windows are), so memory is bounded by
+// the tile, not the image; a dimension that fits in one tile is run whole. Tiles are visited in
+// raster order, each seeing its already-searched neighbours. The search is greedy there: a tile's
+// loss counts its own pixels, while its tokens also reach some pixels of its neighbours (within
+// the decoder's halo), which may then decode better or worse. On the dev photos the whole
+// picture's error falls about as much as on crops searched whole (bench/latent_search.md).
 #pragma once
 
 #include <torch/torch.h>
@@ -36,8 +40,9 @@ SearchSettings search_for_effort(int effort);
 
 // Searched codes of `bits` bits for `image`, packed as pack_codes() packs them (row-major).
 // latent: the encoder's u for the padded image, [rows, cols, L] (any floating dtype, CPU, not an
-// inference tensor: see latent_tensor()); the search updates it in place, tile by tile.
-std::vector<uint64_t> search_codes(TokenizerModel& net, const Image& image, const torch::Tensor& latent, int bits,
+// inference tensor: see latent_tensor()); the search updates it in place, tile by tile. Runs with
+// autograd on whatever mode the calling thread is in; the model's parameters need no gradient.
+std::vector<uint64_t> search_codes(TokenizerModel& net, const Image& image, torch::Tensor& latent, int bits,
                                    const SearchSettings& settings, const torch::Device& device);
 
 }  // namespace bsq::model

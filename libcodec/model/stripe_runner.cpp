@@ -32,16 +32,11 @@ struct Plan {
   bool whole = false;  // one pass: the image is no taller than a stripe and its halos
 };
 
-// The stem and head convolutions reach less than a token across a stripe's edge (4x4 stride-2 and
-// 3x3 kernels): one token row of margin covers them.
-constexpr int64_t kConvMargin = 1;
-
 Plan plan(const ModelConfig& c, Transformer& transformer, int width, int height, int64_t stripe_tokens) {
   Plan p;
   p.plane = token_plane_size(c, width, height);
   p.core = std::max<int64_t>(c.window, stripe_tokens / p.plane.cols / c.window * c.window);
-  const Rows need = transformer->input_rows(-kConvMargin, p.core + kConvMargin);
-  p.whole = p.plane.rows <= need.second - need.first;
+  p.whole = fits_one_pass(transformer, p.core, p.plane.rows);
   return p;
 }
 
@@ -88,6 +83,11 @@ torch::Tensor code_rows(const std::vector<uint64_t>& codes, int bits, int model_
 }
 
 }  // namespace
+
+bool fits_one_pass(Transformer& transformer, int64_t core, int64_t size) {
+  const Rows need = transformer->input_rows(-kConvMargin, core + kConvMargin);
+  return size <= need.second - need.first;
+}
 
 TokenPlaneSize token_plane_size(const ModelConfig& config, int width, int height) {
   const int64_t w = config.window_pixels();

@@ -1,5 +1,6 @@
 // Runs the network over an image in horizontal stripes, so that memory grows with the image's
-// width, not its area (an 8000x6000 photo codes in about 1.3 GiB, bench/large_image.md).
+// width, not its area (an 8000x6000 photo encodes in 1.4 GiB and decodes in 1.3,
+// bench/large_image.md).
 //
 // A stripe is a band of whole attention windows plus the halo rows its windows and convolutions
 // read: Transformer::input_rows() for the blocks, one token for the stem and head convolutions.
@@ -19,6 +20,18 @@ namespace bsq::model {
 // Tokens per stripe, halo excluded: about 84 MB per float32 activation of width 160. The
 // attention and the MLP, whose tensors are wider, run in slices of it (transformer.cpp).
 inline constexpr int64_t kStripeTokens = int64_t{1} << 17;
+// The encoder's stripes while the search (model/latent_search.h) holds the latent of the whole
+// picture, 2 bytes per bit per token: half the height, which leaves room for it (an 8000x6000
+// photo at effort 3 peaked at 1550 MiB with whole stripes, at 1441 with these).
+inline constexpr int64_t kSearchStripeTokens = kStripeTokens / 2;
+
+// The stem and head convolutions reach less than a token across a stripe's or tile's edge (4x4
+// stride-2 and 3x3 kernels): one token of margin covers them.
+inline constexpr int64_t kConvMargin = 1;
+
+// Whether `size` token rows (or columns) run in one pass rather than in pieces of `core`: one
+// piece with the halo its blocks and convolutions read would cover them anyway.
+bool fits_one_pass(Transformer& transformer, int64_t core, int64_t size);
 
 struct TokenPlaneSize {
   int64_t rows = 0, cols = 0;  // token grid: the image padded to whole windows, over the patch

@@ -87,8 +87,9 @@ class BSQ_API Tokenizer {
   // bits: how many leading bits of each token to keep, config().lowest_bits()..config().bits;
   // 0 keeps all of them. Fewer bits give a lower rate (nested-bit models only). effort:
   // kMinEffort..kMaxEffort (bsq/quality.h); above kMinEffort the encoder searches for tokens the
-  // decoder turns into a closer picture, at a cost in time that grows with it.
-  StatusOr<TokenGrid> encode(const Image& image, int bits = 0, int effort = kMinEffort) const;
+  // decoder turns into a closer picture, at a cost in time that grows with it; kMinEffort gives
+  // the encoder network's own tokens.
+  StatusOr<TokenGrid> encode(const Image& image, int bits = 0, int effort = kDefaultEffort) const;
   // Accepts grids of lowest_bits()..bits bits per token, shaped as encode() shapes them.
   StatusOr<Image> decode(const TokenGrid& grid) const;
   // Whether decode() takes the grid (one made elsewhere, by a generative model say): OK, or

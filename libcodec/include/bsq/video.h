@@ -62,7 +62,8 @@ BSQ_API int default_keyint(int fps_num, int fps_den);
 struct VideoEncodeOptions {
   int quality = kDefaultQuality;  // 0..100: the model and bits, as for stills, and lambda
   int keyint = 0;                 // frames per GOP, 1..kMaxKeyint; 0: default_keyint(); 1: all key frames
-  int effort = kDefaultEffort;    // kMinEffort..kMaxEffort, as for stills: each frame's fresh tokens
+  int effort = kDefaultEffort;    // kMinEffort..kMaxEffort, as for stills: every frame's tokens are
+                                  // searched, then the inter coder picks which to repeat
 };
 
 struct VideoFrameStats {
