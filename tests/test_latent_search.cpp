@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <random>
 
 #include "bsq/codec.h"
 #include "bsq/model_set.h"
@@ -31,13 +30,7 @@ model::TokenizerModel random_tiny_model() {
   return net;
 }
 
-Image smooth_image(int w, int h) {
-  Image img(w, h);
-  std::mt19937 rng(7);
-  int v = 128;
-  for (auto& p : img.rgb) p = static_cast<uint8_t>(v = std::clamp(v + static_cast<int>(rng() % 31) - 15, 0, 255));
-  return img;
-}
+Image smooth_image(int w, int h) { return testing::random_walk_image(w, h, 7); }
 
 // Squared error of the picture decoded from `codes`, over the image's own pixels.
 double decoded_error(model::TokenizerModel& net, const std::vector<uint64_t>& codes, int bits, const Image& image) {

@@ -4,7 +4,6 @@
 #include <torch/torch.h>
 
 #include <algorithm>
-#include <random>
 
 #include "model/image_tensor.h"
 #include "model/stripe_runner.h"
@@ -30,13 +29,7 @@ model::TokenizerModel random_tiny_model(int encoder_depth, int decoder_depth) {
   return net;
 }
 
-Image smooth_image(int w, int h) {
-  Image img(w, h);
-  std::mt19937 rng(5);
-  int v = 128;
-  for (auto& p : img.rgb) p = static_cast<uint8_t>(v = std::clamp(v + static_cast<int>(rng() % 31) - 15, 0, 255));
-  return img;
-}
+Image smooth_image(int w, int h) { return testing::random_walk_image(w, h, 5); }
 
 }  // namespace
 

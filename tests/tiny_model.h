@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "bsq/image.h"
 #include "bsq/model_config.h"
 
 namespace bsq::testing {
@@ -20,6 +21,10 @@ inline ModelConfig tiny_config() {
   c.max_frames = 4;
   return c;
 }
+
+// A random walk over the bytes of a w x h picture (steps of at most 15, row by row, from 128):
+// smooth enough that a few search steps on a tiny model find closer tokens.
+Image random_walk_image(int w, int h, unsigned seed);
 
 // A fresh path in the test's temporary directory.
 std::string temp_path(const std::string& name);
