@@ -14,8 +14,9 @@
 // the tile, not the image; a dimension that fits in one tile is run whole. Tiles are visited in
 // raster order, each seeing its already-searched neighbours. The search is greedy there: a tile's
 // loss counts its own pixels, while its tokens also reach some pixels of its neighbours (within
-// the decoder's halo), which may then decode better or worse. On the dev photos the whole
-// picture's error falls about as much as on crops searched whole (bench/latent_search.md).
+// the decoder's halo), which may then decode better or worse. On the one whole dev photo
+// measured, searched in tiles, effort 3 gains +2.0 dB, above the +1.15 dB mean of the dev crops
+// searched whole (bench/latent_search.md).
 #pragma once
 
 #include <torch/torch.h>
