@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "batch_source.h"
 #include "bsq/metrics.h"
@@ -381,6 +382,52 @@ TEST_CASE("--init: deeper encoder and decoder start as the source model, and the
   shallower.model.decoder_depth -= 1;
   Trainer shrink(shallower);
   CHECK(shrink.initialise_from(path).code() == StatusCode::kModelMismatch);
+}
+
+TEST_CASE("--train encoder: a deeper encoder learns against the source's decoder, which stays as it was") {
+  torch::set_num_threads(1);
+  const auto options = tiny_options();
+  InitSource init(options, "init_decoder.bsqm");
+  BatchSource& batches = init.batches;
+
+  auto encoder_only = options;
+  encoder_only.model.encoder_depth += 1;
+  encoder_only.trained = TrainedPart::kEncoder;
+  Trainer run(encoder_only);
+  REQUIRE(run.initialise_from(init.path).ok());
+  std::map<std::string, torch::Tensor> start;
+  for (const auto& p : run.net()->named_parameters()) start[p.key()] = p.value().detach().clone();
+  for (int64_t s = 2; s < 5; ++s) run.step(batches.make(s));
+
+  const auto decoder_side = [](const std::string& key) {
+    return key.rfind("quantizer.up.", 0) == 0 || key.rfind("decoder.", 0) == 0 || key.rfind("head.", 0) == 0;
+  };
+  int frozen = 0, learnt = 0;
+  for (const auto& p : run.net()->named_parameters()) {
+    const bool same = torch::equal(p.value(), start[p.key()]);
+    const auto ema = run.ema()->named_parameters()[p.key()];
+    if (decoder_side(p.key())) {
+      ++frozen;
+      CHECK_MESSAGE(same, p.key());
+      CHECK_MESSAGE(torch::equal(ema, start[p.key()]), p.key());  // the exported weights too
+    } else if (!same) {
+      ++learnt;
+    }
+  }
+  CHECK(frozen > 0);
+  CHECK(learnt > 0);
+  CHECK_FALSE(torch::equal(run.net()->named_parameters()["encoder.blocks.2.fc2.weight"],
+                           start["encoder.blocks.2.fc2.weight"]));  // the added block
+
+  // Its checkpoint holds the encoder's optimiser moments only: a whole-model run refuses it.
+  const auto checkpoint = testing::temp_path("encoder_only.pt");
+  REQUIRE(run.save_checkpoint(checkpoint).ok());
+  auto whole = encoder_only;
+  whole.trained = TrainedPart::kAll;
+  Trainer other(whole);
+  CHECK(other.load_checkpoint(checkpoint).code() == StatusCode::kModelMismatch);
+  Trainer same(encoder_only);
+  CHECK(same.load_checkpoint(checkpoint).ok());
 }
 
 TEST_CASE("corpus loader: splits, skipped videos, clear errors") {

@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "bsqtrain " BSQ_VERSION);
   std::string eval_model;
   std::string loss = "mse";
+  std::string trained = "all";
 
   app.add_option("--out", o.out_dir, "Run directory for checkpoint, model and CSV")->capture_default_str();
   app.add_flag("--resume", o.resume, "Continue from OUT/checkpoint.pt when it exists");
@@ -121,6 +122,12 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber)
       ->group(g);
+  app.add_option("--train", trained,
+                 "Weights that learn: all, or encoder (stem, encoder, projection to the bits; the decoder side keeps "
+                 "the --init model's weights)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"all", "encoder"}))
+      ->group(g);
   app.add_option("--loss", loss, "Reconstruction loss")
       ->capture_default_str()
       ->check(CLI::IsMember({"mse", "l1", "ms-ssim", "log-mse"}))
@@ -191,6 +198,7 @@ int main(int argc, char** argv) {
       {"ms-ssim", bsq::train::ReconstructionLoss::kMsSsim},
       {"log-mse", bsq::train::ReconstructionLoss::kLogMse}};
   o.loss = kLosses.at(loss);
+  o.trained = trained == "encoder" ? bsq::train::TrainedPart::kEncoder : bsq::train::TrainedPart::kAll;
   bsq::Status env = apply_environment(world_size, "WORLD_SIZE", &d.world_size, 1, 4096);
   if (env.ok()) env = apply_environment(rank, "RANK", &d.rank, 0, 4095);
   if (env.ok()) env = apply_environment(local_rank, "LOCAL_RANK", &d.local_rank, 0, 4095);

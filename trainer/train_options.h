@@ -14,6 +14,12 @@ namespace bsq::train {
 // as it would with plain MSE. Within a batch, crops count as in plain MSE.
 enum class ReconstructionLoss { kMse, kL1, kMsSsim, kLogMse };
 
+// kEncoder: only the encoder side (stem, encoder blocks, the quantiser's projection down to the
+// bits) learns; the decoder side (projection up, decoder blocks, head) keeps the --init model's
+// weights, so the exported model decodes any codes as that model does and only its encoder's
+// choice of codes changes.
+enum class TrainedPart { kAll, kEncoder };
+
 // Data-parallel training over several processes (rank_group.h): which rank this is, how the ranks
 // meet, and how long they wait for each other. bsqtrain fills it from the environment variables
 // PyTorch's launchers set (MASTER_ADDR, MASTER_PORT, WORLD_SIZE, RANK, LOCAL_RANK) and its options.
@@ -47,6 +53,7 @@ struct TrainOptions {
   uint64_t seed = 1;
   int threads = 0;
   Precision eval_precision = Precision::kAuto;  // of the dev evaluations, which run as the codec does
+  TrainedPart trained = TrainedPart::kAll;
 
   // Quantisation schedule: continuous for `continuous_steps`, then a linear ramp to binary codes.
   int64_t continuous_steps = 1000;

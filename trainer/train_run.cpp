@@ -95,10 +95,10 @@ Status evaluate(const std::string& model_path, const TrainOptions& options) {
 // is written may differ (only rank 0 writes).
 uint64_t shared_fingerprint(const TrainOptions& o, const Corpus& corpus) {
   std::string text = o.model.to_text();
-  text += fmt::format("{} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {}\n", o.batch, o.crop, o.source_side,
-                      o.steps, o.lr, o.min_lr_ratio, o.warmup, o.weight_decay, o.clip, o.ema, o.seed,
-                      o.continuous_steps, o.ramp_steps, static_cast<int>(o.loss), o.entropy_weight, o.entropy_gamma,
-                      o.entropy_inv_temperature, o.eval_every);
+  text += fmt::format("{} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {}\n", static_cast<int>(o.trained),
+                      o.batch, o.crop, o.source_side, o.steps, o.lr, o.min_lr_ratio, o.warmup, o.weight_decay, o.clip,
+                      o.ema, o.seed, o.continuous_steps, o.ramp_steps, static_cast<int>(o.loss), o.entropy_weight,
+                      o.entropy_gamma, o.entropy_inv_temperature, o.eval_every);
   for (const auto& item : corpus.train)
     text += fmt::format("{} {}x{}\n", item.name, item.image.width, item.image.height);
   return model::fnv1a64(reinterpret_cast<const uint8_t*>(text.data()), text.size());
@@ -136,6 +136,8 @@ Status train(const TrainOptions& options) {
   if (options.crop % options.model.window_pixels() != 0)
     return {StatusCode::kInvalidArgument,
             fmt::format("--crop must be a multiple of window * patch = {}", options.model.window_pixels())};
+  if (options.trained == TrainedPart::kEncoder && options.init_model.empty())
+    return {StatusCode::kInvalidArgument, "--train encoder needs --init: the decoder it trains against"};
   const DistributedOptions& dist = options.dist;
   if (options.batch < dist.world_size)
     return {StatusCode::kInvalidArgument,

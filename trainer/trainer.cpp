@@ -33,9 +33,11 @@ Status guarded(const std::string& what, Fn&& fn) {
   }
 }
 
-// Identifies the model options in a checkpoint; FNV-1a, unlike std::hash, is the same in every build.
-int64_t config_hash(const ModelConfig& config) {
-  const std::string text = config.to_text();
+// Identifies the model options and the trained part in a checkpoint (the optimiser holds moments
+// of the trained weights only); FNV-1a, unlike std::hash, is the same in every build.
+int64_t config_hash(const ModelConfig& config, TrainedPart trained) {
+  std::string text = config.to_text();
+  if (trained == TrainedPart::kEncoder) text += "trained encoder\n";  // checkpoints of whole-model runs keep their hash
   return static_cast<int64_t>(model::fnv1a64(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
 }
 
@@ -55,6 +57,11 @@ bool residual_output(const std::string& key) {
   for (const char* suffix : {".attention.proj.weight", ".attention.proj.bias", ".fc2.weight", ".fc2.bias"})
     if (ends_with(key, suffix)) return true;
   return false;
+}
+
+// A tensor of the decoder side: what turns codes into pixels.
+bool decoder_side(const std::string& key) {
+  return starts_with(key, "quantizer.up.") || starts_with(key, "decoder.") || starts_with(key, "head.");
 }
 
 // CUDA when this LibTorch has it and a GPU is present (the rank's own GPU of its machine), else CPU.
@@ -79,8 +86,13 @@ Trainer::Trainer(const TrainOptions& options) : options_(options), device_(train
   }
   ema_->eval();
   for (auto& p : ema_->parameters()) p.set_requires_grad(false);
+  for (auto& p : net_->named_parameters()) {
+    const bool learns = options.trained == TrainedPart::kAll || !decoder_side(p.key());
+    p.value().set_requires_grad(learns);
+    if (learns) trained_.push_back(p.value());
+  }
   optimizer_ = std::make_unique<torch::optim::AdamW>(
-      net_->parameters(), torch::optim::AdamWOptions(options.lr).betas({0.9, 0.99}).weight_decay(options.weight_decay));
+      trained_, torch::optim::AdamWOptions(options.lr).betas({0.9, 0.99}).weight_decay(options.weight_decay));
 }
 
 StepStats Trainer::step(const torch::Tensor& cpu_batch) {
@@ -117,8 +129,8 @@ StepStats Trainer::step(const torch::Tensor& cpu_batch) {
   // Every rank's loss has the whole batch's value and its shard's part of the gradient: the sum
   // is the whole batch's gradient, the same on every rank, so clipping and the optimiser step
   // agree on all of them.
-  if (ranks_ != nullptr) ranks_->sum_gradients(net_->parameters());
-  torch::nn::utils::clip_grad_norm_(net_->parameters(), options_.clip);
+  if (ranks_ != nullptr) ranks_->sum_gradients(trained_);
+  torch::nn::utils::clip_grad_norm_(trained_, options_.clip);
   optimizer_->step();
   ++step_;
   update_ema();
@@ -206,7 +218,9 @@ void Trainer::update_ema() {
   torch::NoGradGuard no_grad;
   const auto src = net_->parameters();
   auto dst = ema_->parameters();
-  for (size_t i = 0; i < src.size(); ++i) dst[i].mul_(decay).add_(src[i], 1.0 - decay);
+  // Frozen weights are skipped: averaging a constant would only add rounding to it.
+  for (size_t i = 0; i < src.size(); ++i)
+    if (src[i].requires_grad()) dst[i].mul_(decay).add_(src[i], 1.0 - decay);
 }
 
 void Trainer::write_state(std::ostream& out) const {
@@ -218,7 +232,7 @@ void Trainer::write_state(std::ostream& out) const {
   archive.write("optimizer", optimizer);
   archive.write("step", torch::tensor(step_, torch::kInt64));
   archive.write("elapsed", torch::tensor(elapsed_, torch::kFloat64));
-  archive.write("config", torch::tensor(config_hash(options_.model)));
+  archive.write("config", torch::tensor(config_hash(options_.model, options_.trained)));
   archive.save_to(out);
 }
 
@@ -227,7 +241,7 @@ bool Trainer::read_state(std::istream& in) {
   torch::serialize::InputArchive archive;
   archive.load_from(in, device_);
   archive.read("config", config);
-  if (config.item<int64_t>() != config_hash(options_.model)) return false;
+  if (config.item<int64_t>() != config_hash(options_.model, options_.trained)) return false;
   torch::NoGradGuard no_grad;
   for (auto& p : net_->named_parameters()) archive.read("net." + p.key(), p.value());
   for (auto& p : ema_->named_parameters()) archive.read("ema." + p.key(), p.value());

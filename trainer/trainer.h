@@ -65,6 +65,7 @@ class Trainer {
   TrainOptions options_;
   torch::Device device_;  // CUDA when this LibTorch has it and a GPU is present, else CPU
   model::TokenizerModel net_{nullptr}, ema_{nullptr};
+  std::vector<torch::Tensor> trained_;  // the weights that learn (options.trained), in net_'s order
   std::unique_ptr<torch::optim::AdamW> optimizer_;
   int64_t step_ = 0;
   double elapsed_ = 0;

@@ -29,6 +29,9 @@ while read -r problem; do fail "bsqtrain: $problem"; done < <(help_matches_man "
 expect 2 "no-such-option" -- --no-such-option
 expect 2 "steps" -- --steps -5
 expect 2 "loss" -- --loss fancy
+expect 2 "train" -- --train decoder
+# Training the encoder alone needs the decoder it trains against.
+expect 2 "needs --init" -- --train encoder --out "$tmp/run"
 # A missing corpus or manifest: exit 3, and the message says how to fetch it.
 mkdir -p "$tmp/corpus/pkg"
 printf 'train\tpkg\ta.png\n' >"$tmp/manifest.tsv"
