@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <vector>
 
 #include "model/image_tensor.h"
 #include "model/stripe_runner.h"
@@ -90,18 +91,23 @@ TEST_CASE("fewer bits than the model's and a one-stripe image") {
   CHECK(back.height == 9);
 }
 
-TEST_CASE("inference runs attention a group of windows and the MLP a slice of tokens at a time, to the same result") {
+TEST_CASE("inference runs each block a group of windows at a time, to the result of the training path") {
   auto net = random_tiny_model(2, 2);
-  // 192 x 192 tokens: 9216 windows of 2 x 2 (groups of 512) and 36864 tokens (slices of 32768).
-  const auto grid = torch::randn({1, 1, 192, 192, net->config().width});
-  for (const auto& block : *net->decoder()->named_children()["blocks"]->as<torch::nn::ModuleList>()) {
-    auto* b = block->as<model::TransformerBlock>();
-    const auto whole = b->forward(grid).detach();  // gradients on: one pass
-    torch::Tensor grouped;
-    {
-      torch::InferenceMode inference;
-      grouped = b->forward(grid);
+  // One frame of 192 x 192 tokens: 9216 windows of 2 x 2 in groups of 1024 (4096 tokens); two
+  // frames of 64 x 64: 2048 windows of 2 x 2 x 2 tokens in groups of 512, attention block-causal.
+  for (const auto& shape : {std::vector<int64_t>{1, 1, 192, 192}, std::vector<int64_t>{1, 2, 64, 64}}) {
+    CAPTURE(shape[1]);
+    const auto grid = torch::randn({shape[0], shape[1], shape[2], shape[3], net->config().width});
+    for (const auto& block : *net->decoder()->named_children()["blocks"]->as<torch::nn::ModuleList>()) {
+      auto* b = block->as<model::TransformerBlock>();
+      CAPTURE(b->shifted());
+      const auto whole = b->forward(grid).detach();  // gradients on: the training path
+      torch::Tensor grouped;
+      {
+        torch::InferenceMode inference;
+        grouped = b->forward(grid);
+      }
+      CHECK(torch::allclose(whole, grouped, 1e-5, 1e-5));
     }
-    CHECK(torch::allclose(whole, grouped, 1e-5, 1e-5));
   }
 }

@@ -120,6 +120,9 @@ std::vector<uint64_t> search_codes(TokenizerModel& net, const Image& image, torc
       auto best = v.detach().clone();
       double best_error = std::numeric_limits<double>::infinity();
       for (int it = 0; it <= settings.iterations; ++it) {
+        // The last iterate is only scored, never stepped from: no graph for it, so the decoder
+        // takes its faster inference path (TransformerBlock).
+        const torch::AutoGradMode graph(it < settings.iterations);
         auto codes = fixed.clone();
         codes.slice(0, cy.first, cy.second).slice(1, cx.first, cx.second).copy_(codes_of(v));
         const auto grid = net->decoder()->forward(

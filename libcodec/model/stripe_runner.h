@@ -17,8 +17,9 @@
 
 namespace bsq::model {
 
-// Tokens per stripe, halo excluded: about 84 MB per float32 activation of width 160. The
-// attention and the MLP, whose tensors are wider, run in slices of it (transformer.cpp).
+// Tokens per stripe, halo excluded: about 84 MB per float32 activation of width 160. Each
+// transformer block runs a group of windows at a time through both of its branches
+// (TransformerBlock), so the wider tensors of attention and MLP exist for one group only.
 inline constexpr int64_t kStripeTokens = int64_t{1} << 17;
 // The encoder's stripes while the search (model/latent_search.h) holds the latent of the whole
 // picture, 2 bytes per bit per token: half the height, which leaves room for it (an 8000x6000

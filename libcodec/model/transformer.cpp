@@ -2,7 +2,6 @@
 #include "model/transformer.h"
 
 #include <algorithm>
-#include <vector>
 
 namespace bsq::model {
 namespace {
@@ -39,6 +38,7 @@ TransformerBlockImpl::TransformerBlockImpl(int64_t width, int64_t heads, int64_t
 }
 
 torch::Tensor TransformerBlockImpl::forward(const torch::Tensor& grid) {
+  if (!torch::GradMode::is_enabled()) return forward_by_windows(grid);
   const int64_t shift = shifted_ ? window_ / 2 : 0;
   // The residual stream and the norms stay float32; the branches run in the weights' dtype
   // (model/compute_precision.h), and so do the copies that partition the windows.
@@ -47,20 +47,35 @@ torch::Tensor TransformerBlockImpl::forward(const torch::Tensor& grid) {
   if (shift) y = torch::roll(y, {-shift, -shift}, {2, 3});
   y = merge(attention_->forward(partition(y, window_), grid.size(1)), grid.sizes(), window_);
   if (shift) y = torch::roll(y, {shift, shift}, {2, 3});
-  auto x = grid + y;
-  const auto mlp = [&](const torch::Tensor& t) {
-    return t + fc2_->forward(torch::gelu(fc1_->forward(norm2_->forward(t).to(dtype))));
-  };
-  // Inference on a large picture: the MLP, 4x wider than the stream, a slice of tokens at a time
-  // (tokens are independent there, so the result is the same).
-  constexpr int64_t kTokensPerSlice = int64_t{1} << 15;
-  const int64_t tokens = x.numel() / x.size(-1);
-  if (torch::GradMode::is_enabled() || tokens <= kTokensPerSlice) return mlp(x);
-  const auto flat = x.reshape({tokens, x.size(-1)});
-  std::vector<torch::Tensor> slices;
-  for (int64_t first = 0; first < tokens; first += kTokensPerSlice)
-    slices.push_back(mlp(flat.narrow(0, first, std::min(kTokensPerSlice, tokens - first))));
-  return torch::cat(slices).view(x.sizes());
+  const auto x = grid + y;
+  return x + fc2_->forward(torch::gelu(fc1_->forward(norm2_->forward(x).to(dtype))));
+}
+
+torch::Tensor TransformerBlockImpl::forward_by_windows(const torch::Tensor& grid) {
+  const int64_t shift = shifted_ ? window_ / 2 : 0;
+  const auto dtype = fc1_->weight.scalar_type();
+  const int64_t width = grid.size(4), frames = grid.size(1);
+  const int64_t per_window = frames * window_ * window_;
+  // Where each token of the (shifted) window partition sits in the grid: the partition applied
+  // to the tokens' own indices. Gathering by it is the roll and the partition in one copy.
+  const auto sizes = grid.sizes();
+  auto where = torch::arange(grid.numel() / width, torch::TensorOptions(torch::kInt64).device(grid.device()))
+                   .view({sizes[0], sizes[1], sizes[2], sizes[3], 1});
+  if (shift) where = torch::roll(where, {-shift, -shift}, {2, 3});
+  where = partition(where, window_).reshape({-1});
+
+  const auto bias = attention_->attention_bias(frames, grid.options().dtype(dtype));
+  const auto stream = grid.reshape({-1, width});
+  auto out = torch::empty_like(stream);
+  const int64_t group = std::max<int64_t>(1, kTokensPerGroup / per_window) * per_window;
+  for (int64_t first = 0; first < where.size(0); first += group) {
+    const auto at = where.narrow(0, first, std::min(group, where.size(0) - first));
+    auto x = stream.index_select(0, at);
+    x += attention_->attend(norm1_->forward(x).to(dtype).view({-1, per_window, width}), bias).view({-1, width});
+    x += fc2_->forward(torch::gelu(fc1_->forward(norm2_->forward(x).to(dtype))));
+    out.index_copy_(0, at, x);
+  }
+  return out.view(sizes);
 }
 
 TransformerImpl::TransformerImpl(int64_t width, int64_t depth, int64_t heads, int64_t window, int64_t max_frames,

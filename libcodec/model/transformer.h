@@ -22,6 +22,13 @@ class TransformerBlockImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& grid);  // rows and cols must be multiples of window
 
  private:
+  // Inference (no autograd): the same block a group of windows at a time. A token's output
+  // depends only on the tokens of its window, so each group goes through both branches and both
+  // residual adds while it is in cache, instead of each step streaming the whole grid through
+  // memory; the result is the same up to the summation order of the products.
+  torch::Tensor forward_by_windows(const torch::Tensor& grid);
+  static constexpr int64_t kTokensPerGroup = 4096;
+
   int64_t window_;
   bool shifted_;
   torch::nn::LayerNorm norm1_{nullptr}, norm2_{nullptr};

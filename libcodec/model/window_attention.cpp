@@ -1,10 +1,8 @@
 // Windowed multi-head attention with relative position bias and a block-causal frame mask.
 #include "model/window_attention.h"
 
-#include <algorithm>
 #include <cmath>
 #include <limits>
-#include <vector>
 
 namespace bsq::model {
 
@@ -32,9 +30,10 @@ void WindowAttentionImpl::zero_output() {
 }
 
 torch::Tensor WindowAttentionImpl::attention_bias(int64_t frames, const torch::TensorOptions& options) {
+  TORCH_CHECK(frames >= 1 && frames <= max_frames_, "window attention: more frames than the model supports");
   const int64_t n = window_ * window_;
   auto bias = spatial_bias_.index_select(0, relative_index_).view({n, n, heads_}).permute({2, 0, 1});
-  if (frames == 1) return bias.unsqueeze(0);  // [1, heads, n, n]
+  if (frames == 1) return bias.unsqueeze(0).to(options.dtype());  // [1, heads, n, n]
 
   // Frame f attends to frames g <= f; the temporal bias depends on the distance f - g.
   const auto f = torch::arange(frames, torch::kInt64).to(options.device());
@@ -45,34 +44,23 @@ torch::Tensor WindowAttentionImpl::attention_bias(int64_t frames, const torch::T
       temporal.permute({2, 0, 1}).masked_fill(blocked.unsqueeze(0), -std::numeric_limits<float>::infinity());
   // Expand [heads, F, F] and [heads, n, n] to [heads, F*n, F*n], frame-major.
   auto full = frame_term.view({heads_, frames, 1, frames, 1}) + bias.view({heads_, 1, n, 1, n});
-  return full.reshape({1, heads_, frames * n, frames * n});
+  return full.reshape({1, heads_, frames * n, frames * n}).to(options.dtype());
 }
 
 torch::Tensor WindowAttentionImpl::forward(const torch::Tensor& x, int64_t frames) {
-  // Inference on a large picture: a group of windows at a time, so the per-window products (3x
-  // the tokens for q, k and v, and tokens^2 logits per head) never exist for the whole stripe.
-  // Windows are independent, so the result is the same.
-  constexpr int64_t kWindowsPerGroup = 512;
-  if (!torch::GradMode::is_enabled() && x.size(0) > kWindowsPerGroup) {
-    std::vector<torch::Tensor> groups;
-    for (int64_t first = 0; first < x.size(0); first += kWindowsPerGroup)
-      groups.push_back(attend(x.narrow(0, first, std::min(kWindowsPerGroup, x.size(0) - first)), frames));
-    return torch::cat(groups);
-  }
-  return attend(x, frames);
+  return attend(x, attention_bias(frames, x.options()));
 }
 
-torch::Tensor WindowAttentionImpl::attend(const torch::Tensor& x, int64_t frames) {
+torch::Tensor WindowAttentionImpl::attend(const torch::Tensor& x, const torch::Tensor& bias) {
   const int64_t windows = x.size(0), tokens = x.size(1), width = x.size(2);
   const int64_t head_dim = width / heads_;
-  TORCH_CHECK(tokens == frames * window_ * window_, "window attention: token count mismatch");
-  TORCH_CHECK(frames <= max_frames_, "window attention: more frames than the model supports");
+  TORCH_CHECK(bias.size(-1) == tokens, "window attention: token count mismatch");
 
   // x comes in the dtype of the weights (model/compute_precision.h); so do the products here.
   const auto qkv = qkv_->forward(x).view({windows, tokens, 3, heads_, head_dim}).permute({2, 0, 3, 1, 4});
   const auto q = qkv[0] * (1.0 / std::sqrt(static_cast<double>(head_dim)));
   const auto k = qkv[1], v = qkv[2];
-  auto logits = torch::matmul(q, k.transpose(-2, -1)) + attention_bias(frames, x.options()).to(x.scalar_type());
+  auto logits = torch::matmul(q, k.transpose(-2, -1)) + bias;
   const auto out = torch::matmul(torch::softmax(logits, -1), v);  // [windows, heads, tokens, head_dim]
   return proj_->forward(out.transpose(1, 2).reshape({windows, tokens, width}));
 }

@@ -19,10 +19,13 @@ class WindowAttentionImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x, int64_t frames);
   void zero_output();  // output projection to zero (see TransformerBlock)
 
- private:
-  torch::Tensor attend(const torch::Tensor& x, int64_t frames);  // forward() on one group of windows
+  // forward() in two steps, for a caller that feeds windows a group at a time: the logits' bias
+  // for windows of `frames` frames ([1, heads, tokens, tokens], in options' dtype), made once,
+  // then the attention of each group of windows ([windows, tokens, width]) with it.
   torch::Tensor attention_bias(int64_t frames, const torch::TensorOptions& options);
+  torch::Tensor attend(const torch::Tensor& x, const torch::Tensor& bias);
 
+ private:
   int64_t heads_, window_, max_frames_;
   torch::nn::Linear qkv_{nullptr}, proj_{nullptr};
   torch::Tensor spatial_bias_;    // [(2w-1)^2, heads]
