@@ -5,7 +5,8 @@
 # operator profile of one decoder block and of the head. Writes bench/profile.md.
 # Usage: bench/profile.sh [OUT.md] [BEFORE_PROFILER]
 # BEFORE_PROFILER: bsq_stage_profile built from an older commit (same source file), profiled too,
-# in float32, for a before/after comparison (the note of the commit that adds it says how).
+# in bfloat16 (the codec's default where the CPU has it), for a before/after comparison;
+# BSQ_BEFORE_NAME names it in the headings (default "before").
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 profiler=$root/build/bench/bsq_stage_profile
@@ -34,11 +35,15 @@ section() {
   echo "# Stage profile of encode and decode"
   echo
   echo "Made by \`bench/profile.sh\` on $(date -u +%Y-%m-%d), $threads threads, load average before: $(cut -d' ' -f1-3 /proc/loadavg)."
-  echo "Median of 3 runs per stage. GFLOPS = 2 x GMAC / time. On this CPU a 1024x1024 matrix product"
-  echo "runs at about 110 GFLOPS per core in float32 and 450 in bfloat16 (LibTorch, oneDNN)."
+  echo "Median of 3 runs per stage. GFLOPS = 2 x GMAC / time. For scale, a plain 1024x1024 matrix"
+  echo "product on this CPU, $threads threads (LibTorch, oneDNN; best of 5):"
+  echo
+  echo '```'
+  "$profiler" gemm "$threads"
+  echo '```'
   section "$profiler" bfloat16 now
   section "$profiler" float32 now
-  [ -z "$before" ] || section "$before" float32 before
+  [ -z "$before" ] || section "$before" bfloat16 "${BSQ_BEFORE_NAME:-before}"
   echo
   echo "## Operators of the default model (fine32.bsqm) at 512x512, bfloat16, self time"
   echo

@@ -1,5 +1,6 @@
 // Times every stage of one image's encode and decode, and counts the network's multiply-adds.
 // Usage: bsq_stage_profile MODEL IMAGE_W IMAGE_H [BITS] [THREADS] [REPEATS] [float32|bfloat16] [ops]
+//        bsq_stage_profile gemm [THREADS]: the rate of a plain 1024x1024 matrix product, for scale
 // Prints one line per stage: name, milliseconds (median of REPEATS), GMAC, achieved GFLOPS; with
 // "ops", first LibTorch's operator profile of one decoder block and of the head.
 // The stages are the model's own submodules run one after the other, as TokenizerModel runs them,
@@ -116,9 +117,31 @@ void print_operator_times(const std::string& title, Fn&& fn) {
 
 }  // namespace
 
+// GFLOPS of a 1024x1024x1024 product in float32 and bfloat16, the best of 5 runs of 10.
+void print_gemm_rates() {
+  const torch::InferenceMode inference;
+  for (const auto dtype : {torch::kFloat32, torch::kBFloat16}) {
+    const auto a = torch::randn({1024, 1024}).to(dtype), b = torch::randn({1024, 1024}).to(dtype);
+    for (int i = 0; i < 3; ++i) torch::mm(a, b);
+    double best = 1e30;
+    for (int run = 0; run < 5; ++run)
+      best = std::min(best, time_ms([&] {
+                              for (int i = 0; i < 10; ++i) torch::mm(a, b);
+                            }) / 10);
+    fmt::print("{} 1024x1024x1024: {:.2f} ms, {:.0f} GFLOPS\n", c10::toString(dtype), best,
+               2.0 * (1 << 30) / best / 1e6);
+  }
+}
+
 int main(int argc, char** argv) {
+  if (argc >= 2 && std::string(argv[1]) == "gemm") {
+    bsq::set_compute_threads(argc > 2 ? std::atoi(argv[2]) : 0);
+    print_gemm_rates();
+    return 0;
+  }
   if (argc < 4) {
-    fmt::print(stderr, "usage: {} MODEL WIDTH HEIGHT [BITS] [THREADS] [REPEATS]\n", argv[0]);
+    fmt::print(stderr, "usage: {} MODEL WIDTH HEIGHT [BITS] [THREADS] [REPEATS] [PRECISION] [ops] | gemm [THREADS]\n",
+               argv[0]);
     return 2;
   }
   const int width = std::atoi(argv[2]), height = std::atoi(argv[3]);
