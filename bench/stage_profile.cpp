@@ -115,8 +115,6 @@ void print_operator_times(const std::string& title, Fn&& fn) {
                self[order[i].second].second);
 }
 
-}  // namespace
-
 // GFLOPS of a 1024x1024x1024 product in float32 and bfloat16, the best of 5 runs of 10.
 void print_gemm_rates() {
   const torch::InferenceMode inference;
@@ -132,6 +130,8 @@ void print_gemm_rates() {
                2.0 * (1 << 30) / best / 1e6);
   }
 }
+
+}  // namespace
 
 int main(int argc, char** argv) {
   if (argc >= 2 && std::string(argv[1]) == "gemm") {
