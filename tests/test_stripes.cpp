@@ -91,6 +91,40 @@ TEST_CASE("fewer bits than the model's and a one-stripe image") {
   CHECK(back.height == 9);
 }
 
+TEST_CASE("per-token bit counts: each token decodes from its own leading bits") {
+  torch::InferenceMode inference;
+  auto net = random_tiny_model(2, 2);
+  const int bits = net->config().bits;
+  // 24x40 pixels: 6x10 tokens; 3 token rows a stripe, so the counts must follow the wrapped halo.
+  const Image image = smooth_image(40, 24);
+  const auto codes = model::encode_in_stripes(net, image, bits, torch::kCPU, 30);
+  REQUIRE(codes.size() == 60);
+  const auto decode = [&](const std::vector<uint64_t>& c, int b, const std::vector<uint8_t>* kept) {
+    return model::decode_in_stripes(net, c, b, 40, 24, torch::kCPU, 30, kept).rgb;
+  };
+  const auto prefix = [&](std::vector<uint64_t> c, const std::vector<uint8_t>& kept) {
+    for (size_t t = 0; t < c.size(); ++t) c[t] &= (uint64_t{1} << kept[t]) - 1;
+    return c;
+  };
+
+  // The same count everywhere is the grid of that many bits.
+  const std::vector<uint8_t> three(codes.size(), 3);
+  CHECK(decode(codes, bits, &three) == decode(prefix(codes, three), 3, nullptr));
+
+  // Mixed counts: what lies past a token's count changes nothing; what lies within it does.
+  std::vector<uint8_t> kept(codes.size());
+  for (size_t t = 0; t < kept.size(); ++t) kept[t] = static_cast<uint8_t>(1 + (t * 5 + t / 10) % bits);
+  const auto mixed = decode(codes, bits, &kept);
+  auto flipped_past = codes, flipped_within = codes;
+  for (size_t t = 0; t < codes.size(); ++t) {
+    if (kept[t] < bits) flipped_past[t] ^= ~uint64_t{0} << kept[t] & ((uint64_t{1} << bits) - 1);
+    flipped_within[t] ^= uint64_t{1} << (kept[t] - 1);
+  }
+  CHECK(decode(flipped_past, bits, &kept) == mixed);
+  CHECK(decode(flipped_within, bits, &kept) != mixed);
+  CHECK(mixed != decode(codes, bits, nullptr));  // fewer bits than the codes have, somewhere
+}
+
 TEST_CASE("inference runs each block a group of windows at a time, to the result of the training path") {
   auto net = random_tiny_model(2, 2);
   // One frame of 192 x 192 tokens: 9216 windows of 2 x 2 in groups of 1024 (4096 tokens); two

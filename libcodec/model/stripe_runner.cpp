@@ -71,13 +71,22 @@ void head_rows(TokenizerModel& net, const torch::Tensor& grid, int64_t grid_firs
   }
 }
 
-// The BSQ codes of token rows [first, last) (wrapping around), as the decoder takes them.
+// The BSQ codes of token rows [first, last) (wrapping around), as the decoder takes them. With
+// token_bits, channels at and past a token's own count are 0, as past `bits` for every token.
 torch::Tensor code_rows(const std::vector<uint64_t>& codes, int bits, int model_bits, const Plan& p, Rows rows,
-                        const torch::Device& device) {
+                        const torch::Device& device, const std::vector<uint8_t>* token_bits) {
   std::vector<torch::Tensor> parts;
   for (const Rows& r : wrapped(rows.first, rows.second, p.plane.rows)) {
-    const std::vector<uint64_t> part(codes.begin() + r.first * p.plane.cols, codes.begin() + r.second * p.plane.cols);
-    parts.push_back(unpack_codes(part, bits, model_bits).view({1, 1, r.second - r.first, p.plane.cols, model_bits}));
+    const int64_t from = r.first * p.plane.cols, to = r.second * p.plane.cols;
+    const std::vector<uint64_t> part(codes.begin() + from, codes.begin() + to);
+    torch::Tensor unpacked = unpack_codes(part, bits, model_bits);
+    if (token_bits) {
+      const auto kept = torch::from_blob(const_cast<uint8_t*>(token_bits->data()) + from, {to - from}, torch::kUInt8)
+                            .to(torch::kInt64)
+                            .unsqueeze(1);
+      unpacked = unpacked * torch::arange(model_bits, torch::kInt64).unsqueeze(0).lt(kept).to(unpacked.dtype());
+    }
+    parts.push_back(unpacked.view({1, 1, r.second - r.first, p.plane.cols, model_bits}));
   }
   return torch::cat(parts, 2).to(device);
 }
@@ -140,12 +149,14 @@ torch::Tensor latent_tensor(const ModelConfig& config, int width, int height) {
 }
 
 Image decode_in_stripes(TokenizerModel& net, const std::vector<uint64_t>& codes, int bits, int width, int height,
-                        const torch::Device& device, int64_t stripe_tokens) {
+                        const torch::Device& device, int64_t stripe_tokens, const std::vector<uint8_t>* token_bits) {
   const ModelConfig& c = net->config();
   const Plan p = plan(c, net->decoder(), width, height, stripe_tokens);
+  TORCH_CHECK(!token_bits || token_bits->size() == codes.size(), "decode_in_stripes: one bit count per token");
   Image image(width, height);
   const auto decoded = [&](Rows rows) {
-    return net->decoder()->forward(net->quantizer()->dequantize(code_rows(codes, bits, c.bits, p, rows, device)));
+    return net->decoder()->forward(
+        net->quantizer()->dequantize(code_rows(codes, bits, c.bits, p, rows, device, token_bits)));
   };
   if (p.whole) {
     head_rows(net, decoded({0, p.plane.rows}), 0, {0, p.plane.rows}, &image);

@@ -1,6 +1,6 @@
 // Runs the network over an image in horizontal stripes, so that memory grows with the image's
-// width, not its area (an 8000x6000 photo encodes in 1.4 GiB and decodes in 1.3,
-// bench/large_image.md).
+// width, not its area (an 8000x6000 photo encodes in 1.4 GiB at the default effort and decodes in
+// 0.9, bench/large_image.md and bench/large_image_effort1.md).
 //
 // A stripe is a band of whole attention windows plus the halo rows its windows and convolutions
 // read: Transformer::input_rows() for the blocks, one token for the stem and head convolutions.
@@ -54,8 +54,11 @@ std::vector<uint64_t> encode_in_stripes(TokenizerModel& net, const Image& image,
 // 8000x6000 photo's is 190 MB at 32 bits per 4x4 patch), which the search's starting point needs.
 torch::Tensor latent_tensor(const ModelConfig& config, int width, int height);
 
-// The image of width x height decoded from `codes` (rows x cols tokens of `bits` bits).
+// The image of width x height decoded from `codes` (rows x cols tokens of `bits` bits). With
+// `token_bits` (one count per token, each <= bits), a nested-bit model decodes each token from its
+// own leading bits: the codes' bits past a token's count are ignored.
 Image decode_in_stripes(TokenizerModel& net, const std::vector<uint64_t>& codes, int bits, int width, int height,
-                        const torch::Device& device, int64_t stripe_tokens = kStripeTokens);
+                        const torch::Device& device, int64_t stripe_tokens = kStripeTokens,
+                        const std::vector<uint8_t>* token_bits = nullptr);
 
 }  // namespace bsq::model
