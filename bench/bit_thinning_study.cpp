@@ -102,7 +102,8 @@ int main(int argc, char** argv) {
       ThinningCoder coder;
       coder.margin = margin.data();
       coder.mu = mus[m];
-      bsq::entropy::detail::code_frame(coder, prior, nullptr, nullptr, g.codes.data(), nullptr, g.rows, g.cols, c.bits);
+      bsq::entropy::detail::code_frame(coder, prior, nullptr, nullptr, g.codes.data(), nullptr, g.rows, g.cols,
+                                       {c.bits});
       const Point p = measure(g, coder.bits);
       thinned[m].bpp += p.bpp / n, thinned[m].psnr += p.psnr / n;
       thinned[m].flipped += static_cast<double>(coder.flips) / static_cast<double>(margin.size()) / n;

@@ -46,7 +46,7 @@ bsq::Image box_downscale(const bsq::Image& in, int factor) {
 // Ideal bits of one frame of tokens, continuing from the prior's state.
 double frame_bits(BitPrior& prior, Tokens t, int bits) {
   bsq::entropy::detail::CostCoder coder;
-  bsq::entropy::detail::code_frame(coder, prior, nullptr, nullptr, t.codes.data(), nullptr, t.rows, t.cols, bits);
+  bsq::entropy::detail::code_frame(coder, prior, nullptr, nullptr, t.codes.data(), nullptr, t.rows, t.cols, {bits});
   return coder.bits;
 }
 

@@ -25,8 +25,8 @@ void BitPrior::begin_token(const Neighbours& n) {
   mixer_rate_ = kFinalRate + kBoost * kHalfLife / (kHalfLife + tokens_);
 }
 
-void BitPrior::end_token() {
-  pairs_.observe(coded_);
+void BitPrior::end_token(bool complete) {
+  if (complete) pairs_.observe(coded_);
   if (tokens_ < (1 << 30)) ++tokens_;
 }
 

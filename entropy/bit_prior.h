@@ -36,7 +36,9 @@ class BitPrior {
   void begin_token(const Neighbours& n);
   inline uint32_t predict(int i);  // P(1) * 65536, in [1, 65535]
   inline void update(int bit);
-  void end_token();
+  // `complete`: every bit of the token was coded. A token cut short (per-window bit counts,
+  // token_coder.h) is left out of the channel-pair statistics, whose counts assume all bits.
+  void end_token(bool complete = true);
 
  private:
   // Contexts, each a table per bit index i (the channels have their own statistics):

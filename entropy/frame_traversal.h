@@ -67,15 +67,26 @@ class RepeatModel {
   std::vector<uint8_t> previous_;
 };
 
+// Bits per token: `bits` for all, or the count of each token's window (token_coder.h).
+struct TokenBits {
+  int bits = 0;
+  const uint8_t* window_bits = nullptr;  // null: every token has `bits`
+  int window = 0, window_cols = 0;
+  int at(int y, int x) const {
+    return window_bits ? window_bits[static_cast<size_t>(y / window) * window_cols + x / window] : bits;
+  }
+};
+
 // Codes (or decodes) one frame. `previous` is the frame before it in the same coded sequence
 // (null for a key frame). With `repeats`, each token is preceded by its repeat flag in flags[]
 // (read when encoding, written when decoding); a repeated token is the previous frame's and costs
 // no more. Coder::code(bit, p1) codes `bit` (encoder, cost meter) or returns the decoded bit;
 // frame[] is read before each token is coded and overwritten with the result. False when the
-// coder runs out of data (checked at the end of each row).
+// coder runs out of data (checked at the end of each row). `token_bits` (with a window map) says
+// how many leading bits each token codes; the rest of a token is 0.
 template <class Coder>
 bool code_frame(Coder& coder, BitPrior& prior, RepeatModel* repeats, uint8_t* flags, uint64_t* frame,
-                const uint64_t* previous, int rows, int cols, int bits) {
+                const uint64_t* previous, int rows, int cols, TokenBits token_bits) {
   for (int y = 0; y < rows; ++y) {
     for (int x = 0; x < cols; ++x) {
       const size_t at = static_cast<size_t>(y) * cols + x;
@@ -93,12 +104,13 @@ bool code_frame(Coder& coder, BitPrior& prior, RepeatModel* repeats, uint8_t* fl
       prior.begin_token(neighbours_of(frame, previous, cols, y, x));
       const uint64_t in = frame[at];
       uint64_t out = 0;
+      const int bits = token_bits.at(y, x);
       for (int i = 0; i < bits; ++i) {
         const int bit = coder.code(static_cast<int>((in >> i) & 1), prior.predict(i));
         prior.update(bit);
         out |= static_cast<uint64_t>(bit) << i;
       }
-      prior.end_token();
+      prior.end_token(bits == token_bits.bits);
       coder.token_done();
       frame[at] = out;
     }

@@ -41,13 +41,13 @@ void GopEncoder::add_frame(const uint64_t* codes, const uint8_t* repeat) {
   for (size_t i = 0; i < s.tokens; ++i) s.current[i] = codes[i] & mask;
   const double before = s.coder.bits;
   if (s.frames == 0) {
-    detail::code_frame(s.coder, s.prior, nullptr, nullptr, s.current.data(), nullptr, s.rows, s.cols, s.bits);
+    detail::code_frame(s.coder, s.prior, nullptr, nullptr, s.current.data(), nullptr, s.rows, s.cols, {s.bits});
   } else {
     s.flags.assign(repeat, repeat + s.tokens);
     for (size_t i = 0; i < s.tokens; ++i)
       if (s.flags[i]) s.current[i] = s.previous[i];  // what the decoder will rebuild
     detail::code_frame(s.coder, s.prior, &s.repeats, s.flags.data(), s.current.data(), s.previous.data(), s.rows,
-                       s.cols, s.bits);
+                       s.cols, {s.bits});
     s.repeated += static_cast<uint64_t>(std::count(s.flags.begin(), s.flags.end(), uint8_t{1}));
     s.flagged += s.tokens;
   }
@@ -65,7 +65,7 @@ std::vector<double> GopEncoder::fresh_token_bits(const uint64_t* codes) const {
   detail::TokenCostCoder cost;
   cost.per_token.reserve(s.tokens);
   detail::code_frame(cost, prior, nullptr, nullptr, frame.data(), s.frames > 0 ? s.previous.data() : nullptr, s.rows,
-                     s.cols, s.bits);
+                     s.cols, {s.bits});
   return std::move(cost.per_token);
 }
 
@@ -117,10 +117,10 @@ bool GopDecoder::next_frame(uint64_t* codes, uint8_t* repeat, std::string* error
   bool ok;
   if (s.frames == 0) {
     std::fill(s.flags.begin(), s.flags.end(), uint8_t{0});
-    ok = detail::code_frame(s.coder, s.prior, nullptr, nullptr, codes, nullptr, s.rows, s.cols, s.bits);
+    ok = detail::code_frame(s.coder, s.prior, nullptr, nullptr, codes, nullptr, s.rows, s.cols, {s.bits});
   } else {
     ok = detail::code_frame(s.coder, s.prior, &s.repeats, s.flags.data(), codes, s.previous.data(), s.rows, s.cols,
-                            s.bits);
+                            {s.bits});
   }
   if (!ok || s.coder.decoder.overrun()) {
     if (error) *error = "entropy decoder: token stream truncated";

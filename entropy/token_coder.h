@@ -31,27 +31,42 @@ inline constexpr int64_t kMaxTokens = int64_t{1} << 26;
 struct TokenPlane {
   int frames = 0, rows = 0, cols = 0, bits = 0;
   std::vector<uint64_t> codes;  // frame-major, then row-major; bit i of a code is channel i
+  // Optional bits per window, for a nested-bit model whose encoder keeps more bits where a
+  // picture needs them: one frame cut into windows of window x window tokens (the last row and
+  // column of windows may be cut short), one count in 1..bits per window, row-major. Each token
+  // codes the leading bits of its window's count; its other bits are 0 once decoded. The counts
+  // are coded in the stream, before the tokens. Empty: every token has `bits`.
+  int window = 0;
+  std::vector<uint8_t> window_bits = {};
 };
 
 // Checks dimensions against the caps above; on failure says which one is wrong.
 bool check_token_dims(int frames, int rows, int cols, int bits, std::string* error);
 
-// The coded stream (never empty), or an empty vector when the dimensions are outside the caps or
-// codes.size() != frames * rows * cols. Bits at or above `bits` in a code are ignored.
+// The number of windows of window x window tokens a rows x cols grid has (window >= 1).
+size_t window_count(int rows, int cols, int window);
+
+// The coded stream (never empty), or an empty vector when the dimensions are outside the caps,
+// codes.size() != frames * rows * cols, or window counts are given for more than one frame, for
+// another number of windows or outside 1..bits. Bits at or above a token's count are ignored.
 std::vector<uint8_t> encode_tokens(const TokenPlane& tokens);
 
-// Decodes a stream made by encode_tokens() with the same dimensions. Returns false with a
-// message on bad dimensions, a truncated stream or bytes left over; a stream damaged in the
-// middle may also decode "successfully" to wrong tokens (the container's CRC catches that).
+// Decodes a stream made by encode_tokens() with the same dimensions; `window` > 0 for a stream
+// with counts per window (of that many tokens a side; one frame only), 0 without. Returns false
+// with a message on bad dimensions, a count out of range, a truncated stream or bytes left over;
+// a stream damaged in the middle may also decode "successfully" to wrong tokens (the container's
+// CRC catches that).
 bool decode_tokens(const uint8_t* data, size_t size, int frames, int rows, int cols, int bits, TokenPlane* out,
-                   std::string* error);
+                   std::string* error, int window = 0);
 
-// The ideal code length of the tokens under the prior: the sum of -log2 P(bit) over every
-// decision, with the same integer probabilities the coder uses. 0 on malformed input.
+// The ideal code length of the stream under the prior (tokens, and window counts if any): the sum
+// of -log2 P(bit) over every decision, with the same integer probabilities the coder uses. 0 on
+// malformed input.
 double ideal_code_length_bits(const TokenPlane& tokens);
 
-// The same, token by token (frame-major, then row-major): what each token costs given the ones
-// before it. Empty on malformed input. For encoder decisions that weigh rate locally.
+// The tokens' share of it, token by token (frame-major, then row-major): what each token costs
+// given the ones before it; the window counts are not in it. Empty on malformed input. For encoder
+// decisions that weigh rate locally.
 std::vector<double> token_code_lengths_bits(const TokenPlane& tokens);
 
 }  // namespace bsq::entropy

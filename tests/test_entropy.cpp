@@ -390,3 +390,159 @@ TEST_CASE("token coder: garbage is refused with a message, or decodes to a grid 
   // nearly always refused (all 200 at this seed when written).
   CHECK(refused >= kTrials * 9 / 10);
 }
+
+namespace {
+
+// Counts per window in regions (a count per 3x3 block of windows, from `counts`), as an encoder
+// choosing them by content would make them.
+std::vector<uint8_t> regional_counts(Rng& rng, int rows, int cols, int window, const std::vector<int>& counts) {
+  const int wr = (rows + window - 1) / window, wc = (cols + window - 1) / window;
+  std::vector<uint8_t> map(static_cast<size_t>(wr) * wc);
+  std::vector<uint8_t> regions(static_cast<size_t>(wr / 3 + 1) * (wc / 3 + 1));
+  for (uint8_t& r : regions) r = static_cast<uint8_t>(counts[rng.below(static_cast<uint32_t>(counts.size()))]);
+  for (int y = 0; y < wr; ++y)
+    for (int x = 0; x < wc; ++x)
+      map[static_cast<size_t>(y) * wc + x] = regions[static_cast<size_t>(y / 3) * (wc / 3 + 1) + x / 3];
+  return map;
+}
+
+// The plane with its window counts, and what the decoder should give back: each token cut to its count.
+struct Windowed {
+  TokenPlane plane;
+  std::vector<uint64_t> expected;
+};
+
+Windowed with_counts(TokenPlane t, int window, std::vector<uint8_t> counts) {
+  Windowed w{std::move(t), {}};
+  w.plane.window = window;
+  w.plane.window_bits = std::move(counts);
+  const int wc = (w.plane.cols + window - 1) / window;
+  for (int y = 0; y < w.plane.rows; ++y)
+    for (int x = 0; x < w.plane.cols; ++x)
+      w.expected.push_back(w.plane.codes[static_cast<size_t>(y) * w.plane.cols + x] &
+                           mask_of(w.plane.window_bits[static_cast<size_t>(y / window) * wc + x / window]));
+  return w;
+}
+
+bool windowed_round_trip(const Windowed& w, size_t* size = nullptr) {
+  const std::vector<uint8_t> bytes = bsq::entropy::encode_tokens(w.plane);
+  if (size) *size = bytes.size();
+  TokenPlane back;
+  std::string error;
+  const TokenPlane& t = w.plane;
+  const bool ok =
+      bsq::entropy::decode_tokens(bytes.data(), bytes.size(), 1, t.rows, t.cols, t.bits, &back, &error, t.window);
+  if (!ok) MESSAGE(error);
+  return ok && back.codes == w.expected && back.window == t.window && back.window_bits == t.window_bits;
+}
+
+}  // namespace
+
+TEST_CASE("token coder: counts per window round trip, and each token codes only its window's bits") {
+  Rng rng{21};
+  for (const int bits : {1, 5, 32, 33, 64}) {
+    for (const int window : {1, 3, 8}) {
+      for (const auto& [rows, cols] : {std::pair{1, 1}, {7, 5}, {24, 40}, {50, 17}}) {
+        CAPTURE(bits);
+        CAPTURE(window);
+        CAPTURE(rows);
+        CAPTURE(cols);
+        const std::vector<int> counts = {1, bits, std::max(1, bits / 2), std::max(1, bits - 1)};
+        CHECK(windowed_round_trip(with_counts(blocky_plane(rng, 1, rows, cols, bits), window,
+                                              regional_counts(rng, rows, cols, window, counts))));
+        // Every count drawn independently: no regions for the count model to use.
+        std::vector<uint8_t> scattered(bsq::entropy::window_count(rows, cols, window));
+        for (uint8_t& k : scattered) k = static_cast<uint8_t>(1 + rng.below(static_cast<uint32_t>(bits)));
+        CHECK(windowed_round_trip(with_counts(random_plane(rng, 1, rows, cols, bits), window, scattered)));
+      }
+    }
+  }
+}
+
+TEST_CASE("token coder: counts per window cost little, and fewer bits cost less") {
+  Rng rng{22};
+  const TokenPlane t = blocky_plane(rng, 1, 64, 96, 32);
+  size_t plain = 0;
+  REQUIRE(round_trips(t, &plain));
+  // All windows at the full count: the tokens cost exactly what they cost without counts; the
+  // counts of 96 windows add a few bytes.
+  const Windowed full = with_counts(t, 8, std::vector<uint8_t>(bsq::entropy::window_count(64, 96, 8), 32));
+  size_t with_full = 0;
+  REQUIRE(windowed_round_trip(full, &with_full));
+  CHECK(bsq::entropy::token_code_lengths_bits(full.plane) == bsq::entropy::token_code_lengths_bits(t));
+  CHECK(with_full >= plain);
+  CHECK(with_full <= plain + 4);
+  // Half the windows at 8 bits: about 3/8 fewer token bits coded, and the stream shrinks with them.
+  const Windowed mixed = with_counts(t, 8, regional_counts(rng, 64, 96, 8, {8, 32}));
+  size_t with_mixed = 0;
+  REQUIRE(windowed_round_trip(mixed, &with_mixed));
+  CHECK(with_mixed < plain * 9 / 10);
+  // The ideal length covers the counts too, within the coder's few bytes.
+  const double ideal = bsq::entropy::ideal_code_length_bits(mixed.plane);
+  CHECK(ideal / 8 <= with_mixed);
+  CHECK(ideal / 8 + 8 >= with_mixed);
+  // Bits past a token's count change nothing in the stream.
+  Windowed noisy = mixed;
+  for (uint64_t& c : noisy.plane.codes) c |= ~0ull << 8 & mask_of(32);
+  const std::vector<uint8_t> a = bsq::entropy::encode_tokens(mixed.plane);
+  const std::vector<uint8_t> b = bsq::entropy::encode_tokens(noisy.plane);
+  CHECK(a != b);  // the windows at 32 bits do change
+  Windowed low = with_counts(t, 8, std::vector<uint8_t>(96, 8));
+  Windowed low_noisy = low;
+  for (uint64_t& c : low_noisy.plane.codes) c |= ~0ull << 8 & mask_of(32);
+  CHECK(bsq::entropy::encode_tokens(low.plane) == bsq::entropy::encode_tokens(low_noisy.plane));
+}
+
+TEST_CASE("token coder: malformed counts per window are refused") {
+  Rng rng{23};
+  const TokenPlane t = random_plane(rng, 1, 10, 10, 16);
+  const auto refused = [&](int window, std::vector<uint8_t> counts) {
+    TokenPlane bad = t;
+    bad.window = window;
+    bad.window_bits = std::move(counts);
+    return bsq::entropy::encode_tokens(bad).empty() && bsq::entropy::ideal_code_length_bits(bad) == 0 &&
+           bsq::entropy::token_code_lengths_bits(bad).empty();
+  };
+  CHECK(refused(4, std::vector<uint8_t>(8, 16)));           // 3x3 windows, not 8
+  CHECK(refused(0, std::vector<uint8_t>(9, 16)));           // no window size
+  CHECK(refused(4, {16, 16, 16, 16, 0, 16, 16, 16, 16}));   // a count of 0
+  CHECK(refused(4, {16, 16, 16, 16, 17, 16, 16, 16, 16}));  // more than the plane's bits
+  TokenPlane two = random_plane(rng, 2, 10, 10, 16);
+  two.window = 4;
+  two.window_bits.assign(9, 16);
+  CHECK(bsq::entropy::encode_tokens(two).empty());  // one frame only
+  // The decoder refuses counts for several frames, and a negative window.
+  const std::vector<uint8_t> bytes = bsq::entropy::encode_tokens(t);
+  std::string error;
+  CHECK_FALSE(bsq::entropy::decode_tokens(bytes.data(), bytes.size(), 2, 10, 10, 16, nullptr, &error, 4));
+  CHECK(error.find("one frame") != std::string::npos);
+  CHECK_FALSE(bsq::entropy::decode_tokens(bytes.data(), bytes.size(), 1, 10, 10, 16, nullptr, &error, -1));
+}
+
+TEST_CASE("token coder: garbage with counts per window is refused, or decodes to counts within 1..bits") {
+  Rng rng{24};
+  int refused = 0, out_of_range = 0;
+  constexpr int kTrials = 300;
+  for (int k = 0; k < kTrials; ++k) {
+    std::vector<uint8_t> garbage(rng.below(200));
+    for (uint8_t& b : garbage) b = static_cast<uint8_t>(rng.next());
+    const int rows = 1 + static_cast<int>(rng.below(20)), cols = 1 + static_cast<int>(rng.below(20));
+    const int bits = 1 + static_cast<int>(rng.below(64)), window = 1 + static_cast<int>(rng.below(8));
+    CAPTURE(k);
+    TokenPlane back;
+    std::string error;
+    if (!bsq::entropy::decode_tokens(garbage.data(), garbage.size(), 1, rows, cols, bits, &back, &error, window)) {
+      ++refused;
+      out_of_range += error.find("out of range") != std::string::npos;
+      CHECK(error.rfind("entropy decoder: token stream", 0) == 0);
+      continue;
+    }
+    REQUIRE(back.window_bits.size() == bsq::entropy::window_count(rows, cols, window));
+    bool in_range = true;
+    for (const uint8_t c : back.window_bits) in_range = in_range && c >= 1 && c <= bits;
+    CHECK(in_range);
+  }
+  MESSAGE(refused << " of " << kTrials << " refused, " << out_of_range << " for a count out of range");
+  CHECK(refused >= kTrials * 9 / 10);
+  CHECK(out_of_range > 0);  // the range check is reached
+}

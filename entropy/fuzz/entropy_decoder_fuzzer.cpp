@@ -5,6 +5,7 @@
 // explores many streams rather than a few huge grids), then the token stream, read both as a still
 // plane and as a GOP of that many frames. Checks that decoding never crashes or reads out of bounds
 // (AddressSanitizer), and that whatever it decodes survives an encode/decode round trip unchanged.
+// A one-frame plane is read a third time, as a stream with bits per window.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -51,16 +52,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const int cols = 1 + data[2] % 24;
   const int frames = 1 + data[3] % 3;
   fuzz_gop(data + 4, size - 4, frames, rows, cols, bits);
-  bsq::entropy::TokenPlane tokens;
-  std::string error;
-  if (!bsq::entropy::decode_tokens(data + 4, size - 4, frames, rows, cols, bits, &tokens, &error)) {
-    if (error.empty()) __builtin_trap();  // a refusal must say why
-    return 0;
-  }
-  const std::vector<uint8_t> again = bsq::entropy::encode_tokens(tokens);
-  bsq::entropy::TokenPlane back;
-  if (!bsq::entropy::decode_tokens(again.data(), again.size(), frames, rows, cols, bits, &back, &error) ||
-      back.codes != tokens.codes)
-    __builtin_trap();
+  const auto read_as_plane = [&](int window) {
+    bsq::entropy::TokenPlane tokens;
+    std::string error;
+    if (!bsq::entropy::decode_tokens(data + 4, size - 4, frames, rows, cols, bits, &tokens, &error, window)) {
+      if (error.empty()) __builtin_trap();  // a refusal must say why
+      return;
+    }
+    const std::vector<uint8_t> again = bsq::entropy::encode_tokens(tokens);
+    bsq::entropy::TokenPlane back;
+    if (!bsq::entropy::decode_tokens(again.data(), again.size(), frames, rows, cols, bits, &back, &error, window) ||
+        back.codes != tokens.codes || back.window_bits != tokens.window_bits)
+      __builtin_trap();
+  };
+  read_as_plane(0);
+  if (frames == 1) read_as_plane(1 + data[3] / 3 % 8);  // with bits per window of 1 to 8 tokens
   return 0;
 }
