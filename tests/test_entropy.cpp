@@ -442,7 +442,9 @@ TEST_CASE("token coder: counts per window round trip, and each token codes only 
   Rng rng{21};
   for (const int bits : {1, 5, 32, 33, 64}) {
     for (const int window : {1, 3, 8}) {
-      for (const auto& [rows, cols] : {std::pair{1, 1}, {7, 5}, {24, 40}, {50, 17}}) {
+      for (const auto& shape : {std::pair{1, 1}, {7, 5}, {24, 40}, {50, 17}}) {
+        // Named copies, not a structured binding: CAPTURE's lambda cannot capture one in C++17 (clang).
+        const int rows = shape.first, cols = shape.second;
         CAPTURE(bits);
         CAPTURE(window);
         CAPTURE(rows);
