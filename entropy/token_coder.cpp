@@ -100,7 +100,9 @@ bool plane_is_valid(const TokenPlane& t) {
       t.codes.size() != static_cast<size_t>(t.frames) * t.rows * t.cols)
     return false;
   if (t.window_bits.empty()) return true;
-  if (t.frames != 1 || t.window < 1 || t.window_bits.size() != window_count(t.rows, t.cols, t.window)) return false;
+  if (t.frames != 1 || t.window < 1 || t.window > kMaxTokenRows ||
+      t.window_bits.size() != window_count(t.rows, t.cols, t.window))
+    return false;
   return std::all_of(t.window_bits.begin(), t.window_bits.end(), [&](uint8_t k) { return k >= 1 && k <= t.bits; });
 }
 
@@ -163,8 +165,8 @@ bool decode_tokens(const uint8_t* data, size_t size, int frames, int rows, int c
     if (error) *error = "entropy decoder: " + problem;
     return false;
   }
-  if (window < 0 || (window > 0 && frames != 1)) {
-    if (error) *error = "entropy decoder: bits per window are for one frame, with windows of 1 or more tokens";
+  if (window < 0 || window > kMaxTokenRows || (window > 0 && frames != 1)) {
+    if (error) *error = "entropy decoder: bits per window are for one frame, with windows of 1 to 65536 tokens";
     return false;
   }
   if (size > 0 && data == nullptr) {

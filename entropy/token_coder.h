@@ -43,7 +43,7 @@ struct TokenPlane {
 // Checks dimensions against the caps above; on failure says which one is wrong.
 bool check_token_dims(int frames, int rows, int cols, int bits, std::string* error);
 
-// The number of windows of window x window tokens a rows x cols grid has (window >= 1).
+// The number of windows of window x window tokens a rows x cols grid has (window 1..65536).
 size_t window_count(int rows, int cols, int window);
 
 // The coded stream (never empty), or an empty vector when the dimensions are outside the caps,
@@ -52,7 +52,7 @@ size_t window_count(int rows, int cols, int window);
 std::vector<uint8_t> encode_tokens(const TokenPlane& tokens);
 
 // Decodes a stream made by encode_tokens() with the same dimensions; `window` > 0 for a stream
-// with counts per window (of that many tokens a side; one frame only), 0 without. Returns false
+// with counts per window (of that many tokens a side, at most 65536; one frame only), 0 without. Returns false
 // with a message on bad dimensions, a count out of range, a truncated stream or bytes left over;
 // a stream damaged in the middle may also decode "successfully" to wrong tokens (the container's
 // CRC catches that).

@@ -519,6 +519,8 @@ TEST_CASE("token coder: malformed counts per window are refused") {
   CHECK_FALSE(bsq::entropy::decode_tokens(bytes.data(), bytes.size(), 2, 10, 10, 16, nullptr, &error, 4));
   CHECK(error.find("one frame") != std::string::npos);
   CHECK_FALSE(bsq::entropy::decode_tokens(bytes.data(), bytes.size(), 1, 10, 10, 16, nullptr, &error, -1));
+  CHECK_FALSE(bsq::entropy::decode_tokens(bytes.data(), bytes.size(), 1, 10, 10, 16, nullptr, &error, 1 << 30));
+  CHECK(refused(1 << 30, {16}));  // a window too large to count with
 }
 
 TEST_CASE("token coder: garbage with counts per window is refused, or decodes to counts within 1..bits") {
