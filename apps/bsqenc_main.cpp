@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
   bsq::cli::CommonOptions o;
   int quality = bsq::kDefaultQuality;
   int effort = bsq::kDefaultEffort;
+  bool uniform_bits = false;
   std::string tokens;
   bsq::cli::EncodeClipRequest clip;
   CLI::App app{
@@ -66,6 +67,9 @@ int main(int argc, char** argv) {
                  "network alone; the stream decodes alike whatever the effort)")
       ->capture_default_str()
       ->check(CLI::Range(bsq::kMinEffort, bsq::kMaxEffort));
+  app.add_flag("--uniform-bits", uniform_bits,
+               "Image: the quality's bits in every window, as streams before format 1.2 (implied by --tokens); by "
+               "default, above effort 1, windows that need more bits take them from those that need fewer");
   auto* keyint_option =
       app.add_option("--keyint", clip.keyint,
                      "Video: frames per GOP, each starting with a key frame (0: about 2 s at the clip's rate; "
@@ -154,6 +158,8 @@ int main(int argc, char** argv) {
     bsq::EncodeOptions options;
     options.quality = quality;
     options.effort = effort;
+    // A token file holds one count of bits for the whole grid.
+    options.per_window_bits = !uniform_bits && tokens.empty();
     return models->encode(image.value(), options);
   }();
   const double encode_seconds = encode_time.seconds();

@@ -37,7 +37,8 @@ void print_json(const std::string& name, const StreamInfo& s) {
   json.add("width", s.width).add("height", s.height).add("frames", s.frames);
   json.add("fps_num", s.fps_num).add("fps_den", s.fps_den);
   json.add("model_fingerprint", fmt::format("{:016x}", s.model_fingerprint));
-  json.add("patch", s.patch).add("bits", s.bits).add("grid_cols", s.grid_cols).add("grid_rows", s.grid_rows);
+  json.add("patch", s.patch).add("bits", s.bits).add("bits_window", s.bits_window);
+  json.add("grid_cols", s.grid_cols).add("grid_rows", s.grid_rows);
   JsonObject colour;
   colour.add("primaries", s.colour.primaries).add("transfer", s.colour.transfer);
   colour.add("matrix", s.colour.matrix).add("full_range", s.colour.full_range);
@@ -86,8 +87,14 @@ void print_text(const std::string& name, const StreamInfo& s) {
     fmt::print("\n  video     {} GOP{} of up to {} frames; a decoder can start at any GOP's first frame", count,
                count == 1 ? "" : "s", longest);
   }
-  fmt::print("\n  model     fingerprint {:016x}, {}-pixel patches, {} bits per token\n", s.model_fingerprint, s.patch,
-             s.bits);
+  if (s.bits_window != 0)
+    fmt::print(
+        "\n  model     fingerprint {:016x}, {}-pixel patches, up to {} bits per token, chosen per window of {}x{} "
+        "tokens\n",
+        s.model_fingerprint, s.patch, s.bits, s.bits_window, s.bits_window);
+  else
+    fmt::print("\n  model     fingerprint {:016x}, {}-pixel patches, {} bits per token\n", s.model_fingerprint, s.patch,
+               s.bits);
   fmt::print("  tokens    {}x{} per frame (padding included)\n", s.grid_cols, s.grid_rows);
   fmt::print("  colour    primaries {}, transfer {}, matrix {}, {} range, {}-bit\n", s.colour.primaries,
              s.colour.transfer, s.colour.matrix, s.colour.full_range ? "full" : "limited", s.colour.bit_depth);

@@ -21,10 +21,12 @@ namespace bsq::bitstream {
 // newline conversion in either direction, 0x1A stops a DOS `type`.
 inline constexpr uint8_t kMagic[8] = {0x89, 'B', 'S', 'Q', 0x0D, 0x0A, 0x1A, 0x0A};
 inline constexpr uint16_t kVersionMajor = 1;  // a reader refuses any other major version
-inline constexpr uint16_t kVersionMinor = 1;  // minor versions only append: readers accept all
-// 1.1 adds a frame count of 0 (known only at the end, from BEND) and the gidx index chunk. A writer
-// writes the lowest minor version whose features the stream uses, so a still image stays 1.0.
+inline constexpr uint16_t kVersionMinor = 2;  // minor versions only append: readers accept all
+// 1.1 adds a frame count of 0 (known only at the end, from BEND) and the gidx index chunk; 1.2 the
+// WBIT chunk (bits per window). A writer writes the lowest minor version whose features the stream
+// uses, so a still image of uniform bits stays 1.0.
 inline constexpr uint16_t kVersionMinorIndex = 1;
+inline constexpr uint16_t kVersionMinorWindowBits = 2;
 
 // --- Header layout (byte offsets from the start of the stream) -----------------------------------
 inline constexpr size_t kOffsetMagic = 0;             // 8 bytes
@@ -74,6 +76,13 @@ inline constexpr size_t kEndChunkSize = kChunkHeadSize + kEndPayloadSize + kChun
 inline constexpr uint32_t kChunkIndex = fourcc("gidx");
 inline constexpr size_t kIndexEntrySize = 16;  // u32 first frame, u32 frame count, u64 chunk offset
 inline constexpr size_t kIndexFixedSize = 8;   // u32 entry count + trailing u32 payload length
+
+// WBIT (1.2, critical): the FRAM chunks code a count of kept bits per window of tokens before the
+// tokens (entropy/README.md). Payload: u32 window side in tokens. It comes before the first FRAM
+// chunk, at most once; a reader that does not know it refuses the stream by name, as it must.
+inline constexpr uint32_t kChunkWindowBits = fourcc("WBIT");
+inline constexpr size_t kWindowBitsPayloadSize = 4;
+inline constexpr uint32_t kMaxBitsWindow = 65536;  // entropy/'s cap on a window side
 
 // As in PNG, bit 5 of the first type byte (a lowercase letter) marks a chunk a reader that
 // does not know it may skip; an unknown chunk without it is an error.
@@ -133,6 +142,9 @@ struct Container {
   // BEND when the stream's header says 0.
   std::vector<FrameChunk> frames;
   std::vector<Metadata> metadata;
+  // Tokens per side of the windows whose kept bits the FRAM chunks code (the WBIT chunk, 1.2);
+  // 0: no WBIT chunk, every token has header.bits.
+  uint32_t bits_window = 0;
 };
 
 // Checks every header field against the caps; the message names the field and its offset. A frame

@@ -59,6 +59,7 @@ struct ChunkReader::Impl {
   size_t header_size = 0;
   int version_minor = 0;
   std::vector<Metadata> metadata;
+  uint32_t bits_window = 0;  // the WBIT chunk's, 0 without one
 
   size_t chunk_number = 0;     // of the last chunk read, counting from 1; 0 after a seek
   uint32_t next_frame = 0;     // where the next FRAM chunk must start
@@ -102,6 +103,7 @@ struct ChunkReader::Impl {
   StatusOr<Chunk> read_chunk();
   Status take_frames(Chunk& c, FrameChunk& out);
   Status take_metadata(const Chunk& c);
+  Status take_bits_window(const Chunk& c);
   Status take_index(const Chunk& c);
   Status check_end(const Chunk& c);
   StatusOr<std::optional<FrameChunk>> next();
@@ -203,6 +205,21 @@ Status ChunkReader::Impl::take_metadata(const Chunk& c) {
   return Status::Ok();
 }
 
+Status ChunkReader::Impl::take_bits_window(const Chunk& c) {
+  if (bits_window != 0) return invalid_data(fmt::format("invalid {}: a second WBIT chunk", c.where()));
+  if (frame_chunks > 0 || seeked)
+    return invalid_data(fmt::format("invalid {}: it must come before the first FRAM chunk", c.where()));
+  if (c.length != kWindowBitsPayloadSize)
+    return invalid_data(
+        fmt::format("invalid {}: payload of {} bytes, expected {}", c.where(), c.length, kWindowBitsPayloadSize));
+  const auto window = load_le<uint32_t>(c.payload());
+  if (window < 1 || window > kMaxBitsWindow)
+    return invalid_data(
+        fmt::format("invalid {}: window of {} tokens (must be 1..{})", c.where(), window, kMaxBitsWindow));
+  bits_window = window;
+  return Status::Ok();
+}
+
 // Read in order, the index must list exactly the FRAM chunks read before it.
 Status ChunkReader::Impl::take_index(const Chunk& c) {
   auto gops = detail::decode_index(c.payload(), c.length, c.where());
@@ -276,6 +293,8 @@ StatusOr<std::optional<FrameChunk>> ChunkReader::Impl::next() {
     }
     if (c.type == kChunkMetadata) {
       BSQ_RETURN_IF_ERROR(take_metadata(c));
+    } else if (c.type == kChunkWindowBits) {
+      BSQ_RETURN_IF_ERROR(take_bits_window(c));
     } else if (c.type == kChunkIndex) {
       BSQ_RETURN_IF_ERROR(take_index(c));
     } else if (c.type == kChunkEnd) {
@@ -327,6 +346,7 @@ StatusOr<ChunkReader> ChunkReader::open(std::unique_ptr<ByteSource> source,
 const StreamHeader& ChunkReader::header() const { return impl_->header; }
 int ChunkReader::version_minor() const { return impl_->version_minor; }
 const std::vector<Metadata>& ChunkReader::metadata() const { return impl_->metadata; }
+uint32_t ChunkReader::bits_window() const { return impl_->bits_window; }
 
 StatusOr<std::optional<FrameChunk>> ChunkReader::next_frames() {
   if (!impl_->failed.ok()) return impl_->failed;

@@ -95,6 +95,9 @@ class ChunkReader {
   Status seek_to(const GopEntry& entry);
 
   const std::vector<Metadata>& metadata() const;
+  // The WBIT chunk's window side (version 1.2), once it has been read (it precedes the first FRAM
+  // chunk); 0 without one.
+  uint32_t bits_window() const;
 
  private:
   struct Impl;

@@ -96,6 +96,21 @@ Status ContainerWriter::add_frames(uint32_t first_frame, uint32_t frame_count, c
   return Status::Ok();
 }
 
+Status ContainerWriter::add_bits_window(uint32_t window) {
+  if (taken_ != 0 || pending_.size() != kHeaderSize)
+    return invalid("the bits-per-window chunk must come first, before anything is taken");
+  if (window < 1 || window > kMaxBitsWindow)
+    return invalid(fmt::format("bits-per-window window of {} tokens is outside 1..{}", window, kMaxBitsWindow));
+  if (load_le<uint16_t>(pending_.data() + kOffsetVersionMinor) < kVersionMinorWindowBits) {
+    store_le<uint16_t>(pending_.data() + kOffsetVersionMinor, kVersionMinorWindowBits);
+    store_le<uint32_t>(pending_.data() + kHeaderSize - 4, crc32_of(pending_.data(), kHeaderSize - 4));
+  }
+  std::vector<uint8_t> payload;
+  append_le<uint32_t>(payload, window);
+  append_chunk(kChunkWindowBits, payload, nullptr, 0);
+  return Status::Ok();
+}
+
 Status ContainerWriter::add_metadata(const Metadata& entry) {
   if (finished_) return invalid("cannot add metadata after the end marker");
   const Status valid = validate_metadata(entry);
@@ -137,6 +152,7 @@ std::vector<uint8_t> ContainerWriter::take_bytes() {
 StatusOr<std::vector<uint8_t>> write_container(const Container& c) {
   auto writer = ContainerWriter::start(c.header);
   if (!writer.ok()) return writer.status();
+  if (c.bits_window != 0) BSQ_RETURN_IF_ERROR(writer->add_bits_window(c.bits_window));
   for (const auto& entry : c.metadata) BSQ_RETURN_IF_ERROR(writer->add_metadata(entry));
   for (const auto& chunk : c.frames)
     BSQ_RETURN_IF_ERROR(

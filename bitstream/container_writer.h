@@ -39,6 +39,9 @@ class ContainerWriter {
   // FRAM chunk = one GOP; with more than one, finish() writes the gidx index (version 1.1).
   Status add_frames(uint32_t first_frame, uint32_t frame_count, const uint8_t* coded, size_t size);
   Status add_metadata(const Metadata& entry);
+  // Writes the WBIT chunk (version 1.2): the FRAM chunks code bits per window of `window` tokens a
+  // side, 1..kMaxBitsWindow. Only as the first thing after start(), before take_bytes().
+  Status add_bits_window(uint32_t window);
   // Appends the index (more than one FRAM chunk) and the end marker once every frame of the header
   // has been added (at least one when the header said 0); nothing may follow.
   Status finish();

@@ -1,6 +1,6 @@
 // bsq_conformance: decodes one .bsq stream and prints what a conforming decoder must reproduce.
 //
-//   ok WIDTHxHEIGHT frames=N bits=K tokens=HASH [psnr=P]
+//   ok WIDTHxHEIGHT frames=N bits=K tokens=HASH [window=W] [psnr=P]
 //   error CLASS message
 //
 // HASH is the FNV-1a 64 of the decoded token grid (see conformance/README.md): the entropy decoder
@@ -28,7 +28,8 @@
 namespace {
 
 // FNV-1a 64 over the dimensions (u32 little-endian: frames, rows, cols, bits) and then every code
-// (u64 little-endian, bits above K cleared), frame by frame, row by row.
+// (u64 little-endian, bits above K cleared), frame by frame, row by row; for a grid with counts
+// per window (a 1.2 stream's WBIT), then the window side (u32) and every count (u8), in order.
 struct TokenHash {
   uint64_t h = 0xcbf29ce484222325ull;
   void eat(uint64_t value, int bytes) {
@@ -50,6 +51,10 @@ uint64_t token_hash(const bsq::TokenGrid& grid) {
   TokenHash t;
   t.dims(grid.frames, grid);
   t.codes(grid);
+  if (!grid.window_bits.empty()) {
+    t.eat(static_cast<uint32_t>(grid.window), 4);
+    for (uint8_t count : grid.window_bits) t.eat(count, 1);
+  }
   return t.h;
 }
 
@@ -130,6 +135,7 @@ int main(int argc, char** argv) {
     image = std::move(decoded.value());
     line = fmt::format("ok {}x{} frames={} bits={} tokens={:016x}", grid->width, grid->height, grid->frames, grid->bits,
                        token_hash(grid.value()));
+    if (!grid->window_bits.empty()) line += fmt::format(" window={}", grid->window);
   }
   if (!write_reference.empty()) {
     if (auto st = bsq::media::write_image(image, write_reference); !st.ok())

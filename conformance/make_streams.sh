@@ -21,17 +21,21 @@ trap 'rm -rf "$tmp"' EXIT
 
 rm -rf "$here/streams" "$here/reference"
 mkdir -p "$here/streams" "$here/reference"
-# name, lavfi graph, quality
-while read -r name graph quality; do
+# name, lavfi graph, quality, bits ("uniform": the quality's bits everywhere, a 1.0 stream; "windows":
+# the encoder's counts per window, a 1.2 stream with a WBIT chunk)
+while read -r name graph quality bits; do
   ffmpeg -v error -nostdin -f lavfi -i "$graph" -frames:v 1 -pix_fmt rgb24 -y "$tmp/$name.png"
-  "$enc" --quiet --threads 1 --model "$model" -q "$quality" "$tmp/$name.png" "$here/streams/$name.bsq"
+  uniform=()
+  [ "$bits" = uniform ] && uniform=(--uniform-bits)
+  "$enc" --quiet --threads 1 --model "$model" -q "$quality" "${uniform[@]}" "$tmp/$name.png" "$here/streams/$name.bsq"
 done <<'LIST'
-one_pixel testsrc2=size=16x16,scale=1:1 100
-testsrc_q1 testsrc2=size=64x48 1
-testsrc_q50 testsrc2=size=64x48 50
-testsrc_q100 testsrc2=size=64x48 100
-mandelbrot_odd mandelbrot=size=257x131 75
-bars_wide smptebars=size=200x40 100
+one_pixel testsrc2=size=16x16,scale=1:1 100 uniform
+testsrc_q1 testsrc2=size=64x48 1 uniform
+testsrc_q50 testsrc2=size=64x48 50 uniform
+testsrc_q100 testsrc2=size=64x48 100 uniform
+mandelbrot_odd mandelbrot=size=257x131 75 uniform
+bars_wide smptebars=size=200x40 100 uniform
+windows_q60 mandelbrot=size=96x64 60 windows
 LIST
 
 # A video: 7 frames of a moving pattern at 30000/1001 frames/s in GOPs of 3 (frames 0-2, 3-5, 6),

@@ -44,9 +44,17 @@ StatusOr<TokenGrid> decode_tokens(const Tokenizer& tokenizer, const uint8_t* dat
   entropy::TokenPlane plane;
   std::string error;
   if (!entropy::decode_tokens(chunk.coded.data(), chunk.coded.size(), grid.frames, grid.rows, grid.cols, grid.bits,
-                              &plane, &error))
+                              &plane, &error, static_cast<int>(container->bits_window)))
     return Status(StatusCode::kInvalidData, fmt::format("frame chunk at byte {}: {}", chunk.offset, error));
   grid.codes = std::move(plane.codes);
+  grid.window = plane.window;
+  grid.window_bits = std::move(plane.window_bits);
+  // The entropy coder takes counts of 1..bits; the model's lowest rate bounds them here.
+  for (size_t w = 0; w < grid.window_bits.size(); ++w)
+    if (grid.window_bits[w] < c.lowest_bits())
+      return Status(StatusCode::kInvalidData,
+                    fmt::format("frame chunk at byte {}: window {} keeps {} bits, below the model's {}", chunk.offset,
+                                w, grid.window_bits[w], c.lowest_bits()));
   return grid;
 }
 

@@ -10,18 +10,19 @@ namespace bsq {
 StatusOr<std::vector<uint8_t>> encode_image(const Tokenizer& tokenizer, const Image& image,
                                             const EncodeOptions& options) {
   const int bits = options.bits > 0 ? options.bits : bits_for_quality(tokenizer.config(), options.quality);
-  auto grid = tokenizer.encode(image, bits, options.effort);
+  auto grid = tokenizer.encode(image, bits, options.effort, options.per_window_bits);
   if (!grid.ok()) return grid.status();
   return encode_tokens(tokenizer, grid.value());
 }
 
 StatusOr<std::vector<uint8_t>> encode_tokens(const Tokenizer& tokenizer, const TokenGrid& g) {
   BSQ_RETURN_IF_ERROR(tokenizer.fits(g));
-  entropy::TokenPlane plane{g.frames, g.rows, g.cols, g.bits, g.codes};
+  entropy::TokenPlane plane{g.frames, g.rows, g.cols, g.bits, g.codes, g.window, g.window_bits};
   const std::vector<uint8_t> coded = entropy::encode_tokens(plane);
   if (coded.empty()) return Status(StatusCode::kInvalidArgument, "encode: token grid outside the entropy coder's caps");
 
   bitstream::Container container;
+  container.bits_window = static_cast<uint32_t>(g.window_bits.empty() ? 0 : g.window);
   auto& h = container.header;
   h.model_fingerprint = tokenizer.fingerprint();
   h.width = static_cast<uint32_t>(g.width);

@@ -114,7 +114,7 @@ StatusOr<ModelSet::Encoded> ModelSet::encode(const Image& image, const EncodeOpt
   auto i = model_for_quality(options.quality);
   if (!i.ok()) return i.status();
   const Tokenizer& tokenizer = *model(i.value()).value();
-  auto grid = tokenizer.encode(image, operating_point(options.quality).bits, options.effort);
+  auto grid = tokenizer.encode(image, operating_point(options.quality).bits, options.effort, options.per_window_bits);
   if (!grid.ok()) return grid.status();
   auto stream = encode_tokens(tokenizer, grid.value());
   if (!stream.ok()) return stream.status();

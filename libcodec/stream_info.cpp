@@ -25,6 +25,7 @@ StatusOr<StreamInfo> inspect_stream(const uint8_t* data, size_t size) {
   info.model_fingerprint = h.model_fingerprint;
   info.patch = h.patch;
   info.bits = h.bits;
+  info.bits_window = container->bits_window;
   info.grid_cols = h.grid_cols;
   info.grid_rows = h.grid_rows;
   info.colour.primaries = h.colour.primaries;

@@ -13,6 +13,8 @@
 #include "model/latent_search.h"
 #include "model/model_file.h"
 #include "model/stripe_runner.h"
+#include "token_coder.h"
+#include "window_bits.h"
 
 namespace bsq {
 namespace {
@@ -86,7 +88,7 @@ Status Tokenizer::pixel_limit_error(int width, int height) const {
 
 std::string Tokenizer::precision() const { return impl_->bfloat16 ? "bfloat16" : "float32"; }
 
-StatusOr<TokenGrid> Tokenizer::encode(const Image& image, int bits, int effort) const {
+StatusOr<TokenGrid> Tokenizer::encode(const Image& image, int bits, int effort, bool per_window_bits) const {
   if (image.width < 1 || image.height < 1 || image.width > kMaxSide || image.height > kMaxSide ||
       image.rgb.size() != static_cast<size_t>(image.width) * image.height * 3)
     return Status(StatusCode::kInvalidArgument, fmt::format("encode: bad image {}x{}", image.width, image.height));
@@ -102,27 +104,50 @@ StatusOr<TokenGrid> Tokenizer::encode(const Image& image, int bits, int effort) 
   BSQ_RETURN_IF_ERROR(check_effort(effort));
   return guarded("encode", [&]() -> StatusOr<TokenGrid> {
     const model::SearchSettings search = model::search_for_effort(effort);
+    const auto plane = model::token_plane_size(config(), image.width, image.height);
+    const bool adaptive = per_window_bits && config().scalable() && effort > kMinEffort;
     // Made outside inference mode: the search differentiates by it, which an inference tensor
     // cannot take part in.
     torch::Tensor latent =
         search.iterations > 0 ? model::latent_tensor(config(), image.width, image.height) : torch::Tensor();
     std::vector<uint64_t> codes;
+    std::vector<uint8_t> window_bits, token_bits;
+    int grid_bits = kept;
     {
       torch::InferenceMode inference;
       const int64_t stripe = latent.defined() ? model::kSearchStripeTokens : model::kStripeTokens;
-      codes = model::encode_in_stripes(impl_->net, image, kept, impl_->device, stripe, nullptr, latent);
+      // The choice per window needs every bit; the grid then keeps each window's leading ones.
+      codes = model::encode_in_stripes(impl_->net, image, adaptive ? config().bits : kept, impl_->device, stripe,
+                                       nullptr, latent);
+      if (adaptive) {
+        window_bits = choose_window_bits(impl_->net, image, codes, plane.rows, plane.cols, kept, impl_->device);
+        const auto [low, high] = std::minmax_element(window_bits.begin(), window_bits.end());
+        grid_bits = *high;
+        if (*low == *high) window_bits.clear();  // one count everywhere: a plain grid of it
+        if (!window_bits.empty())
+          token_bits = token_bits_of_windows(plane.rows, plane.cols, config().window, window_bits);
+        for (size_t i = 0; i < codes.size(); ++i) {
+          const int k = token_bits.empty() ? grid_bits : token_bits[i];
+          if (k < 64) codes[i] &= (uint64_t{1} << k) - 1;
+        }
+      }
     }
-    if (search.iterations > 0) codes = model::search_codes(impl_->net, image, latent, kept, search, impl_->device);
-    const auto plane = model::token_plane_size(config(), image.width, image.height);
+    if (search.iterations > 0)
+      codes = model::search_codes(impl_->net, image, latent, grid_bits, search, impl_->device,
+                                  token_bits.empty() ? nullptr : &token_bits);
     TokenGrid grid;
     grid.frames = 1;
     grid.rows = static_cast<int>(plane.rows);
     grid.cols = static_cast<int>(plane.cols);
-    grid.bits = kept;
+    grid.bits = grid_bits;
     grid.width = image.width;
     grid.height = image.height;
     grid.patch = config().patch;
     grid.codes = std::move(codes);
+    if (!window_bits.empty()) {
+      grid.window = config().window;
+      grid.window_bits = std::move(window_bits);
+    }
     return grid;
   });
 }
@@ -150,10 +175,29 @@ Status Tokenizer::fits(const TokenGrid& grid) const {
         grid.cols, grid.width, grid.height, rows, cols, c.patch, c.window));
   if (grid.codes.size() != static_cast<size_t>(rows) * cols)
     return misfit(fmt::format("{} codes for {}x{} tokens", grid.codes.size(), rows, cols));
-  const uint64_t allowed = grid.bits == 64 ? ~uint64_t{0} : (uint64_t{1} << grid.bits) - 1;
+  const auto allowed = [](int bits) { return bits >= 64 ? ~uint64_t{0} : (uint64_t{1} << bits) - 1; };
+  if (grid.window_bits.empty()) {
+    if (grid.window != 0) return misfit(fmt::format("windows of {} tokens but no counts for them", grid.window));
+    for (size_t i = 0; i < grid.codes.size(); ++i)
+      if ((grid.codes[i] & ~allowed(grid.bits)) != 0)
+        return misfit(fmt::format("code {} of token {} has more than {} bits", grid.codes[i], i, grid.bits));
+    return Status::Ok();
+  }
+  if (grid.window < 1 || grid.window > entropy::kMaxTokenRows)
+    return misfit(
+        fmt::format("windows of {} tokens; counts per window need 1..{}", grid.window, entropy::kMaxTokenRows));
+  const int64_t across = (cols + grid.window - 1) / grid.window, down = (rows + grid.window - 1) / grid.window;
+  if (grid.window_bits.size() != static_cast<size_t>(across * down))
+    return misfit(fmt::format("{} counts for the {}x{} windows of {} tokens", grid.window_bits.size(), down, across,
+                              grid.window));
+  for (size_t w = 0; w < grid.window_bits.size(); ++w)
+    if (grid.window_bits[w] < c.lowest_bits() || grid.window_bits[w] > grid.bits)
+      return misfit(fmt::format("window {} keeps {} bits; the grid takes {} to {}", w, grid.window_bits[w],
+                                c.lowest_bits(), grid.bits));
+  const auto kept = token_bits_of_windows(rows, cols, grid.window, grid.window_bits);
   for (size_t i = 0; i < grid.codes.size(); ++i)
-    if ((grid.codes[i] & ~allowed) != 0)
-      return misfit(fmt::format("code {} of token {} has more than {} bits", grid.codes[i], i, grid.bits));
+    if ((grid.codes[i] & ~allowed(kept[i])) != 0)
+      return misfit(fmt::format("code {} of token {} has more than its window's {} bits", grid.codes[i], i, kept[i]));
   return Status::Ok();
 }
 
@@ -162,7 +206,11 @@ StatusOr<Image> Tokenizer::decode(const TokenGrid& grid) const {
   if (static_cast<uint64_t>(grid.width) * grid.height > max_pixels()) return pixel_limit_error(grid.width, grid.height);
   return guarded("decode", [&]() -> StatusOr<Image> {
     torch::InferenceMode inference;
-    return model::decode_in_stripes(impl_->net, grid.codes, grid.bits, grid.width, grid.height, impl_->device);
+    if (grid.window_bits.empty())
+      return model::decode_in_stripes(impl_->net, grid.codes, grid.bits, grid.width, grid.height, impl_->device);
+    const auto kept = token_bits_of_windows(grid.rows, grid.cols, grid.window, grid.window_bits);
+    return model::decode_in_stripes(impl_->net, grid.codes, grid.bits, grid.width, grid.height, impl_->device,
+                                    model::kStripeTokens, &kept);
   });
 }
 

@@ -117,6 +117,9 @@ Status VideoDecoder::Impl::open(const ModelSet& models, std::unique_ptr<bitstrea
   auto first = reader->next_frames();
   if (!first.ok()) return first.status();
   if (!first->has_value()) return Status(StatusCode::kInvalidData, "the stream holds no frames");
+  // Counts per window (WBIT) are coded for still images alone (decode_image() reads them).
+  if (reader->bits_window() != 0)
+    return Status(StatusCode::kUnsupported, "the stream codes bits per window, which only still images have");
   chunk = std::move(first->value());
   chunk_pending = true;
   video_detail::apply_source_metadata(reader->metadata(), &info.clip);

@@ -239,7 +239,7 @@ TEST_CASE("container: bytes at the offsets container_format.h names") {
   CHECK(Bytes(b.begin(), b.begin() + 8) == Bytes{0x89, 'B', 'S', 'Q', 0x0D, 0x0A, 0x1A, 0x0A});
   CHECK(Bytes(b.begin(), b.begin() + 8) == Bytes(kMagic, kMagic + 8));
   CHECK(b[kOffsetVersionMajor] == kVersionMajor);
-  CHECK(b[kOffsetVersionMinor] == kVersionMinor);
+  CHECK(b[kOffsetVersionMinor] == kVersionMinorIndex);  // three frames in two GOPs: 1.1
   CHECK(get_u32(b, kOffsetHeaderSize) == kHeaderSize);
   CHECK(get_u32(b, kOffsetFingerprint) == 0x89abcdefu);
   CHECK(get_u32(b, kOffsetFingerprint + 4) == 0x01234567u);
@@ -559,7 +559,11 @@ TEST_CASE("container: man/bsq.5 states the magic, version and layout of containe
   CHECK(text.find(".IR size \\(mi32\\(mi n .") != std::string::npos);  // 20 + CRC 4 + head 8
   CHECK(text.find("writes version minor 1 exactly when") != std::string::npos);
   CHECK(kVersionMinorIndex == 1);
-  for (uint32_t type : {kChunkFrames, kChunkMetadata, kChunkIndex, kChunkEnd}) {
+  check_rows(layout_rows(text, "WBIT"),
+             {"0|" + n(kWindowBitsPayloadSize) + "|u32|window side in tokens, 1.." + n(kMaxBitsWindow) + "|"});
+  CHECK(text.find("writes version minor 2 exactly when") != std::string::npos);
+  CHECK(kVersionMinorWindowBits == 2);
+  for (uint32_t type : {kChunkFrames, kChunkMetadata, kChunkWindowBits, kChunkIndex, kChunkEnd}) {
     const std::string title = ".SS " + fourcc_name(type) + (is_ancillary(type) ? " (ancillary)" : " (critical)");
     CHECK_MESSAGE(text.find(title) != std::string::npos, title);
   }
@@ -1001,4 +1005,88 @@ TEST_CASE("container 1.1: one FRAM chunk stays a byte-identical 1.0 stream") {
     streamed.insert(streamed.end(), part.begin(), part.end());
     CHECK(streamed == by_hand);
   }
+}
+
+// --- Version 1.2: the WBIT chunk -----------------------------------------------------------------
+
+TEST_CASE("container 1.2: a WBIT chunk round trips, makes the stream 1.2 and is laid out as the man page says") {
+  StreamHeader h = sample_header();
+  h.frames = 1;
+  Container c;
+  c.header = h;
+  c.bits_window = 8;
+  c.metadata.push_back({"encoder", "test"});
+  c.frames.push_back({0, 1, pattern(30, 7), 0});
+  const Bytes b = write_container(c).value();
+  CHECK(get_u32(b, kOffsetVersionMinor) % 65536 == kVersionMinorWindowBits);
+  const auto spans = chunk_spans(b);
+  REQUIRE(spans.size() == 4);  // WBIT, meta, FRAM, BEND
+  CHECK(spans[0].type == "WBIT");
+  CHECK(spans[0].end - spans[0].start == kChunkHeadSize + kWindowBitsPayloadSize + kChunkCrcSize);
+  CHECK(get_u32(b, spans[0].start + kChunkHeadSize) == 8);
+
+  // By hand, following man/bsq.5: the same bytes.
+  Bytes by_hand = header_bytes(h);
+  patch_header(by_hand, kOffsetVersionMinor, kVersionMinorWindowBits, 2);
+  Bytes window;
+  put_u32(window, 8);
+  put_chunk(by_hand, kChunkWindowBits, window);
+  by_hand.insert(by_hand.end(), b.begin() + static_cast<std::ptrdiff_t>(spans[1].start), b.end());
+  CHECK(by_hand == b);
+
+  const auto back = read_container(b.data(), b.size(), std::nullopt);
+  REQUIRE_MESSAGE(back.ok(), back.status().message());
+  CHECK(back->bits_window == 8);
+  CHECK(back->header == h);
+  REQUIRE(back->frames.size() == 1);
+  CHECK(back->frames[0].coded == c.frames[0].coded);
+
+  // Without one the stream stays 1.0 and reads back 0.
+  c.bits_window = 0;
+  const Bytes plain = write_container(c).value();
+  CHECK(get_u32(plain, kOffsetVersionMinor) % 65536 == 0);
+  CHECK(read_container(plain.data(), plain.size(), std::nullopt)->bits_window == 0);
+
+  // The streaming reader has it once the first FRAM chunk is read.
+  auto reader = ChunkReader::open(memory_source(b.data(), b.size()), std::nullopt).value();
+  REQUIRE(reader.next_frames().ok());
+  CHECK(reader.bits_window() == 8);
+}
+
+TEST_CASE("container 1.2: the writer and the reader refuse a misplaced or malformed WBIT chunk") {
+  StreamHeader h = sample_header();
+  h.frames = 1;
+  auto w = ContainerWriter::start(h).value();
+  CHECK(w.add_bits_window(0).message() == "bits-per-window window of 0 tokens is outside 1..65536");
+  CHECK(w.add_bits_window(kMaxBitsWindow + 1).message() ==
+        "bits-per-window window of 65537 tokens is outside 1..65536");
+  REQUIRE(w.add_metadata({"k", "v"}).ok());
+  CHECK(w.add_bits_window(8).message() == "the bits-per-window chunk must come first, before anything is taken");
+
+  const auto stream = [&](std::vector<std::pair<uint32_t, Bytes>> chunks) {
+    Bytes b = header_bytes(h);
+    for (const auto& [type, payload] : chunks) put_chunk(b, type, payload);
+    return error_of(b);
+  };
+  const auto window = [](uint32_t side) {
+    Bytes out;
+    put_u32(out, side);
+    return out;
+  };
+  const Bytes frame = frame_payload(0, 1, pattern(3, 1));
+  const std::string after_header = std::to_string(kHeaderSize);
+  CHECK(stream({{kChunkWindowBits, window(1)}, {kChunkFrames, frame}, {kChunkEnd, two_u32(1, 1)}}).empty());
+  CHECK(
+      stream({{kChunkWindowBits, window(kMaxBitsWindow)}, {kChunkFrames, frame}, {kChunkEnd, two_u32(1, 1)}}).empty());
+  CHECK(stream({{kChunkWindowBits, window(0)}, {kChunkFrames, frame}, {kChunkEnd, two_u32(1, 1)}}) ==
+        "invalid chunk 1 (WBIT) at byte " + after_header + ": window of 0 tokens (must be 1..65536)");
+  CHECK(stream({{kChunkWindowBits, window(kMaxBitsWindow + 1)}}) ==
+        "invalid chunk 1 (WBIT) at byte " + after_header + ": window of 65537 tokens (must be 1..65536)");
+  CHECK(stream({{kChunkWindowBits, two_u32(8, 0)}}) ==
+        "invalid chunk 1 (WBIT) at byte " + after_header + ": payload of 8 bytes, expected 4");
+  CHECK(stream({{kChunkWindowBits, window(8)}, {kChunkWindowBits, window(8)}}) ==
+        "invalid chunk 2 (WBIT) at byte " + std::to_string(kHeaderSize + 16) + ": a second WBIT chunk");
+  CHECK(stream({{kChunkFrames, frame}, {kChunkWindowBits, window(8)}, {kChunkEnd, two_u32(1, 1)}}) ==
+        "invalid chunk 2 (WBIT) at byte " + std::to_string(kHeaderSize + 12 + frame.size()) +
+            ": it must come before the first FRAM chunk");
 }

@@ -1,14 +1,18 @@
 // Image codec: tokenizer + entropy coder + container, end to end with a tiny model.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <random>
 
 #include "bsq/codec.h"
 #include "bsq/stream_info.h"
+#include "bsq/video.h"
+#include "container_reader.h"
 #include "container_writer.h"
 #include "tiny_model.h"
 #include "tiny_model_file.h"
+#include "token_coder.h"
 
 using namespace bsq;
 using bsq::testing::tiny_model_file;
@@ -216,7 +220,7 @@ TEST_CASE("encode_tokens / decode_tokens: a grid out to a stream and back, and f
   CHECK(tok->fits(grid).ok());
   auto stream = encode_tokens(tok.value(), grid);
   REQUIRE(stream.ok());
-  CHECK(stream.value() == encode_image(tok.value(), image, {0, 5}).value());
+  CHECK(stream.value() == encode_image(tok.value(), image, {0, 5, kDefaultEffort, false}).value());
   auto back = decode_tokens(tok.value(), stream->data(), stream->size());
   REQUIRE(back.ok());
   CHECK(back->codes == grid.codes);
@@ -257,7 +261,7 @@ TEST_CASE("encode_tokens / decode_tokens: a grid out to a stream and back, and f
 TEST_CASE("inspect_stream: header fields, and chunks that account for every byte") {
   auto tok = Tokenizer::open(tiny_model_file("inspect.bsqm", 6, 2), {1, false});
   REQUIRE(tok.ok());
-  auto bytes = encode_image(tok.value(), gradient_image(45, 17), {50});
+  auto bytes = encode_image(tok.value(), gradient_image(45, 17), {50, 0, kDefaultEffort, false});
   REQUIRE(bytes.ok());
   auto info = inspect_stream(bytes->data(), bytes->size());
   REQUIRE(info.ok());
@@ -276,4 +280,161 @@ TEST_CASE("inspect_stream: header fields, and chunks that account for every byte
   CHECK(info->header_bytes + info->chunks[0].bytes + info->other_chunk_bytes + info->chunks[1].bytes == bytes->size());
   std::vector<uint8_t> cut(bytes->begin(), bytes->end() - 3);
   CHECK(inspect_stream(cut.data(), cut.size()).status().code() == StatusCode::kInvalidData);
+}
+
+namespace {
+
+// The grid's codes cut to each token's window count.
+void cut_to_windows(TokenGrid& g) {
+  for (int r = 0; r < g.rows; ++r)
+    for (int q = 0; q < g.cols; ++q) {
+      const int across = (g.cols + g.window - 1) / g.window;
+      const int k = g.window_bits[static_cast<size_t>((r / g.window) * across + q / g.window)];
+      g.codes[static_cast<size_t>(r) * g.cols + q] &= (uint64_t{1} << k) - 1;
+    }
+}
+
+}  // namespace
+
+TEST_CASE(
+    "bits per window: a grid of mixed counts goes out to a 1.2 stream and back, and decodes as the tokenizer does") {
+  auto tok = Tokenizer::open(tiny_model_file("windows.bsqm", 5, 2), {1, false});  // 2..8 bits, windows of 2 tokens
+  REQUIRE(tok.ok());
+  const Image image = bsq::testing::random_walk_image(45, 17, 9);
+  TokenGrid grid = tok->encode(image, 8, kMinEffort).value();
+  grid.window = tok->config().window;
+  const size_t windows = static_cast<size_t>((grid.rows + 1) / 2 * ((grid.cols + 1) / 2));
+  for (size_t w = 0; w < windows; ++w) grid.window_bits.push_back(static_cast<uint8_t>(2 + (w * 5) % 7));  // 2..8
+  cut_to_windows(grid);
+  REQUIRE(tok->fits(grid).ok());
+
+  auto stream = encode_tokens(tok.value(), grid);
+  REQUIRE(stream.ok());
+  const auto container = bitstream::read_container(stream->data(), stream->size(), tok->fingerprint()).value();
+  CHECK(container.bits_window == 2);
+  CHECK((stream.value()[bitstream::kOffsetVersionMinor] | stream.value()[bitstream::kOffsetVersionMinor + 1] << 8) ==
+        bitstream::kVersionMinorWindowBits);
+  auto back = decode_tokens(tok.value(), stream->data(), stream->size());
+  REQUIRE(back.ok());
+  CHECK(back->codes == grid.codes);
+  CHECK(back->window == 2);
+  CHECK(back->window_bits == grid.window_bits);
+  CHECK(back->bits == 8);
+  const Image decoded = decode_image(tok.value(), stream->data(), stream->size()).value();
+  CHECK(decoded.rgb == tok->decode(grid).value().rgb);
+  // Each token decodes from its own leading bits: not the 8-bit grid's picture, nor the 2-bit one's.
+  CHECK(decoded.rgb != tok->decode(tok->encode(image, 8, kMinEffort).value()).value().rgb);
+  CHECK(decoded.rgb != tok->decode(tok->encode(image, 2, kMinEffort).value()).value().rgb);
+
+  // Every count the same: the grid of that count, bit for bit.
+  TokenGrid same = tok->encode(image, 8, kMinEffort).value();
+  same.window = 2;
+  same.window_bits.assign(windows, 5);
+  cut_to_windows(same);
+  CHECK(tok->decode(same).value().rgb == tok->decode(tok->encode(image, 5, kMinEffort).value()).value().rgb);
+
+  // The video decoder leaves such a stream to the still-image decoder, saying why.
+  const std::vector<std::string> paths{tiny_model_file("windows_set.bsqm", 5, 2)};
+  auto set = ModelSet::open(paths, {1, false});
+  REQUIRE(set.ok());
+  const auto video = VideoDecoder::open(set.value(), stream->data(), stream->size());
+  CHECK(video.status().code() == StatusCode::kUnsupported);
+  CHECK(video.status().message() == "the stream codes bits per window, which only still images have");
+}
+
+TEST_CASE("bits per window: fits() and the decoder refuse counts that do not fit the grid or the model") {
+  auto tok = Tokenizer::open(tiny_model_file("windows_fit.bsqm", 5, 2), {1, false});
+  REQUIRE(tok.ok());
+  TokenGrid grid = tok->encode(bsq::testing::random_walk_image(45, 17, 2), 8, kMinEffort).value();
+  grid.window = 2;
+  grid.window_bits.assign(static_cast<size_t>(3 * 6), 6);  // 6x12 tokens: 3x6 windows of 2
+  cut_to_windows(grid);
+  REQUIRE(tok->fits(grid).ok());
+  const auto refused = [&](TokenGrid g, const std::string& message) {
+    CAPTURE(message);
+    const Status fit = tok->fits(g);
+    CHECK(fit.code() == StatusCode::kInvalidArgument);
+    CHECK(fit.message() == "token grid: " + message);
+    CHECK(tok->decode(g).status().message() == fit.message());
+    CHECK(encode_tokens(tok.value(), g).status().message() == fit.message());
+  };
+  TokenGrid g = grid;
+  g.window_bits.pop_back();
+  refused(g, "17 counts for the 3x6 windows of 2 tokens");
+  g = grid;
+  g.window = 3;
+  refused(g, "18 counts for the 2x4 windows of 3 tokens");
+  g = grid;
+  g.window = 0;
+  refused(g, "windows of 0 tokens; counts per window need 1..65536");
+  g = grid;
+  g.window_bits.clear();
+  refused(g, "windows of 2 tokens but no counts for them");
+  g = grid;
+  g.window_bits[4] = 1;
+  refused(g, "window 4 keeps 1 bits; the grid takes 2 to 8");
+  g = grid;
+  g.bits = 5;
+  refused(g, "window 0 keeps 6 bits; the grid takes 2 to 5");
+  g = grid;
+  g.codes[13] |= uint64_t{1} << 6;
+  refused(g, "code " + std::to_string(g.codes[13]) + " of token 13 has more than its window's 6 bits");
+
+  // A stream whose counts the entropy coder takes (1..bits) but the model does not (below 2).
+  entropy::TokenPlane plane{1, grid.rows, grid.cols, grid.bits, grid.codes, 2, grid.window_bits};
+  for (auto& code : plane.codes) code &= 1;
+  plane.window_bits[5] = 1;
+  bitstream::Container c;
+  c.header.model_fingerprint = tok->fingerprint();
+  c.header.width = 45;
+  c.header.height = 17;
+  c.header.grid_cols = static_cast<uint32_t>(grid.cols);
+  c.header.grid_rows = static_cast<uint32_t>(grid.rows);
+  c.header.patch = 4;
+  c.header.bits = 8;
+  c.bits_window = 2;
+  c.frames.push_back({0, 1, entropy::encode_tokens(plane), 0});
+  REQUIRE_FALSE(c.frames[0].coded.empty());
+  const auto bytes = bitstream::write_container(c).value();
+  const auto status = decode_image(tok.value(), bytes.data(), bytes.size()).status();
+  CHECK(status.code() == StatusCode::kInvalidData);
+  CHECK(status.message() == "frame chunk at byte 80: window 5 keeps 1 bits, below the model's 2");
+}
+
+TEST_CASE("bits per window: the encoder chooses counts in the model's range around the quality's bits") {
+  auto tok = Tokenizer::open(tiny_model_file("windows_rdo.bsqm", 7, 2), {1, false});
+  REQUIRE(tok.ok());
+  const Image image = bsq::testing::random_walk_image(64, 48, 4);
+  bool mixed = false;
+  for (const int bits : {2, 4, 6, 8}) {
+    CAPTURE(bits);
+    const TokenGrid grid = tok->encode(image, bits, kMinEffort + 1, true).value();
+    REQUIRE(tok->fits(grid).ok());
+    if (grid.window_bits.empty()) {
+      CHECK(grid.window == 0);
+      continue;
+    }
+    mixed = true;
+    CHECK(grid.window == tok->config().window);
+    const auto [low, high] = std::minmax_element(grid.window_bits.begin(), grid.window_bits.end());
+    CHECK(*low >= std::max(2, bits - 8));
+    CHECK(*high <= std::min(8, bits + 8));
+    CHECK(*low < *high);  // one count everywhere is coded as a plain grid
+    CHECK(grid.bits == *high);
+    // Through a stream and back, as encode_image() writes it.
+    EncodeOptions options;
+    options.bits = bits;
+    options.effort = kMinEffort + 1;
+    const auto bytes = encode_image(tok.value(), image, options).value();
+    const auto back = decode_tokens(tok.value(), bytes.data(), bytes.size()).value();
+    CHECK(back.window_bits == grid.window_bits);
+    CHECK(back.codes == grid.codes);
+  }
+  CHECK(mixed);  // on this picture at least one rate mixes counts
+  // Effort kMinEffort, a fixed-rate model or per_window_bits off: one count everywhere.
+  CHECK(tok->encode(image, 4, kMinEffort, true)->window_bits.empty());
+  CHECK(tok->encode(image, 4, kMinEffort + 1, false)->window_bits.empty());
+  auto fixed = Tokenizer::open(tiny_model_file("windows_fixed.bsqm", 7), {1, false});
+  REQUIRE(fixed.ok());
+  CHECK(fixed->encode(image, 8, kMinEffort + 1, true)->window_bits.empty());
 }

@@ -82,7 +82,8 @@ SearchSettings search_for_effort(int effort) {
 }
 
 std::vector<uint64_t> search_codes(TokenizerModel& net, const Image& image, torch::Tensor& latent, int bits,
-                                   const SearchSettings& settings, const torch::Device& device) {
+                                   const SearchSettings& settings, const torch::Device& device,
+                                   const std::vector<uint8_t>* token_bits) {
   // A caller inside a no-grad or inference scope would otherwise leave backward() no graph.
   const c10::InferenceMode not_inference(false);
   const torch::AutoGradMode with_gradients(true);
@@ -92,26 +93,47 @@ std::vector<uint64_t> search_codes(TokenizerModel& net, const Image& image, torc
   // (float16 from latent_tensor(): half the memory; a tile's search runs in float32).
   TORCH_CHECK(latent.device().is_cpu() && latent.is_contiguous(), "search_codes: a contiguous CPU latent");
   const torch::Tensor& state = latent;
-  if (settings.iterations <= 0) return pack_codes(state.narrow(-1, 0, bits));
-  release_free_memory();  // what the encoder's stripes left
   const int64_t rows = state.size(0), cols = state.size(1);
+  TORCH_CHECK(!token_bits || token_bits->size() == static_cast<size_t>(rows * cols), "search_codes: a count per token");
+  // Bits past a token's own count cleared, as the decoder will see them.
+  const auto packed = [&] {
+    std::vector<uint64_t> codes = pack_codes(state.narrow(-1, 0, bits));
+    if (token_bits)
+      for (size_t i = 0; i < codes.size(); ++i)
+        if ((*token_bits)[i] < 64) codes[i] &= (uint64_t{1} << (*token_bits)[i]) - 1;
+    return codes;
+  };
+  if (settings.iterations <= 0) return packed();
+  release_free_memory();  // what the encoder's stripes left
   const int64_t tile = std::max(window, settings.tile / window * window);
   const Axis ay = cut(rows, tile, net->decoder()), ax = cut(cols, tile, net->decoder());
-  const auto mask = leading_bits_mask(bits, c.bits).to(device);
-  const auto codes_of = [&](const torch::Tensor& v) { return straight_through(v, 1.0) * mask; };
+  const auto uniform_mask = leading_bits_mask(bits, c.bits).to(device);
+  // Per token, [rows, cols] of counts; a region's mask is [h, w, L].
+  const torch::Tensor kept =
+      token_bits
+          ? torch::from_blob(const_cast<uint8_t*>(token_bits->data()), {rows, cols}, torch::kUInt8).to(torch::kInt64)
+          : torch::Tensor();
+  const auto channels = torch::arange(c.bits, torch::kInt64);
+  const auto mask_of = [&](const torch::Tensor& row_index, const torch::Tensor& col_index) {
+    if (!kept.defined()) return uniform_mask;
+    const auto counts = kept.index_select(0, row_index).index_select(1, col_index).unsqueeze(-1);
+    return channels.lt(counts).to(device, torch::kFloat32);
+  };
 
   for (int64_t r0 = 0; r0 < rows; r0 += ay.whole ? rows : tile) {
     const Span sy = span_of(ay, r0, net->decoder());
     const int64_t y0 = sy.core.first * patch, y1 = std::min<int64_t>(sy.core.second * patch, image.height);
     if (y1 <= y0) continue;  // a tile of padding alone
     const auto row_index = wrapped_indices(sy.need, rows);
+    const auto core_rows = torch::arange(sy.core.first, sy.core.second, torch::kInt64);
     for (int64_t c0 = 0; c0 < cols; c0 += ax.whole ? cols : tile) {
       const Span sx = span_of(ax, c0, net->decoder());
       const int64_t x0 = sx.core.first * patch, x1 = std::min<int64_t>(sx.core.second * patch, image.width);
       if (x1 <= x0) continue;
-      const auto region =
-          state.index_select(0, row_index).index_select(1, wrapped_indices(sx.need, cols)).to(device, torch::kFloat32);
-      const auto fixed = codes_of(region);
+      const auto col_index = wrapped_indices(sx.need, cols);
+      const auto region = state.index_select(0, row_index).index_select(1, col_index).to(device, torch::kFloat32);
+      const auto fixed = straight_through(region, 1.0) * mask_of(row_index, col_index);
+      const auto core_mask = mask_of(core_rows, torch::arange(sx.core.first, sx.core.second, torch::kInt64));
       const Range cy{sy.core.first - sy.need.first, sy.core.second - sy.need.first};
       const Range cx{sx.core.first - sx.need.first, sx.core.second - sx.need.first};
       auto v = region.slice(0, cy.first, cy.second).slice(1, cx.first, cx.second).clone().set_requires_grad(true);
@@ -124,7 +146,7 @@ std::vector<uint64_t> search_codes(TokenizerModel& net, const Image& image, torc
         // takes its faster inference path (TransformerBlock).
         const torch::AutoGradMode graph(it < settings.iterations);
         auto codes = fixed.clone();
-        codes.slice(0, cy.first, cy.second).slice(1, cx.first, cx.second).copy_(codes_of(v));
+        codes.slice(0, cy.first, cy.second).slice(1, cx.first, cx.second).copy_(straight_through(v, 1.0) * core_mask);
         const auto grid = net->decoder()->forward(
             net->quantizer()->dequantize(codes.view({1, 1, codes.size(0), codes.size(1), c.bits})));
         const auto head_in = grid.slice(2, sy.head.first - sy.need.first, sy.head.second - sy.need.first)
@@ -153,7 +175,7 @@ std::vector<uint64_t> search_codes(TokenizerModel& net, const Image& image, torc
       release_free_memory();
     }
   }
-  return pack_codes(state.narrow(-1, 0, bits));
+  return packed();
 }
 
 }  // namespace bsq::model

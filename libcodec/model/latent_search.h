@@ -39,11 +39,14 @@ struct SearchSettings {
 // defined. kMinEffort: no search.
 SearchSettings search_for_effort(int effort);
 
-// Searched codes of `bits` bits for `image`, packed as pack_codes() packs them (row-major).
+// Searched codes of `bits` bits for `image`, packed as pack_codes() packs them (row-major). With
+// `token_bits` (one count per token, each <= bits), each token keeps its own leading bits: the
+// decoder is fed those alone, and the returned codes have the bits past each count cleared.
 // latent: the encoder's u for the padded image, [rows, cols, L] (any floating dtype, CPU, not an
 // inference tensor: see latent_tensor()); the search updates it in place, tile by tile. Runs with
 // autograd on whatever mode the calling thread is in; the model's parameters need no gradient.
 std::vector<uint64_t> search_codes(TokenizerModel& net, const Image& image, torch::Tensor& latent, int bits,
-                                   const SearchSettings& settings, const torch::Device& device);
+                                   const SearchSettings& settings, const torch::Device& device,
+                                   const std::vector<uint8_t>* token_bits = nullptr);
 
 }  // namespace bsq::model

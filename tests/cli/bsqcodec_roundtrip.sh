@@ -101,13 +101,13 @@ enc -q 20 in/rgb.png out/q20.bsq 2>"$log/err" || fail "bsqenc -q 20 exit $?"
 grep -q "warning: .*single rate" "$log/err" || fail "bsqenc -q with a fixed-rate model: no warning: $(cat "$log/err")"
 cmp -s out/q20.bsq out/rgb.png.bsq || fail "-q changed the stream of a fixed-rate model"
 
-# -q with a nested-bit model (2..8 bits per token): bits and size grow with the quality, every
-# stream decodes, and --info reports the bits the stream carries.
+# -q with a nested-bit model (2..8 bits per token), the same bits everywhere: bits and size grow
+# with the quality, every stream decodes, and --info reports the bits the stream carries.
 nested=$3/nested.bsqm
 last_bits=0
 last_bytes=0
 for q in 0 30 60 100; do
-  "$bsqenc" --model "$nested" --json -q "$q" in/photo.jpg "out/n$q.bsq" >"$log/json" 2>"$log/err" || fail "nested -q $q: exit $? ($(cat "$log/err"))"
+  "$bsqenc" --model "$nested" --uniform-bits --json -q "$q" in/photo.jpg "out/n$q.bsq" >"$log/json" 2>"$log/err" || fail "nested -q $q: exit $? ($(cat "$log/err"))"
   bits=$(json_field bits <"$log/json")
   bytes=$(wc -c <"out/n$q.bsq")
   [ "$bits" -ge "$last_bits" ] && [ "$bytes" -ge "$last_bytes" ] || fail "nested -q $q: $bits bits, $bytes bytes after $last_bits, $last_bytes"
@@ -119,6 +119,20 @@ for q in 0 30 60 100; do
   [ "$(json_field bits <"$log/info")" = "$bits" ] || fail "nested -q $q: --info says $(cat "$log/info"), bsqenc $bits bits"
 done
 [ "$(json_field bits <"$log/json")" = 8 ] || fail "nested -q 100 does not use all 8 bits: $(cat "$log/json")"
+# Bits per window (the default): the stream decodes to the same size, and keeps at most the
+# model's 8 bits; a stream whose windows differ says version 1.2 and has its WBIT chunk.
+for q in 30 60; do
+  "$bsqenc" --model "$nested" -q "$q" in/photo.jpg "out/w$q.bsq" 2>"$log/err" || fail "per-window -q $q: exit $? ($(cat "$log/err"))"
+  "$bsqdec" --model "$nested" "out/w$q.bsq" "out/w$q.png" 2>"$log/err" || fail "per-window -q $q: bsqdec exit $? ($(cat "$log/err"))"
+  [ "$(dims "out/w$q.png")" = 64x48 ] || fail "per-window -q $q: decoded $(dims "out/w$q.png")"
+  "$bsqdec" --info --json "out/w$q.bsq" >"$log/info" || fail "per-window -q $q: --info"
+  bits=$(json_field bits <"$log/info")
+  [ "$bits" -ge 2 ] && [ "$bits" -le 8 ] || fail "per-window -q $q: $bits bits"
+  case "$(json_field version <"$log/info" | tr -d '"')/$(json_field bits_window <"$log/info")" in
+    1.0/0 | 1.2/[1-9]*) ;;
+    *) fail "per-window -q $q: --info says $(cat "$log/info")" ;;
+  esac
+done
 "$bsqenc" --model "$nested" --json -q 0 in/photo.jpg - 2>&1 >/dev/null | grep -q '"bits":2' || fail "nested -q 0 does not use the lowest 2 bits"
 # A stream of 2-bit tokens names the nested model; another model refuses it.
 "$bsqdec" --model "$model" out/n0.bsq out/wrong.png 2>/dev/null

@@ -28,6 +28,9 @@ struct EncodeOptions {
   int quality = kDefaultQuality;  // 0..100, turned into bits per token by bits_for_quality()
   int bits = 0;                   // bits per token, overriding quality (operating_point() gives them)
   int effort = kDefaultEffort;    // kMinEffort..kMaxEffort: encoding time for PSNR (bsq/quality.h)
+  // Above kMinEffort, with a nested-bit model: bits per attention window, chosen by the encoder
+  // around the quality's bits (Tokenizer::encode); false: the same bits everywhere.
+  bool per_window_bits = true;
 };
 
 BSQ_API StatusOr<std::vector<uint8_t>> encode_image(const Tokenizer& tokenizer, const Image& image,

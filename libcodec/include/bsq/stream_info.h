@@ -33,7 +33,8 @@ struct StreamInfo {
   uint32_t width = 0, height = 0, frames = 0;
   uint32_t fps_num = 0, fps_den = 1;  // 0/1: a still image, or an unknown rate
   uint64_t model_fingerprint = 0;
-  int patch = 0, bits = 0;
+  int patch = 0, bits = 0;                // bits: per token, or the most any window keeps (bits_window)
+  uint32_t bits_window = 0;               // tokens per window side when each window keeps its own bits; 0: none
   uint32_t grid_cols = 0, grid_rows = 0;  // tokens per frame, padding included
   struct {
     int primaries = 0, transfer = 0, matrix = 0;

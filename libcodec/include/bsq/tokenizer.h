@@ -59,6 +59,12 @@ struct TokenGrid {
   int width = 0, height = 0;    // size of the image the grid was made from
   int patch = 0;                // pixels per token side; 0: not stated (fits() then infers it)
   std::vector<uint64_t> codes;  // frame-major, then row-major; bit i of a code is channel i's sign
+  // Kept bits per window (one frame, nested-bit models; Tokenizer::encode's per_window_bits):
+  // windows of window x window tokens in raster order, the last row and column of them possibly
+  // cut short, one count each in lowest_bits()..bits; a token's bits past its window's count are
+  // 0. Empty: every token has `bits`.
+  int window = 0;
+  std::vector<uint8_t> window_bits = {};
 };
 
 // What a model file says about itself, read from its first and last bytes without loading the
@@ -88,13 +94,19 @@ class BSQ_API Tokenizer {
   // 0 keeps all of them. Fewer bits give a lower rate (nested-bit models only). effort:
   // kMinEffort..kMaxEffort (bsq/quality.h); above kMinEffort the encoder searches for tokens the
   // decoder turns into a closer picture, at a cost in time that grows with it; kMinEffort gives
-  // the encoder network's own tokens.
-  StatusOr<TokenGrid> encode(const Image& image, int bits = 0, int effort = kDefaultEffort) const;
+  // the encoder network's own tokens. per_window_bits: with a nested-bit model and an effort
+  // above kMinEffort, each attention window keeps its own count of bits around `bits`, chosen for
+  // the least squared error at about the rate of `bits` everywhere (libcodec/window_bits.h); the
+  // grid's bits is then the largest count, and window_bits holds them (empty where every window
+  // chose the same).
+  StatusOr<TokenGrid> encode(const Image& image, int bits = 0, int effort = kDefaultEffort,
+                             bool per_window_bits = false) const;
   // Accepts grids of lowest_bits()..bits bits per token, shaped as encode() shapes them.
   StatusOr<Image> decode(const TokenGrid& grid) const;
   // Whether decode() takes the grid (one made elsewhere, by a generative model say): OK, or
   // kInvalidArgument saying what does not fit: its bits per token, its shape for its image size
-  // (the rows and columns encode() gives), its frame count, or a code with bits set above `bits`.
+  // (the rows and columns encode() gives), its frame count, a code with bits set above `bits` (or
+  // above its window's count), or counts per window that do not fit the grid or the model.
   Status fits(const TokenGrid& grid) const;
 
  private:

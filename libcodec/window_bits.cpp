@@ -1,0 +1,89 @@
+// Rate-distortion choice of the kept bits per window (see window_bits.h).
+#include "window_bits.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "model/stripe_runner.h"
+#include "token_coder.h"
+
+namespace bsq {
+
+std::vector<uint8_t> token_bits_of_windows(int64_t rows, int64_t cols, int window,
+                                           const std::vector<uint8_t>& window_bits) {
+  const int64_t across = (cols + window - 1) / window;
+  std::vector<uint8_t> kept(static_cast<size_t>(rows * cols));
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t q = 0; q < cols; ++q) kept[r * cols + q] = window_bits[(r / window) * across + q / window];
+  return kept;
+}
+
+std::vector<uint8_t> choose_window_bits(model::TokenizerModel& net, const Image& image,
+                                        const std::vector<uint64_t>& full_codes, int64_t rows, int64_t cols,
+                                        int nominal, const torch::Device& device) {
+  const ModelConfig& c = net->config();
+  const int64_t window = c.window, patch = c.patch;
+  const int64_t across = (cols + window - 1) / window, down = (rows + window - 1) / window;
+  const size_t windows = static_cast<size_t>(across * down);
+  std::vector<int> ks;
+  for (const int d : kWindowBitsOffsets) {
+    const int k = std::clamp(nominal + d, c.lowest_bits(), c.bits);
+    if (std::find(ks.begin(), ks.end(), k) == ks.end()) ks.push_back(k);
+  }
+  std::sort(ks.begin(), ks.end());
+  const auto nominal_at = std::find(ks.begin(), ks.end(), nominal);
+  if (ks.size() < 2 || nominal_at == ks.end()) return std::vector<uint8_t>(windows, static_cast<uint8_t>(nominal));
+
+  // Per candidate and window: squared error of the decoded 8-bit pixels, and code length in bits.
+  std::vector<std::vector<double>> sse(ks.size(), std::vector<double>(windows, 0.0));
+  std::vector<std::vector<double>> rate(ks.size(), std::vector<double>(windows, 0.0));
+  std::vector<double> total_sse(ks.size(), 0.0), total_rate(ks.size(), 0.0);
+  for (size_t i = 0; i < ks.size(); ++i) {
+    const int k = ks[i];
+    const uint64_t keep = k == 64 ? ~uint64_t{0} : (uint64_t{1} << k) - 1;
+    std::vector<uint64_t> prefix(full_codes.size());
+    for (size_t t = 0; t < prefix.size(); ++t) prefix[t] = full_codes[t] & keep;
+    const Image decoded = model::decode_in_stripes(net, prefix, k, image.width, image.height, device);
+    for (int y = 0; y < image.height; ++y) {
+      const uint8_t* a = image.row(y);
+      const uint8_t* b = decoded.row(y);
+      double* row_sse = sse[i].data() + (y / patch / window) * across;
+      for (int x = 0; x < image.width; ++x) {
+        int64_t e = 0;
+        for (int ch = 0; ch < 3; ++ch) {
+          const int d = int{a[3 * x + ch]} - int{b[3 * x + ch]};
+          e += d * d;
+        }
+        row_sse[x / patch / window] += static_cast<double>(e);
+      }
+    }
+    const entropy::TokenPlane plane{1, static_cast<int>(rows), static_cast<int>(cols), k, std::move(prefix)};
+    const std::vector<double> lengths = entropy::token_code_lengths_bits(plane);
+    if (lengths.size() != full_codes.size()) return std::vector<uint8_t>(windows, static_cast<uint8_t>(nominal));
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t q = 0; q < cols; ++q) rate[i][(r / window) * across + q / window] += lengths[r * cols + q];
+    for (size_t w = 0; w < windows; ++w) total_sse[i] += sse[i][w], total_rate[i] += rate[i][w];
+  }
+
+  // The multiplier: how much error a bit buys on this image's uniform curve at the nominal count.
+  const size_t at = static_cast<size_t>(nominal_at - ks.begin());
+  const size_t below = at > 0 ? at - 1 : at, above = std::min(at + 1, ks.size() - 1);
+  const double bought = total_sse[below] - total_sse[above], spent = total_rate[above] - total_rate[below];
+  // A curve that does not fall (more bits, no less error) gives no price: the nominal count stays.
+  if (!(spent > 0 && bought > 0)) return std::vector<uint8_t>(windows, static_cast<uint8_t>(nominal));
+  const double lambda = bought / spent;
+
+  std::vector<uint8_t> chosen(windows);
+  for (size_t w = 0; w < windows; ++w) {
+    size_t best = at;
+    double best_cost = sse[at][w] + lambda * rate[at][w];
+    for (size_t i = 0; i < ks.size(); ++i) {
+      const double cost = sse[i][w] + lambda * rate[i][w];
+      if (cost < best_cost) best = i, best_cost = cost;
+    }
+    chosen[w] = static_cast<uint8_t>(ks[best]);
+  }
+  return chosen;
+}
+
+}  // namespace bsq

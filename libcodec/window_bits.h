@@ -1,0 +1,38 @@
+// Bits per window: the encoder's rate-distortion choice of how many leading bits each attention
+// window of a nested-bit model keeps (issue 13, lever 2; bench/adaptive_rate.md measured it).
+//
+// The tokens are coded once at the model's full bits. For a few candidate counts around the
+// nominal one (the quality's), the grid truncated to each count everywhere is decoded, and per
+// window its squared error and its tokens' code length under the prior are measured. The image's
+// own curve over those uniform grids gives the Lagrange multiplier: its slope at the nominal count.
+// Each window then takes the count that minimises error + multiplier * bits. A flat region thus
+// gives back bits that a detailed one spends, at about the rate of the nominal count everywhere.
+//
+// The choice sees each window among neighbours of the same count, while the decoder mixes
+// windows through shifted attention and convolutions; the study found the mixed decode no worse.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "bsq/image.h"
+#include "model/tokenizer_model.h"
+
+namespace bsq {
+
+// What the codec tries around a nominal count: nominal + these, clamped to the model's range.
+inline constexpr int kWindowBitsOffsets[] = {-8, -4, 0, 4, 8};
+
+// The count per window (raster order over the grid of config().window-token windows), each in
+// lowest_bits()..bits. full_codes: every token's config().bits bits, rows x cols, row-major.
+// A model of one rate, a nominal count no candidate brackets, or an image whose error does not
+// fall with more bits around it gets the nominal count everywhere.
+std::vector<uint8_t> choose_window_bits(model::TokenizerModel& net, const Image& image,
+                                        const std::vector<uint64_t>& full_codes, int64_t rows, int64_t cols,
+                                        int nominal, const torch::Device& device);
+
+// One count per token from one per window of `window` tokens a side (rows x cols, row-major).
+std::vector<uint8_t> token_bits_of_windows(int64_t rows, int64_t cols, int window,
+                                           const std::vector<uint8_t>& window_bits);
+
+}  // namespace bsq
