@@ -60,7 +60,8 @@ cmp -s out/stdout.png out/rgb.png.png || fail "decoding to stdout differs from d
 enc --json in/rgb.png - >/dev/null 2>"$log/json" || fail "bsqenc --json to stdout"
 [ "$(json_field bytes <"$log/json")" = "$(wc -c <out/rgb.png.bsq)" ] || fail "bsqenc --json to stdout: $(cat "$log/json")"
 
-# Thread counts do not change the stream or the pixels.
+# Thread counts do not change the tiny model's stream or pixels: products this small are not
+# split across threads (larger ones can be: man bsqdec).
 enc --threads 1 in/strip.png out/t1.bsq 2>/dev/null && enc --threads 2 in/strip.png out/t2.bsq 2>/dev/null ||
   fail "bsqenc --threads"
 cmp -s out/t1.bsq out/t2.bsq || fail "the stream depends on --threads"

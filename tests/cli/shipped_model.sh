@@ -33,9 +33,13 @@ saving=$(echo "$bits" | awk -F'|' '/all dev images/ {gsub(/[ %]/, "", $8); print
 awk -v s="$saving" 'BEGIN {exit !(s + 0 >= 20)}' || fail "entropy coder saves ${saving}% of the raw bits, want >= 20%"
 
 image=$src/data/corpus/opencv-doc/usr/share/doc/opencv-doc/examples/data/butterfly.jpg
+# The same input, options and thread count give the same stream. Another thread count may give
+# another one: the search's float products round in another order (man bsqenc, --threads).
 "$enc" --quiet --threads 2 --model "$model" "$image" "$tmp/a.bsq" || fail "bsqenc --threads 2"
-"$enc" --quiet --threads 1 --model "$model" "$image" "$tmp/b.bsq" || fail "bsqenc --threads 1"
-cmp -s "$tmp/a.bsq" "$tmp/b.bsq" || fail "streams differ between 1 and 2 encoder threads"
+"$enc" --quiet --threads 2 --model "$model" "$image" "$tmp/b.bsq" || fail "bsqenc --threads 2, again"
+cmp -s "$tmp/a.bsq" "$tmp/b.bsq" || fail "two encodes with the same options differ"
+"$enc" --quiet --threads 1 --model "$model" "$image" "$tmp/c.bsq" || fail "bsqenc --threads 1"
+"$dec" --quiet --threads 2 --model "$model" "$tmp/c.bsq" "$tmp/c.png" || fail "bsqdec of the one-thread stream"
 json=$("$dec" --quiet --json --threads 1 --model "$model" --compare "$image" "$tmp/a.bsq" "$tmp/a.png") || fail "bsqdec"
 echo "$json"
 psnr=$(sed -E 's/.*"psnr": ?([0-9.]+).*/\1/' <<<"$json")
