@@ -28,6 +28,17 @@ Image gradient_image(int w, int h) {
   return img;
 }
 
+// A grid that misses the model: refused by fits(), decode() and encode_tokens() alike, with a
+// message that names what misses.
+void check_misfit(const Tokenizer& tok, const TokenGrid& g, const std::string& message) {
+  CAPTURE(message);
+  const Status fit = tok.fits(g);
+  CHECK(fit.code() == StatusCode::kInvalidArgument);
+  CHECK(fit.message().find(message) != std::string::npos);
+  CHECK(tok.decode(g).status().message() == fit.message());
+  CHECK(encode_tokens(tok, g).status().message() == fit.message());
+}
+
 }  // namespace
 
 TEST_CASE("encode_image / decode_image give the tokenizer's reconstruction, for odd sizes") {
@@ -230,14 +241,7 @@ TEST_CASE("encode_tokens / decode_tokens: a grid out to a stream and back, and f
   CHECK(back->bits == 5);
 
   // Each way a grid can miss the model: refused by fits(), decode() and encode_tokens() alike.
-  const auto refused = [&](TokenGrid g, const std::string& message) {
-    CAPTURE(message);
-    const Status fit = tok->fits(g);
-    CHECK(fit.code() == StatusCode::kInvalidArgument);
-    CHECK(fit.message().find(message) != std::string::npos);
-    CHECK(tok->decode(g).status().message() == fit.message());
-    CHECK(encode_tokens(tok.value(), g).status().message() == fit.message());
-  };
+  const auto refused = [&](const TokenGrid& g, const std::string& message) { check_misfit(tok.value(), g, message); };
   TokenGrid g = grid;
   g.bits = 9;
   refused(g, "9 bits per token; the model takes 2 to 8");
@@ -350,13 +354,8 @@ TEST_CASE("bits per window: fits() and the decoder refuse counts that do not fit
   grid.window_bits.assign(static_cast<size_t>(3 * 6), 6);  // 6x12 tokens: 3x6 windows of 2
   cut_to_windows(grid);
   REQUIRE(tok->fits(grid).ok());
-  const auto refused = [&](TokenGrid g, const std::string& message) {
-    CAPTURE(message);
-    const Status fit = tok->fits(g);
-    CHECK(fit.code() == StatusCode::kInvalidArgument);
-    CHECK(fit.message() == "token grid: " + message);
-    CHECK(tok->decode(g).status().message() == fit.message());
-    CHECK(encode_tokens(tok.value(), g).status().message() == fit.message());
+  const auto refused = [&](const TokenGrid& g, const std::string& message) {
+    check_misfit(tok.value(), g, "token grid: " + message);
   };
   TokenGrid g = grid;
   g.window_bits.pop_back();
