@@ -207,6 +207,9 @@ Status ChunkReader::Impl::take_metadata(const Chunk& c) {
 
 Status ChunkReader::Impl::take_bits_window(const Chunk& c) {
   if (bits_window != 0) return invalid_data(fmt::format("invalid {}: a second WBIT chunk", c.where()));
+  if (version_minor < kVersionMinorWindowBits)
+    return invalid_data(fmt::format("invalid {}: a stream of version 1.{} has none (1.{} added it)", c.where(),
+                                    version_minor, kVersionMinorWindowBits));
   if (frame_chunks > 0 || seeked)
     return invalid_data(fmt::format("invalid {}: it must come before the first FRAM chunk", c.where()));
   if (c.length != kWindowBitsPayloadSize)

@@ -1063,8 +1063,9 @@ TEST_CASE("container 1.2: the writer and the reader refuse a misplaced or malfor
   REQUIRE(w.add_metadata({"k", "v"}).ok());
   CHECK(w.add_bits_window(8).message() == "the bits-per-window chunk must come first, before anything is taken");
 
-  const auto stream = [&](std::vector<std::pair<uint32_t, Bytes>> chunks) {
+  const auto stream = [&](std::vector<std::pair<uint32_t, Bytes>> chunks, uint16_t minor = kVersionMinorWindowBits) {
     Bytes b = header_bytes(h);
+    patch_header(b, kOffsetVersionMinor, minor, 2);
     for (const auto& [type, payload] : chunks) put_chunk(b, type, payload);
     return error_of(b);
   };
@@ -1089,4 +1090,9 @@ TEST_CASE("container 1.2: the writer and the reader refuse a misplaced or malfor
   CHECK(stream({{kChunkFrames, frame}, {kChunkWindowBits, window(8)}, {kChunkEnd, two_u32(1, 1)}}) ==
         "invalid chunk 2 (WBIT) at byte " + std::to_string(kHeaderSize + 12 + frame.size()) +
             ": it must come before the first FRAM chunk");
+  // Streams older than 1.2 cannot have one: a writer of them did not know it.
+  for (const uint16_t minor : {0, 1})
+    CHECK(stream({{kChunkWindowBits, window(8)}, {kChunkFrames, frame}, {kChunkEnd, two_u32(1, 1)}}, minor) ==
+          "invalid chunk 1 (WBIT) at byte " + after_header + ": a stream of version 1." + std::to_string(minor) +
+              " has none (1.2 added it)");
 }
