@@ -356,6 +356,7 @@ TEST_CASE("bits per window: fits() and the decoder refuse counts that do not fit
   REQUIRE(tok->fits(grid).ok());
   const auto refused = [&](const TokenGrid& g, const std::string& message) {
     check_misfit(tok.value(), g, "token grid: " + message);
+    CHECK(tok->fits(g).message() == "token grid: " + message);  // the whole message, nothing more
   };
   TokenGrid g = grid;
   g.window_bits.pop_back();
