@@ -2,7 +2,7 @@
 #include "window_bits.h"
 
 #include <algorithm>
-#include <limits>
+#include <cmath>
 
 #include "model/stripe_runner.h"
 #include "token_coder.h"
@@ -37,7 +37,7 @@ std::vector<uint8_t> choose_window_bits(model::TokenizerModel& net, const Image&
   // Per candidate and window: squared error of the decoded 8-bit pixels, and code length in bits.
   std::vector<std::vector<double>> sse(ks.size(), std::vector<double>(windows, 0.0));
   std::vector<std::vector<double>> rate(ks.size(), std::vector<double>(windows, 0.0));
-  std::vector<double> total_sse(ks.size(), 0.0), total_rate(ks.size(), 0.0);
+  std::vector<double> total_rate(ks.size(), 0.0);
   for (size_t i = 0; i < ks.size(); ++i) {
     const int k = ks[i];
     const uint64_t keep = k == 64 ? ~uint64_t{0} : (uint64_t{1} << k) - 1;
@@ -62,28 +62,60 @@ std::vector<uint8_t> choose_window_bits(model::TokenizerModel& net, const Image&
     if (lengths.size() != full_codes.size()) return std::vector<uint8_t>(windows, static_cast<uint8_t>(nominal));
     for (int64_t r = 0; r < rows; ++r)
       for (int64_t q = 0; q < cols; ++q) rate[i][(r / window) * across + q / window] += lengths[r * cols + q];
-    for (size_t w = 0; w < windows; ++w) total_sse[i] += sse[i][w], total_rate[i] += rate[i][w];
+    for (size_t w = 0; w < windows; ++w) total_rate[i] += rate[i][w];
   }
 
-  // The multiplier: how much error a bit buys on this image's uniform curve at the nominal count.
+  // The budget: what the nominal count costs everywhere. The larger the multiplier, the fewer bits
+  // each window's choice spends (each window's rate at its best count never grows with it), so a
+  // bisection on the multiplier finds the cheapest price whose choice fits a limit.
   const size_t at = static_cast<size_t>(nominal_at - ks.begin());
-  const size_t below = at > 0 ? at - 1 : at, above = std::min(at + 1, ks.size() - 1);
-  const double bought = total_sse[below] - total_sse[above], spent = total_rate[above] - total_rate[below];
-  // A curve that does not fall (more bits, no less error) gives no price: the nominal count stays.
-  if (!(spent > 0 && bought > 0)) return std::vector<uint8_t>(windows, static_cast<uint8_t>(nominal));
-  const double lambda = bought / spent;
-
-  std::vector<uint8_t> chosen(windows);
-  for (size_t w = 0; w < windows; ++w) {
-    size_t best = at;
-    double best_cost = sse[at][w] + lambda * rate[at][w];
-    for (size_t i = 0; i < ks.size(); ++i) {
-      const double cost = sse[i][w] + lambda * rate[i][w];
-      if (cost < best_cost) best = i, best_cost = cost;
+  const double budget = total_rate[at];
+  const auto choose = [&](double lambda, std::vector<uint8_t>& out) {
+    double spent = 0;
+    for (size_t w = 0; w < windows; ++w) {
+      size_t best = at;
+      double best_cost = sse[at][w] + lambda * rate[at][w];
+      for (size_t i = 0; i < ks.size(); ++i) {
+        const double cost = sse[i][w] + lambda * rate[i][w];
+        if (cost < best_cost) best = i, best_cost = cost;
+      }
+      out[w] = static_cast<uint8_t>(ks[best]);
+      spent += rate[best][w];
     }
-    chosen[w] = static_cast<uint8_t>(ks[best]);
+    return spent;
+  };
+  const auto fit = [&](double limit) {
+    std::vector<uint8_t> chosen(windows), trial(windows);
+    // In log2 of the multiplier (squared 8-bit error per bit): 2^-20 buys every bit, 2^40 none.
+    double cheap = -20, dear = 40;
+    if (choose(std::exp2(dear), chosen) > limit) return std::vector<uint8_t>(windows, static_cast<uint8_t>(nominal));
+    for (int step = 0; step < 40; ++step) {
+      const double mid = 0.5 * (cheap + dear);
+      if (choose(std::exp2(mid), trial) <= limit) dear = mid, chosen.swap(trial);
+      else cheap = mid;
+    }
+    return chosen;
+  };
+  // Those rates price each window among neighbours of its own count; the prior of the mixed grid
+  // predicts tokens from neighbours of other counts, and the counts are coded too. So the real
+  // cost of a choice is measured, and the limit shrinks by what it overshot the budget.
+  const auto real_cost = [&](const std::vector<uint8_t>& chosen) {
+    const std::vector<uint8_t> kept = token_bits_of_windows(rows, cols, static_cast<int>(window), chosen);
+    entropy::TokenPlane plane{1, static_cast<int>(rows), static_cast<int>(cols),
+                              *std::max_element(chosen.begin(), chosen.end()), full_codes,
+                              static_cast<int>(window), chosen};
+    for (size_t t = 0; t < plane.codes.size(); ++t)
+      if (kept[t] < 64) plane.codes[t] &= (uint64_t{1} << kept[t]) - 1;
+    return entropy::ideal_code_length_bits(plane);
+  };
+  double limit = budget;
+  for (int round = 0; round < kWindowBitsBudgetRounds; ++round) {
+    std::vector<uint8_t> chosen = fit(limit);
+    const double real = real_cost(chosen);
+    if (real <= budget) return chosen;
+    limit *= budget / real;
   }
-  return chosen;
+  return std::vector<uint8_t>(windows, static_cast<uint8_t>(nominal));
 }
 
 }  // namespace bsq

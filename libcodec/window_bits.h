@@ -3,10 +3,11 @@
 //
 // The tokens are coded once at the model's full bits. For a few candidate counts around the
 // nominal one (the quality's), the grid truncated to each count everywhere is decoded, and per
-// window its squared error and its tokens' code length under the prior are measured. The image's
-// own curve over those uniform grids gives the Lagrange multiplier: its slope at the nominal count.
-// Each window then takes the count that minimises error + multiplier * bits. A flat region thus
-// gives back bits that a detailed one spends, at about the rate of the nominal count everywhere.
+// window its squared error and its tokens' code length under the prior are measured. Each window
+// then takes the count that minimises error + multiplier * bits, the Lagrange multiplier the
+// smallest whose choice costs no more bits than the nominal count everywhere, as the prior codes
+// the mixed grid and its counts: the picture keeps the quality's rate, and a flat region gives
+// back bits that a detailed one spends.
 //
 // The choice sees each window among neighbours of the same count, while the decoder mixes
 // windows through shifted attention and convolutions; the study found the mixed decode no worse.
@@ -23,10 +24,14 @@ namespace bsq {
 // What the codec tries around a nominal count: nominal + these, clamped to the model's range.
 inline constexpr int kWindowBitsOffsets[] = {-8, -4, 0, 4, 8};
 
+// How many choices are measured as coded, each under a tighter limit, before the nominal count
+// everywhere is kept instead.
+inline constexpr int kWindowBitsBudgetRounds = 3;
+
 // The count per window (raster order over the grid of config().window-token windows), each in
 // lowest_bits()..bits. full_codes: every token's config().bits bits, rows x cols, row-major.
-// A model of one rate, a nominal count no candidate brackets, or an image whose error does not
-// fall with more bits around it gets the nominal count everywhere.
+// The counts' real code length (tokens at their counts, and the counts) never exceeds that of the
+// nominal count everywhere. A model of one rate gets the nominal count everywhere.
 std::vector<uint8_t> choose_window_bits(model::TokenizerModel& net, const Image& image,
                                         const std::vector<uint64_t>& full_codes, int64_t rows, int64_t cols,
                                         int nominal, const torch::Device& device);

@@ -2,14 +2,19 @@
 #include <doctest/doctest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <fstream>
 #include <random>
 #include <thread>
 
 #include "bsq/tokenizer.h"
 #include "model/model_file.h"
+#include "model/stripe_runner.h"
 #include "model/tokenizer_model.h"
 #include "tiny_model.h"
+#include "tiny_model_file.h"
+#include "token_coder.h"
+#include "window_bits.h"
 
 using namespace bsq;
 
@@ -189,4 +194,42 @@ TEST_CASE("frames: a frame's tokens do not depend on later frames") {
   CHECK_FALSE(torch::allclose(before.select(1, 2), net->encode(changed).u.select(1, 2), 1e-5, 1e-6));
   // The decoder keeps the clip shape.
   CHECK(net->decode(before).sizes() == clip.sizes());
+}
+
+TEST_CASE("bits per window: the counts never cost more, as coded, than the nominal count everywhere") {
+  const std::string path = testing::tiny_model_file("window_budget.bsqm", 11, 2, 8);
+  REQUIRE(!path.empty());
+  auto loaded = model::load_model(path);
+  REQUIRE(loaded.ok());
+  model::TokenizerModel net = loaded->net;
+  const ModelConfig& c = net->config();
+  torch::InferenceMode inference;
+  bool mixed = false;
+  for (const unsigned seed : {3u, 4u}) {
+    const Image image = testing::random_walk_image(64, 48, seed);
+    const auto plane = model::token_plane_size(c, image.width, image.height);
+    const std::vector<uint64_t> full = model::encode_in_stripes(net, image, c.bits, torch::kCPU);
+    for (const int nominal : {3, 5, 6}) {
+      CAPTURE(seed);
+      CAPTURE(nominal);
+      const std::vector<uint8_t> chosen = choose_window_bits(net, image, full, plane.rows, plane.cols, nominal, torch::kCPU);
+      REQUIRE(chosen.size() == entropy::window_count(static_cast<int>(plane.rows), static_cast<int>(plane.cols), c.window));
+      const auto [low, high] = std::minmax_element(chosen.begin(), chosen.end());
+      CHECK(*low >= std::max(c.lowest_bits(), nominal - 8));
+      CHECK(*high <= std::min(c.bits, nominal + 8));
+      entropy::TokenPlane uniform{1, static_cast<int>(plane.rows), static_cast<int>(plane.cols), nominal, full};
+      for (auto& code : uniform.codes) code &= (uint64_t{1} << nominal) - 1;
+      if (*low == *high) {
+        CHECK(*low == nominal);  // what the choice falls back to
+        continue;
+      }
+      mixed = true;
+      const std::vector<uint8_t> kept = token_bits_of_windows(plane.rows, plane.cols, c.window, chosen);
+      entropy::TokenPlane windows{1, static_cast<int>(plane.rows), static_cast<int>(plane.cols), *high, full, c.window,
+                                  chosen};
+      for (size_t t = 0; t < windows.codes.size(); ++t) windows.codes[t] &= (uint64_t{1} << kept[t]) - 1;
+      CHECK(entropy::ideal_code_length_bits(windows) <= entropy::ideal_code_length_bits(uniform));
+    }
+  }
+  CHECK(mixed);  // these pictures mix counts at some rate
 }
