@@ -91,8 +91,10 @@ std::vector<uint8_t> choose_window_bits(model::TokenizerModel& net, const Image&
     if (choose(std::exp2(dear), chosen) > limit) return std::vector<uint8_t>(windows, static_cast<uint8_t>(nominal));
     for (int step = 0; step < 40; ++step) {
       const double mid = 0.5 * (cheap + dear);
-      if (choose(std::exp2(mid), trial) <= limit) dear = mid, chosen.swap(trial);
-      else cheap = mid;
+      if (choose(std::exp2(mid), trial) <= limit)
+        dear = mid, chosen.swap(trial);
+      else
+        cheap = mid;
     }
     return chosen;
   };
@@ -101,9 +103,13 @@ std::vector<uint8_t> choose_window_bits(model::TokenizerModel& net, const Image&
   // cost of a choice is measured, and the limit shrinks by what it overshot the budget.
   const auto real_cost = [&](const std::vector<uint8_t>& chosen) {
     const std::vector<uint8_t> kept = token_bits_of_windows(rows, cols, static_cast<int>(window), chosen);
-    entropy::TokenPlane plane{1, static_cast<int>(rows), static_cast<int>(cols),
-                              *std::max_element(chosen.begin(), chosen.end()), full_codes,
-                              static_cast<int>(window), chosen};
+    entropy::TokenPlane plane{1,
+                              static_cast<int>(rows),
+                              static_cast<int>(cols),
+                              *std::max_element(chosen.begin(), chosen.end()),
+                              full_codes,
+                              static_cast<int>(window),
+                              chosen};
     for (size_t t = 0; t < plane.codes.size(); ++t)
       if (kept[t] < 64) plane.codes[t] &= (uint64_t{1} << kept[t]) - 1;
     return entropy::ideal_code_length_bits(plane);

@@ -212,8 +212,10 @@ TEST_CASE("bits per window: the counts never cost more, as coded, than the nomin
     for (const int nominal : {3, 5, 6}) {
       CAPTURE(seed);
       CAPTURE(nominal);
-      const std::vector<uint8_t> chosen = choose_window_bits(net, image, full, plane.rows, plane.cols, nominal, torch::kCPU);
-      REQUIRE(chosen.size() == entropy::window_count(static_cast<int>(plane.rows), static_cast<int>(plane.cols), c.window));
+      const std::vector<uint8_t> chosen =
+          choose_window_bits(net, image, full, plane.rows, plane.cols, nominal, torch::kCPU);
+      REQUIRE(chosen.size() ==
+              entropy::window_count(static_cast<int>(plane.rows), static_cast<int>(plane.cols), c.window));
       const auto [low, high] = std::minmax_element(chosen.begin(), chosen.end());
       CHECK(*low >= std::max(c.lowest_bits(), nominal - 8));
       CHECK(*high <= std::min(c.bits, nominal + 8));
@@ -225,8 +227,8 @@ TEST_CASE("bits per window: the counts never cost more, as coded, than the nomin
       }
       mixed = true;
       const std::vector<uint8_t> kept = token_bits_of_windows(plane.rows, plane.cols, c.window, chosen);
-      entropy::TokenPlane windows{1, static_cast<int>(plane.rows), static_cast<int>(plane.cols), *high, full, c.window,
-                                  chosen};
+      entropy::TokenPlane windows{
+          1, static_cast<int>(plane.rows), static_cast<int>(plane.cols), *high, full, c.window, chosen};
       for (size_t t = 0; t < windows.codes.size(); ++t) windows.codes[t] &= (uint64_t{1} << kept[t]) - 1;
       CHECK(entropy::ideal_code_length_bits(windows) <= entropy::ideal_code_length_bits(uniform));
     }
