@@ -133,7 +133,7 @@ for codec in $codecs; do
   case $codec in jpeg) qs=$jpeg_q ;; webp) qs=$webp_q ;; avif) qs=$avif_q ;; jxl) qs=$jxl_q ;; *) continue ;; esac
   for q in $qs; do for name in "${names[@]}"; do printf '%s %s %s %06d\n' "$codec" "$q" "$name" $((id += 1)); done; done
 done > "$tmp/tasks"
-xargs -P "$jobs" -L 1 bash -c 'set -eo pipefail; encode_decode "$@"' _ < "$tmp/tasks" || die "an encode, decode or measurement failed (see above)"
+xargs -r -P "$jobs" -L 1 bash -c 'set -eo pipefail; encode_decode "$@"' _ < "$tmp/tasks" || die "an encode, decode or measurement failed (see above)"
 
 { echo "codec,quality,image,width,height,bytes,bpp,psnr_rgb,ms_ssim_rgb"; cat "$tmp"/rows/*.csv; } > "$out/rd.csv"
 "$bdrate" "$out/rd.csv" "$out" --plot-data "$tmp/plot" >/dev/null
