@@ -126,10 +126,7 @@ StatusOr<TokenGrid> Tokenizer::encode(const Image& image, int bits, int effort, 
         if (*low == *high) window_bits.clear();  // one count everywhere: a plain grid of it
         if (!window_bits.empty())
           token_bits = token_bits_of_windows(plane.rows, plane.cols, config().window, window_bits);
-        for (size_t i = 0; i < codes.size(); ++i) {
-          const int k = token_bits.empty() ? grid_bits : token_bits[i];
-          if (k < 64) codes[i] &= (uint64_t{1} << k) - 1;
-        }
+        keep_leading_bits(codes, grid_bits, token_bits);
       }
     }
     if (search.iterations > 0)

@@ -18,6 +18,13 @@ std::vector<uint8_t> token_bits_of_windows(int64_t rows, int64_t cols, int windo
   return kept;
 }
 
+void keep_leading_bits(std::vector<uint64_t>& codes, int bits, const std::vector<uint8_t>& token_bits) {
+  for (size_t i = 0; i < codes.size(); ++i) {
+    const int k = token_bits.empty() ? bits : token_bits[i];
+    if (k < 64) codes[i] &= (uint64_t{1} << k) - 1;
+  }
+}
+
 std::vector<uint8_t> choose_window_bits(model::TokenizerModel& net, const Image& image,
                                         const std::vector<uint64_t>& full_codes, int64_t rows, int64_t cols,
                                         int nominal, const torch::Device& device) {
@@ -40,9 +47,8 @@ std::vector<uint8_t> choose_window_bits(model::TokenizerModel& net, const Image&
   std::vector<double> total_rate(ks.size(), 0.0);
   for (size_t i = 0; i < ks.size(); ++i) {
     const int k = ks[i];
-    const uint64_t keep = k == 64 ? ~uint64_t{0} : (uint64_t{1} << k) - 1;
-    std::vector<uint64_t> prefix(full_codes.size());
-    for (size_t t = 0; t < prefix.size(); ++t) prefix[t] = full_codes[t] & keep;
+    std::vector<uint64_t> prefix = full_codes;
+    keep_leading_bits(prefix, k);
     const Image decoded = model::decode_in_stripes(net, prefix, k, image.width, image.height, device);
     for (int y = 0; y < image.height; ++y) {
       const uint8_t* a = image.row(y);
@@ -110,8 +116,7 @@ std::vector<uint8_t> choose_window_bits(model::TokenizerModel& net, const Image&
                               full_codes,
                               static_cast<int>(window),
                               chosen};
-    for (size_t t = 0; t < plane.codes.size(); ++t)
-      if (kept[t] < 64) plane.codes[t] &= (uint64_t{1} << kept[t]) - 1;
+    keep_leading_bits(plane.codes, plane.bits, kept);
     return entropy::ideal_code_length_bits(plane);
   };
   double limit = budget;

@@ -36,6 +36,10 @@ std::vector<uint8_t> choose_window_bits(model::TokenizerModel& net, const Image&
                                         const std::vector<uint64_t>& full_codes, int64_t rows, int64_t cols,
                                         int nominal, const torch::Device& device);
 
+// Clears each code's bits from its token's count up: token_bits[i] for code i, or `bits` for every
+// code when token_bits is empty.
+void keep_leading_bits(std::vector<uint64_t>& codes, int bits, const std::vector<uint8_t>& token_bits = {});
+
 // One count per token from one per window of `window` tokens a side (rows x cols, row-major).
 std::vector<uint8_t> token_bits_of_windows(int64_t rows, int64_t cols, int window,
                                            const std::vector<uint8_t>& window_bits);

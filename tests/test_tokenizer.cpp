@@ -220,13 +220,13 @@ TEST_CASE("bits per window: the counts never cost more, as coded, than the nomin
       CHECK(*low >= std::max(c.lowest_bits(), nominal - 8));
       CHECK(*high <= std::min(c.bits, nominal + 8));
       entropy::TokenPlane uniform{1, static_cast<int>(plane.rows), static_cast<int>(plane.cols), nominal, full};
-      for (auto& code : uniform.codes) code &= (uint64_t{1} << nominal) - 1;
+      keep_leading_bits(uniform.codes, nominal);
       if (*low == *high && *low == nominal) continue;  // the fallback: a plain grid of the nominal count
       mixed = mixed || *low < *high;
       const std::vector<uint8_t> kept = token_bits_of_windows(plane.rows, plane.cols, c.window, chosen);
       entropy::TokenPlane windows{
           1, static_cast<int>(plane.rows), static_cast<int>(plane.cols), *high, full, c.window, chosen};
-      for (size_t t = 0; t < windows.codes.size(); ++t) windows.codes[t] &= (uint64_t{1} << kept[t]) - 1;
+      keep_leading_bits(windows.codes, *high, kept);
       CHECK(entropy::ideal_code_length_bits(windows) <= entropy::ideal_code_length_bits(uniform));
     }
   }
