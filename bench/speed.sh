@@ -1,14 +1,13 @@
 #!/usr/bin/env bash
 # Speed and memory of bsq beside the codecs a user would pick instead, in one run so that the
 # ratios compare: encode and decode megapixels per second and peak RSS on the dev images (PNG in,
-# PPM out), and per frame on a 640x360 clip (the dev clip scaled up, 30 frames).
+# PPM out), and on a 640x360 clip (the dev clip scaled up, 30 frames) coded as one stream.
 # Usage: bench/speed.sh [OUT.md]   (default bench/speed.md; needs scripts/setup.sh first)
 # BSQ_BEFORE=DIR (a folder holding bsqenc and bsqdec built from an older commit) adds their rows,
 # for a before/after comparison on the same machine in the same run.
 # Every tool gets both cores where it has an option for it. bsq's times are the whole process
-# (start, model load, file I/O); the clip's bsq rows also give the library's own decode time per
-# frame (bsqdec --json "seconds"): no start or model load, but each frame is its process's first
-# inference, with its one-time costs; bench/video_speed.sh decodes a clip in one process.
+# (start, model load, file I/O); for the clip, bsqdec's own decode rate (--json "fps") is reported
+# too.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$root/bench/speed.md}
@@ -22,7 +21,7 @@ trap 'rm -rf "$tmp"' EXIT
 threads=$(nproc)
 load_before=$(cut -d" " -f1-3 /proc/loadavg)
 
-# The inputs: dev stills as PNG, the clip's frames as PNG and as one y4m for x264.
+# The inputs: dev stills as PNG, the clip as one y4m (its frames as PNG only to count them).
 mkdir -p "$tmp/img" "$tmp/clip"
 "$root/scripts/fetch_corpus.sh" --split dev
 while IFS= read -r f; do
@@ -81,22 +80,24 @@ codec webp "cwebp -quiet -mt -m 6 -q 75 \$in -o \$coded" "dwebp -quiet -mt \$cod
 codec avif "avifenc -j $threads -s 6 --min 24 --max 32 \$in \$coded >/dev/null" "avifdec -j $threads -d 8 \$coded \$back.png >/dev/null" avif
 codec jxl "cjxl --num_threads $threads -e 7 -d 1 \$in \$coded 2>/dev/null" "djxl --num_threads $threads \$coded \$back 2>/dev/null" jxl
 
-# The clip: bsq frame by frame (its video path is the frei0r plugin; bsqenc takes stills), x264.
+# The clip: bsq through its video path (one process each way, as x264), x264. clip_run keeps bsqdec's
+# own decode rate (--json "fps": entropy decoding, network and pixels, after the model is loaded).
 clip_frames=$(ls "$tmp"/clip/*.png | wc -l)
 clip_mp=$(awk -v n="$clip_frames" 'BEGIN {printf "%.4f", n * 640 * 360 / 1e6}')
 clip_run() {  # LABEL BSQENC BSQDEC Q
   : >"$tmp/$1.enc"
   : >"$tmp/$1.dec"
-  : >"$tmp/$1.lib"
-  for f in "$tmp"/clip/*.png; do
-    run "$1.enc" "$2" -y --quiet --threads "$threads" -q "$4" "$f" "$tmp/f.bsq"
-    run "$1.dec" "$3" -y --quiet --threads "$threads" --json "$tmp/f.bsq" "$tmp/f.ppm"
-    sed -E 's/.*"seconds": ?([0-9.]+).*/\1/' "$tmp/stdout" >>"$tmp/$1.lib"
-  done
+  run "$1.enc" "$2" -y --quiet --threads "$threads" -q "$4" "$tmp/clip.y4m" "$tmp/clip.bsq"
+  run "$1.dec" "$3" -y --quiet --threads "$threads" --json "$tmp/clip.bsq" "$tmp/back.y4m"
+  sed -nE 's/.*"fps": ?([0-9.]+).*/\1/p' "$tmp/stdout" >"$tmp/$1.fps"
+  [ -s "$tmp/$1.fps" ] || { echo "speed: bsqdec --json gave no fps for the clip" >&2; exit 1; }
+  stat -c %s "$tmp/clip.bsq" >"$tmp/$1.bytes"
 }
+before_video=""  # an older build codes the clip only if it has a video path
+[ -z "$before" ] || [[ $("$before/bsqenc" --help 2>&1 || true) != *--keyint* ]] || before_video=yes
 for q in 40 90; do
   clip_run "clip_q$q" "$build/apps/bsqenc" "$build/apps/bsqdec" "$q"
-  [ -z "$before" ] || clip_run "clip_before_q$q" "$before/bsqenc" "$before/bsqdec" "$q"
+  [ -z "$before_video" ] || clip_run "clip_before_q$q" "$before/bsqenc" "$before/bsqdec" "$q"
 done
 : >"$tmp/x264.enc"
 : >"$tmp/x264.dec"
@@ -141,21 +142,20 @@ bpp() { awk -v mp="$2" '{s += $1} END {printf "%.3f", 8 * s / (mp * 1e6)}' "$tmp
   echo
   echo "| codec | encode MP/s | decode MP/s | encode peak RSS (MiB) | decode peak RSS (MiB) |"
   echo "|---|---|---|---|---|"
-  row "bsq -q 40, a process per frame" clip_q40 "$clip_mp"
-  row "bsq -q 90, a process per frame" clip_q90 "$clip_mp"
-  [ -z "$before" ] || row "bsq -q 40 before ($before_name), a process per frame" clip_before_q40 "$clip_mp"
-  [ -z "$before" ] || row "bsq -q 90 before ($before_name), a process per frame" clip_before_q90 "$clip_mp"
+  row "bsq -q 40 ($(bpp clip_q40 "$clip_mp") bpp)" clip_q40 "$clip_mp"
+  row "bsq -q 90, the default ($(bpp clip_q90 "$clip_mp") bpp)" clip_q90 "$clip_mp"
+  [ -z "$before_video" ] || row "bsq -q 40 before ($before_name)" clip_before_q40 "$clip_mp"
+  [ -z "$before_video" ] || row "bsq -q 90 before ($before_name)" clip_before_q90 "$clip_mp"
   row "x264 -preset medium -crf 23 (ffmpeg)" x264 "$clip_mp"
   echo
-  echo "bsq's decode inside the library (bsqdec --json \"seconds\": entropy decoding, network, pixels;"
-  echo "no process start, model load or file I/O), per 640x360 frame. Each frame is its process's first"
-  echo "inference and pays its one-time costs; a clip decoded in one process: bench/video_speed.md."
+  echo "bsq's decode rate inside bsqdec (its --json \"fps\": entropy decoding, network and pixels of the"
+  echo "whole clip, after the model is loaded; no process start or model load), 640x360 frames:"
   echo
-  echo "| quality | seconds per frame | frames per second |"
-  echo "|---|---|---|"
+  echo "| quality | frames per second |"
+  echo "|---|---|"
   for q in 40 90; do
-    awk -v q="$q" '{s += $1; n++} END {printf "| -q %s | %.3f | %.2f |\n", q, s / n, n / s}' "$tmp/clip_q$q.lib"
-    [ -z "$before" ] || awk -v q="$q" -v b="$before_name" '{s += $1; n++} END {printf "| -q %s before (%s) | %.3f | %.2f |\n", q, b, s / n, n / s}' "$tmp/clip_before_q$q.lib"
+    printf '| -q %s | %.2f |\n' "$q" "$(cat "$tmp/clip_q$q.fps")"
+    [ -z "$before_video" ] || printf '| -q %s before (%s) | %.2f |\n' "$q" "$before_name" "$(cat "$tmp/clip_before_q$q.fps")"
   done
 } >"$out.tmp"
 mv "$out.tmp" "$out"
