@@ -25,6 +25,17 @@ void keep_leading_bits(std::vector<uint64_t>& codes, int bits, const std::vector
   }
 }
 
+std::vector<int> window_bits_candidates(const ModelConfig& config) {
+  std::vector<int> ks;
+  for (int h = 0;; ++h) {
+    const int k = static_cast<int>(std::lround(config.lowest_bits() * std::exp2(0.5 * h)));
+    if (k >= config.bits) break;
+    if (ks.empty() || k > ks.back()) ks.push_back(k);
+  }
+  ks.push_back(config.bits);
+  return ks;
+}
+
 std::vector<uint8_t> choose_window_bits(model::TokenizerModel& net, const Image& image,
                                         const std::vector<uint64_t>& full_codes, int64_t rows, int64_t cols,
                                         int nominal, const torch::Device& device) {
@@ -32,14 +43,9 @@ std::vector<uint8_t> choose_window_bits(model::TokenizerModel& net, const Image&
   const int64_t window = c.window, patch = c.patch;
   const int64_t across = (cols + window - 1) / window, down = (rows + window - 1) / window;
   const size_t windows = static_cast<size_t>(across * down);
-  std::vector<int> ks;
-  for (const int d : kWindowBitsOffsets) {
-    const int k = std::clamp(nominal + d, c.lowest_bits(), c.bits);
-    if (std::find(ks.begin(), ks.end(), k) == ks.end()) ks.push_back(k);
-  }
-  std::sort(ks.begin(), ks.end());
-  const auto nominal_at = std::find(ks.begin(), ks.end(), nominal);
-  if (ks.size() < 2 || nominal_at == ks.end()) return std::vector<uint8_t>(windows, static_cast<uint8_t>(nominal));
+  const std::vector<int> ks = window_bits_candidates(c);
+  if (ks.size() < 2 || nominal < c.lowest_bits() || nominal > c.bits)
+    return std::vector<uint8_t>(windows, static_cast<uint8_t>(nominal));
 
   // Per candidate and window: squared error of the decoded 8-bit pixels, and code length in bits.
   std::vector<std::vector<double>> sse(ks.size(), std::vector<double>(windows, 0.0));
@@ -74,14 +80,21 @@ std::vector<uint8_t> choose_window_bits(model::TokenizerModel& net, const Image&
   // The budget: what the nominal count costs everywhere. The larger the multiplier, the fewer bits
   // each window's choice spends (each window's rate at its best count never grows with it), so a
   // bisection on the multiplier finds the cheapest price whose choice fits a limit.
-  const size_t at = static_cast<size_t>(nominal_at - ks.begin());
-  const double budget = total_rate[at];
+  double budget = 0;
+  if (const auto at = std::find(ks.begin(), ks.end(), nominal); at != ks.end()) {
+    budget = total_rate[static_cast<size_t>(at - ks.begin())];
+  } else {
+    std::vector<uint64_t> prefix = full_codes;
+    keep_leading_bits(prefix, nominal);
+    const entropy::TokenPlane plane{1, static_cast<int>(rows), static_cast<int>(cols), nominal, std::move(prefix)};
+    budget = entropy::ideal_code_length_bits(plane);
+  }
   const auto choose = [&](double lambda, std::vector<uint8_t>& out) {
     double spent = 0;
     for (size_t w = 0; w < windows; ++w) {
-      size_t best = at;
-      double best_cost = sse[at][w] + lambda * rate[at][w];
-      for (size_t i = 0; i < ks.size(); ++i) {
+      size_t best = 0;  // on a tie, the fewer bits
+      double best_cost = sse[0][w] + lambda * rate[0][w];
+      for (size_t i = 1; i < ks.size(); ++i) {
         const double cost = sse[i][w] + lambda * rate[i][w];
         if (cost < best_cost) best = i, best_cost = cost;
       }
@@ -93,8 +106,9 @@ std::vector<uint8_t> choose_window_bits(model::TokenizerModel& net, const Image&
   const auto fit = [&](double limit) {
     std::vector<uint8_t> chosen(windows), trial(windows);
     // In log2 of the multiplier (squared 8-bit error per bit): 2^-20 buys every bit, 2^40 none.
+    // Below what the dearest price spends, that (the cheapest count in each window) is the choice.
     double cheap = -20, dear = 40;
-    if (choose(std::exp2(dear), chosen) > limit) return std::vector<uint8_t>(windows, static_cast<uint8_t>(nominal));
+    if (choose(std::exp2(dear), chosen) > limit) return chosen;
     for (int step = 0; step < 40; ++step) {
       const double mid = 0.5 * (cheap + dear);
       if (choose(std::exp2(mid), trial) <= limit)
@@ -106,7 +120,13 @@ std::vector<uint8_t> choose_window_bits(model::TokenizerModel& net, const Image&
   };
   // Those rates price each window among neighbours of its own count; the prior of the mixed grid
   // predicts tokens from neighbours of other counts, and the counts are coded too. So the real
-  // cost of a choice is measured, and the limit shrinks by what it overshot the budget.
+  // cost of a choice is measured: the limit first scales by what the choice missed the budget by,
+  // then bisects between the largest limit whose choice fitted and the smallest that did not, and
+  // the choice of the largest limit that fitted is kept. The search stops once a choice fits
+  // closely, or when a larger limit changes nothing (every window at its least error). A larger
+  // budget thus ends, as a rule, at a larger limit, a lower price and, the candidates being the
+  // same, no more error in any window: the quality scale stays monotone. If nothing fits, the
+  // nominal count everywhere.
   const auto real_cost = [&](const std::vector<uint8_t>& chosen) {
     const std::vector<uint8_t> kept = token_bits_of_windows(rows, cols, static_cast<int>(window), chosen);
     entropy::TokenPlane plane{1,
@@ -119,14 +139,21 @@ std::vector<uint8_t> choose_window_bits(model::TokenizerModel& net, const Image&
     keep_leading_bits(plane.codes, plane.bits, kept);
     return entropy::ideal_code_length_bits(plane);
   };
-  double limit = budget;
+  std::vector<uint8_t> kept;
+  double fitted = 0, overshot = 0, limit = budget;  // 0: none yet
   for (int round = 0; round < kWindowBitsBudgetRounds; ++round) {
     std::vector<uint8_t> chosen = fit(limit);
     const double real = real_cost(chosen);
-    if (real <= budget) return chosen;
-    limit *= budget / real;
+    if (real <= budget) {
+      const bool same = chosen == kept;  // a larger limit buys nothing more (each window at its least error)
+      kept.swap(chosen), fitted = limit;
+      if (same || real >= kWindowBitsBudgetClose * budget) break;
+    } else {
+      overshot = limit;
+    }
+    limit = fitted > 0 && overshot > 0 ? 0.5 * (fitted + overshot) : limit * budget / std::max(real, 1.0);
   }
-  return std::vector<uint8_t>(windows, static_cast<uint8_t>(nominal));
+  return kept.empty() ? std::vector<uint8_t>(windows, static_cast<uint8_t>(nominal)) : kept;
 }
 
 }  // namespace bsq

@@ -21,15 +21,23 @@
 
 namespace bsq {
 
-// What the codec tries around a nominal count: nominal + these, clamped to the model's range.
-inline constexpr int kWindowBitsOffsets[] = {-8, -4, 0, 4, 8};
+// The counts the choice tries: the model's lowest, then half an octave up at each step (rounded),
+// up to all its bits. The same for every quality, so that a higher quality, whose budget is larger,
+// chooses among the same counts at a lower price and keeps each window's error as low or lower
+// (with candidates around the quality's own count instead, a 24-bit quality could go no lower than
+// 16 where an 18-bit one went to 10, and came out worse). In ratio, not in bits, because PSNR grows
+// about with the log of the bits. The nominal count need not be among them.
+std::vector<int> window_bits_candidates(const ModelConfig& config);
 
-// How many choices are measured as coded, each under a tighter limit, before the nominal count
-// everywhere is kept instead.
-inline constexpr int kWindowBitsBudgetRounds = 3;
+// How many choices are measured as coded (the search for the largest limit whose choice fits the
+// budget as coded); if none fits, the nominal count everywhere is kept.
+inline constexpr int kWindowBitsBudgetRounds = 6;
+// A choice whose cost as coded is within this fraction of the budget ends that search.
+inline constexpr double kWindowBitsBudgetClose = 0.995;
 
-// The count per window (raster order over the grid of config().window-token windows), each in
-// lowest_bits()..bits. full_codes: every token's config().bits bits, rows x cols, row-major.
+// The count per window (raster order over the grid of config().window-token windows), each one of
+// window_bits_candidates(), or the nominal count everywhere. full_codes: every token's
+// config().bits bits, rows x cols, row-major.
 // The counts' real code length (tokens at their counts, and the counts) never exceeds that of the
 // nominal count everywhere. A model of one rate gets the nominal count everywhere.
 std::vector<uint8_t> choose_window_bits(model::TokenizerModel& net, const Image& image,

@@ -196,6 +196,18 @@ TEST_CASE("frames: a frame's tokens do not depend on later frames") {
   CHECK(net->decode(before).sizes() == clip.sizes());
 }
 
+TEST_CASE("bits per window: the candidate counts run from the lowest to all bits, half an octave apart") {
+  ModelConfig c;
+  c.bits = 32;
+  c.min_bits = 8;
+  CHECK(window_bits_candidates(c) == std::vector<int>{8, 11, 16, 23, 32});
+  c.min_bits = 2;
+  c.bits = 8;
+  CHECK(window_bits_candidates(c) == std::vector<int>{2, 3, 4, 6, 8});
+  c.min_bits = 0;  // one rate
+  CHECK(window_bits_candidates(c) == std::vector<int>{8});
+}
+
 TEST_CASE("bits per window: the counts never cost more, as coded, than the nominal count everywhere") {
   const std::string path = testing::tiny_model_file("window_budget.bsqm", 11, 2, 8);
   REQUIRE(!path.empty());
@@ -217,8 +229,9 @@ TEST_CASE("bits per window: the counts never cost more, as coded, than the nomin
       REQUIRE(chosen.size() ==
               entropy::window_count(static_cast<int>(plane.rows), static_cast<int>(plane.cols), c.window));
       const auto [low, high] = std::minmax_element(chosen.begin(), chosen.end());
-      CHECK(*low >= std::max(c.lowest_bits(), nominal - 8));
-      CHECK(*high <= std::min(c.bits, nominal + 8));
+      const std::vector<int> candidates = window_bits_candidates(c);
+      for (const uint8_t k : chosen)
+        CHECK((k == nominal || std::find(candidates.begin(), candidates.end(), k) != candidates.end()));
       entropy::TokenPlane uniform{1, static_cast<int>(plane.rows), static_cast<int>(plane.cols), nominal, full};
       keep_leading_bits(uniform.codes, nominal);
       if (*low == *high && *low == nominal) continue;  // the fallback: a plain grid of the nominal count
