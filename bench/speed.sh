@@ -21,15 +21,14 @@ trap 'rm -rf "$tmp"' EXIT
 threads=$(nproc)
 load_before=$(cut -d" " -f1-3 /proc/loadavg)
 
-# The inputs: dev stills as PNG, the clip as one y4m (its frames as PNG only to count them).
-mkdir -p "$tmp/img" "$tmp/clip"
+# The inputs: dev stills as PNG, the clip as one y4m.
+mkdir -p "$tmp/img"
 "$root/scripts/fetch_corpus.sh" --split dev
 while IFS= read -r f; do
   ffmpeg -nostdin -v error -i "$f" -frames:v 1 "$tmp/img/$(basename "${f%.*}").png"
 done < <("$root/scripts/corpus_files.sh" dev stills)
 clip=$("$root/scripts/corpus_files.sh" dev videos | sed -n 1p)
 ffmpeg -nostdin -v error -i "$clip" -vf scale=640:360:flags=bicubic -frames:v 30 -pix_fmt yuv420p "$tmp/clip.y4m"
-ffmpeg -nostdin -v error -i "$tmp/clip.y4m" "$tmp/clip/f%03d.png"
 
 # run LABEL CMD...: appends "seconds max_rss_kb" of one run to $tmp/LABEL.
 run() {
@@ -82,7 +81,7 @@ codec jxl "cjxl --num_threads $threads -e 7 -d 1 \$in \$coded 2>/dev/null" "djxl
 
 # The clip: bsq through its video path (one process each way, as x264), x264. clip_run keeps bsqdec's
 # own decode rate (--json "fps": entropy decoding, network and pixels, after the model is loaded).
-clip_frames=$(ls "$tmp"/clip/*.png | wc -l)
+clip_frames=$(ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames -of csv=p=0 "$tmp/clip.y4m")
 clip_mp=$(awk -v n="$clip_frames" 'BEGIN {printf "%.4f", n * 640 * 360 / 1e6}')
 clip_run() {  # LABEL BSQENC BSQDEC Q
   : >"$tmp/$1.enc"
