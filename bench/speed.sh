@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Speed and memory of bsq beside the codecs a user would pick instead, in one run so that the
 # ratios compare: encode and decode megapixels per second and peak RSS on the dev images (PNG in,
-# PPM out), and on a 640x360 clip (the dev clip scaled up, 30 frames) coded as one stream.
+# PPM out), and on a 640x360 clip (the dev clip scaled up, 30 frames) coded as one stream, bsq's
+# both as a video and with every frame a key frame.
 # Usage: bench/speed.sh [OUT.md]   (default bench/speed.md; needs scripts/setup.sh first)
 # BSQ_BEFORE=DIR (a folder holding bsqenc and bsqdec built from an older commit) adds their rows,
 # for a before/after comparison on the same machine in the same run.
@@ -83,10 +84,10 @@ codec jxl "cjxl --num_threads $threads -e 7 -d 1 \$in \$coded 2>/dev/null" "djxl
 # own decode rate (--json "fps": entropy decoding, network and pixels, after the model is loaded).
 clip_frames=$(ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames -of csv=p=0 "$tmp/clip.y4m")
 clip_mp=$(awk -v n="$clip_frames" 'BEGIN {printf "%.4f", n * 640 * 360 / 1e6}')
-clip_run() {  # LABEL BSQENC BSQDEC Q
+clip_run() {  # LABEL BSQENC BSQDEC Q [BSQENC OPTION...]
   : >"$tmp/$1.enc"
   : >"$tmp/$1.dec"
-  run "$1.enc" "$2" -y --quiet --threads "$threads" -q "$4" "$tmp/clip.y4m" "$tmp/clip.bsq"
+  run "$1.enc" "$2" -y --quiet --threads "$threads" -q "$4" "${@:5}" "$tmp/clip.y4m" "$tmp/clip.bsq"
   run "$1.dec" "$3" -y --quiet --threads "$threads" --json "$tmp/clip.bsq" "$tmp/back.y4m"
   sed -nE 's/.*"fps": ?([0-9.]+).*/\1/p' "$tmp/stdout" >"$tmp/$1.fps"
   [ -s "$tmp/$1.fps" ] || { echo "speed: bsqdec --json gave no fps for the clip" >&2; exit 1; }
@@ -96,6 +97,9 @@ before_video=""  # an older build codes the clip only if it has a video path
 [ -z "$before" ] || [[ $("$before/bsqenc" --help 2>&1 || true) != *--keyint* ]] || before_video=yes
 for q in 40 90; do
   clip_run "clip_q$q" "$build/apps/bsqenc" "$build/apps/bsqdec" "$q"
+  # Every frame a key frame: no token repeated from the frame before, so the rate does not depend
+  # on how still the clip is (the dev clip is nearly still).
+  clip_run "clip_key_q$q" "$build/apps/bsqenc" "$build/apps/bsqdec" "$q" --keyint 1
   [ -z "$before_video" ] || clip_run "clip_before_q$q" "$before/bsqenc" "$before/bsqdec" "$q"
 done
 : >"$tmp/x264.enc"
@@ -143,6 +147,8 @@ bpp() { awk -v mp="$2" '{s += $1} END {printf "%.3f", 8 * s / (mp * 1e6)}' "$tmp
   echo "|---|---|---|---|---|"
   row "bsq -q 40 ($(bpp clip_q40 "$clip_mp") bpp)" clip_q40 "$clip_mp"
   row "bsq -q 90, the default ($(bpp clip_q90 "$clip_mp") bpp)" clip_q90 "$clip_mp"
+  row "bsq -q 40 --keyint 1 ($(bpp clip_key_q40 "$clip_mp") bpp)" clip_key_q40 "$clip_mp"
+  row "bsq -q 90 --keyint 1 ($(bpp clip_key_q90 "$clip_mp") bpp)" clip_key_q90 "$clip_mp"
   [ -z "$before_video" ] || row "bsq -q 40 before ($before_name)" clip_before_q40 "$clip_mp"
   [ -z "$before_video" ] || row "bsq -q 90 before ($before_name)" clip_before_q90 "$clip_mp"
   row "x264 -preset medium -crf 23 (ffmpeg)" x264 "$clip_mp"
@@ -154,6 +160,7 @@ bpp() { awk -v mp="$2" '{s += $1} END {printf "%.3f", 8 * s / (mp * 1e6)}' "$tmp
   echo "|---|---|"
   for q in 40 90; do
     printf '| -q %s | %.2f |\n' "$q" "$(cat "$tmp/clip_q$q.fps")"
+    printf '| -q %s --keyint 1 (every frame a key frame: no repeated tokens) | %.2f |\n' "$q" "$(cat "$tmp/clip_key_q$q.fps")"
     [ -z "$before_video" ] || printf '| -q %s before (%s) | %.2f |\n' "$q" "$before_name" "$(cat "$tmp/clip_before_q$q.fps")"
   done
 } >"$out.tmp"
