@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Speed and memory of bsq beside the codecs a user would pick instead, in one run so that the
 # ratios compare: encode and decode megapixels per second and peak RSS on the dev images (PNG in,
-# PPM out), and on a 640x360 clip (the dev clip scaled up, 30 frames) coded as one stream, bsq's
-# both as a video and with every frame a key frame.
+# PPM out), and on two 640x360 clips of 30 frames, each coded as one stream: the dev clip scaled
+# up (nearly still) and a pan across the first dev photo (every frame moves, so few tokens repeat).
 # Usage: bench/speed.sh [OUT.md]   (default bench/speed.md; needs scripts/setup.sh first)
 # BSQ_BEFORE=DIR (a folder holding bsqenc and bsqdec built from an older commit) adds their rows,
 # for a before/after comparison on the same machine in the same run.
@@ -22,7 +22,7 @@ trap 'rm -rf "$tmp"' EXIT
 threads=$(nproc)
 load_before=$(cut -d" " -f1-3 /proc/loadavg)
 
-# The inputs: dev stills as PNG, the clip as one y4m.
+# The inputs: dev stills as PNG, the clips as y4m.
 mkdir -p "$tmp/img"
 "$root/scripts/fetch_corpus.sh" --split dev
 while IFS= read -r f; do
@@ -30,6 +30,10 @@ while IFS= read -r f; do
 done < <("$root/scripts/corpus_files.sh" dev stills)
 clip=$("$root/scripts/corpus_files.sh" dev videos | sed -n 1p)
 ffmpeg -nostdin -v error -i "$clip" -vf scale=640:360:flags=bicubic -frames:v 30 -pix_fmt yuv420p "$tmp/clip.y4m"
+# The pan: a 640x360 window moving 7 pixels right and 3 down a frame (no multiple of a patch).
+pan_source=$("$root/scripts/corpus_files.sh" dev stills | sed -n 1p)
+ffmpeg -nostdin -v error -loop 1 -framerate 15 -i "$pan_source" -vf "crop=640:360:x='7*n':y='3*n',format=yuv420p" \
+  -frames:v 30 "$tmp/pan.y4m"
 
 # run LABEL CMD...: appends "seconds max_rss_kb" of one run to $tmp/LABEL.
 run() {
@@ -80,14 +84,15 @@ codec webp "cwebp -quiet -mt -m 6 -q 75 \$in -o \$coded" "dwebp -quiet -mt \$cod
 codec avif "avifenc -j $threads -s 6 --min 24 --max 32 \$in \$coded >/dev/null" "avifdec -j $threads -d 8 \$coded \$back.png >/dev/null" avif
 codec jxl "cjxl --num_threads $threads -e 7 -d 1 \$in \$coded 2>/dev/null" "djxl --num_threads $threads \$coded \$back 2>/dev/null" jxl
 
-# The clip: bsq through its video path (one process each way, as x264), x264. clip_run keeps bsqdec's
+# The clips: bsq through its video path (one process each way, as x264), x264. clip_run keeps bsqdec's
 # own decode rate (--json "fps": entropy decoding, network and pixels, after the model is loaded).
 clip_frames=$(ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames -of csv=p=0 "$tmp/clip.y4m")
 clip_mp=$(awk -v n="$clip_frames" 'BEGIN {printf "%.4f", n * 640 * 360 / 1e6}')
-clip_run() {  # LABEL BSQENC BSQDEC Q [BSQENC OPTION...]
+pan_mp=$(awk 'BEGIN {printf "%.4f", 30 * 640 * 360 / 1e6}')
+clip_run() {  # LABEL BSQENC BSQDEC Q INPUT
   : >"$tmp/$1.enc"
   : >"$tmp/$1.dec"
-  run "$1.enc" "$2" -y --quiet --threads "$threads" -q "$4" "${@:5}" "$tmp/clip.y4m" "$tmp/clip.bsq"
+  run "$1.enc" "$2" -y --quiet --threads "$threads" -q "$4" "$5" "$tmp/clip.bsq"
   run "$1.dec" "$3" -y --quiet --threads "$threads" --json "$tmp/clip.bsq" "$tmp/back.y4m"
   sed -nE 's/.*"fps": ?([0-9.]+).*/\1/p' "$tmp/stdout" >"$tmp/$1.fps"
   [ -s "$tmp/$1.fps" ] || { echo "speed: bsqdec --json gave no fps for the clip" >&2; exit 1; }
@@ -96,16 +101,16 @@ clip_run() {  # LABEL BSQENC BSQDEC Q [BSQENC OPTION...]
 before_video=""  # an older build codes the clip only if it has a video path
 [ -z "$before" ] || [[ $("$before/bsqenc" --help 2>&1 || true) != *--keyint* ]] || before_video=yes
 for q in 40 90; do
-  clip_run "clip_q$q" "$build/apps/bsqenc" "$build/apps/bsqdec" "$q"
-  # Every frame a key frame: no token repeated from the frame before, so the rate does not depend
-  # on how still the clip is (the dev clip is nearly still).
-  clip_run "clip_key_q$q" "$build/apps/bsqenc" "$build/apps/bsqdec" "$q" --keyint 1
-  [ -z "$before_video" ] || clip_run "clip_before_q$q" "$before/bsqenc" "$before/bsqdec" "$q"
+  clip_run "clip_q$q" "$build/apps/bsqenc" "$build/apps/bsqdec" "$q" "$tmp/clip.y4m"
+  clip_run "pan_q$q" "$build/apps/bsqenc" "$build/apps/bsqdec" "$q" "$tmp/pan.y4m"
+  [ -z "$before_video" ] || clip_run "clip_before_q$q" "$before/bsqenc" "$before/bsqdec" "$q" "$tmp/clip.y4m"
 done
-: >"$tmp/x264.enc"
-: >"$tmp/x264.dec"
-run x264.enc ffmpeg -nostdin -v error -y -i "$tmp/clip.y4m" -c:v libx264 -preset medium -crf 23 -threads "$threads" "$tmp/x.mp4"
-run x264.dec ffmpeg -nostdin -v error -threads "$threads" -i "$tmp/x.mp4" -f null -
+for c in clip pan; do
+  : >"$tmp/x264_$c.enc"
+  : >"$tmp/x264_$c.dec"
+  run "x264_$c.enc" ffmpeg -nostdin -v error -y -i "$tmp/$c.y4m" -c:v libx264 -preset medium -crf 23 -threads "$threads" "$tmp/x.mp4"
+  run "x264_$c.dec" ffmpeg -nostdin -v error -threads "$threads" -i "$tmp/x.mp4" -f null -
+done
 
 # Report.
 sum() { awk '{s += $1} END {printf "%.3f", s}' "$1"; }
@@ -141,27 +146,29 @@ bpp() { awk -v mp="$2" '{s += $1} END {printf "%.3f", 8 * s / (mp * 1e6)}' "$tmp
   row "avifenc -s 6 --min 24 --max 32 ($(bpp avif "$mp") bpp)" avif "$mp"
   row "cjxl -e 7 -d 1 ($(bpp jxl "$mp") bpp)" jxl "$mp"
   echo
-  echo "## 640x360 clip ($clip_frames frames, the dev clip scaled up)"
+  echo "## 640x360 clips (the dev clip scaled up, $clip_frames frames, nearly still; a pan across $(basename "$pan_source"), 30 frames, 7 pixels right and 3 down a frame)"
   echo
   echo "| codec | encode MP/s | decode MP/s | encode peak RSS (MiB) | decode peak RSS (MiB) |"
   echo "|---|---|---|---|---|"
-  row "bsq -q 40 ($(bpp clip_q40 "$clip_mp") bpp)" clip_q40 "$clip_mp"
-  row "bsq -q 90, the default ($(bpp clip_q90 "$clip_mp") bpp)" clip_q90 "$clip_mp"
-  row "bsq -q 40 --keyint 1 ($(bpp clip_key_q40 "$clip_mp") bpp)" clip_key_q40 "$clip_mp"
-  row "bsq -q 90 --keyint 1 ($(bpp clip_key_q90 "$clip_mp") bpp)" clip_key_q90 "$clip_mp"
-  [ -z "$before_video" ] || row "bsq -q 40 before ($before_name)" clip_before_q40 "$clip_mp"
-  [ -z "$before_video" ] || row "bsq -q 90 before ($before_name)" clip_before_q90 "$clip_mp"
-  row "x264 -preset medium -crf 23 (ffmpeg)" x264 "$clip_mp"
+  row "dev clip: bsq -q 40 ($(bpp clip_q40 "$clip_mp") bpp)" clip_q40 "$clip_mp"
+  row "dev clip: bsq -q 90, the default ($(bpp clip_q90 "$clip_mp") bpp)" clip_q90 "$clip_mp"
+  [ -z "$before_video" ] || row "dev clip: bsq -q 40 before ($before_name)" clip_before_q40 "$clip_mp"
+  [ -z "$before_video" ] || row "dev clip: bsq -q 90 before ($before_name)" clip_before_q90 "$clip_mp"
+  row "dev clip: x264 -preset medium -crf 23 (ffmpeg)" x264_clip "$clip_mp"
+  row "pan: bsq -q 40 ($(bpp pan_q40 "$pan_mp") bpp)" pan_q40 "$pan_mp"
+  row "pan: bsq -q 90, the default ($(bpp pan_q90 "$pan_mp") bpp)" pan_q90 "$pan_mp"
+  row "pan: x264 -preset medium -crf 23 (ffmpeg)" x264_pan "$pan_mp"
   echo
   echo "bsq's decode rate inside bsqdec (its --json \"fps\": entropy decoding, network and pixels of the"
-  echo "whole clip, after the model is loaded; no process start or model load), 640x360 frames:"
+  echo "whole clip, after the model is loaded; no process start or model load), 640x360 frames. On the"
+  echo "nearly still dev clip the encoder repeats tokens, even whole frames, and bsqdec runs the network"
+  echo "once for a frame whose tokens are all the previous frame's; on the pan every frame moves:"
   echo
-  echo "| quality | frames per second |"
-  echo "|---|---|"
+  echo "| quality | dev clip, frames per second | pan, frames per second |"
+  echo "|---|---|---|"
   for q in 40 90; do
-    printf '| -q %s | %.2f |\n' "$q" "$(cat "$tmp/clip_q$q.fps")"
-    printf '| -q %s --keyint 1 (every frame a key frame: no repeated tokens) | %.2f |\n' "$q" "$(cat "$tmp/clip_key_q$q.fps")"
-    [ -z "$before_video" ] || printf '| -q %s before (%s) | %.2f |\n' "$q" "$before_name" "$(cat "$tmp/clip_before_q$q.fps")"
+    printf '| -q %s | %.2f | %.2f |\n' "$q" "$(cat "$tmp/clip_q$q.fps")" "$(cat "$tmp/pan_q$q.fps")"
+    [ -z "$before_video" ] || printf '| -q %s before (%s) | %.2f | |\n' "$q" "$before_name" "$(cat "$tmp/clip_before_q$q.fps")"
   done
 } >"$out.tmp"
 mv "$out.tmp" "$out"
