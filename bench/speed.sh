@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Speed and memory of bsq beside the codecs a user would pick instead, in one run so that the
 # ratios compare: encode and decode megapixels per second and peak RSS on the dev images (PNG in,
-# PPM out), and on two 640x360 clips of 30 frames, each coded as one stream: the dev clip scaled
+# PPM out), and on two 640x360 clips of up to 30 frames, each coded as one stream: the dev clip scaled
 # up (nearly still) and a pan across the first dev photo (every frame moves, so few tokens repeat).
 # Usage: bench/speed.sh [OUT.md]   (default bench/speed.md; needs scripts/setup.sh first)
 # BSQ_BEFORE=DIR (a folder holding bsqenc and bsqdec built from an older commit) adds their rows,
@@ -29,11 +29,12 @@ while IFS= read -r f; do
   ffmpeg -nostdin -v error -i "$f" -frames:v 1 "$tmp/img/$(basename "${f%.*}").png"
 done < <("$root/scripts/corpus_files.sh" dev stills)
 clip=$("$root/scripts/corpus_files.sh" dev videos | sed -n 1p)
-ffmpeg -nostdin -v error -i "$clip" -vf scale=640:360:flags=bicubic -frames:v 30 -pix_fmt yuv420p "$tmp/clip.y4m"
+frames=30  # of each clip
+ffmpeg -nostdin -v error -i "$clip" -vf scale=640:360:flags=bicubic -frames:v "$frames" -pix_fmt yuv420p "$tmp/clip.y4m"
 # The pan: a 640x360 window moving 7 pixels right and 3 down a frame (no multiple of a patch).
 pan_source=$("$root/scripts/corpus_files.sh" dev stills | sed -n 1p)
 ffmpeg -nostdin -v error -loop 1 -framerate 15 -i "$pan_source" -vf "crop=640:360:x='7*n':y='3*n',format=yuv420p" \
-  -frames:v 30 "$tmp/pan.y4m"
+  -frames:v "$frames" "$tmp/pan.y4m"
 
 # run LABEL CMD...: appends "seconds max_rss_kb" of one run to $tmp/LABEL.
 run() {
@@ -86,9 +87,12 @@ codec jxl "cjxl --num_threads $threads -e 7 -d 1 \$in \$coded 2>/dev/null" "djxl
 
 # The clips: bsq through its video path (one process each way, as x264), x264. clip_run keeps bsqdec's
 # own decode rate (--json "fps": entropy decoding, network and pixels, after the model is loaded).
-clip_frames=$(ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames -of csv=p=0 "$tmp/clip.y4m")
+# Frames as decoded (the dev clip may be shorter than $frames) and their megapixels.
+frames_of() { ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames -of csv=p=0 "$1"; }
+clip_frames=$(frames_of "$tmp/clip.y4m")
+pan_frames=$(frames_of "$tmp/pan.y4m")
 clip_mp=$(awk -v n="$clip_frames" 'BEGIN {printf "%.4f", n * 640 * 360 / 1e6}')
-pan_mp=$(awk 'BEGIN {printf "%.4f", 30 * 640 * 360 / 1e6}')
+pan_mp=$(awk -v n="$pan_frames" 'BEGIN {printf "%.4f", n * 640 * 360 / 1e6}')
 clip_run() {  # LABEL BSQENC BSQDEC Q INPUT
   : >"$tmp/$1.enc"
   : >"$tmp/$1.dec"
@@ -146,7 +150,7 @@ bpp() { awk -v mp="$2" '{s += $1} END {printf "%.3f", 8 * s / (mp * 1e6)}' "$tmp
   row "avifenc -s 6 --min 24 --max 32 ($(bpp avif "$mp") bpp)" avif "$mp"
   row "cjxl -e 7 -d 1 ($(bpp jxl "$mp") bpp)" jxl "$mp"
   echo
-  echo "## 640x360 clips (the dev clip scaled up, $clip_frames frames, nearly still; a pan across $(basename "$pan_source"), 30 frames, 7 pixels right and 3 down a frame)"
+  echo "## 640x360 clips (the dev clip scaled up, $clip_frames frames, nearly still; a pan across $(basename "$pan_source"), $pan_frames frames, 7 pixels right and 3 down a frame)"
   echo
   echo "| codec | encode MP/s | decode MP/s | encode peak RSS (MiB) | decode peak RSS (MiB) |"
   echo "|---|---|---|---|---|"
