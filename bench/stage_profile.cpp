@@ -20,6 +20,7 @@
 
 #include "bsq/codec.h"
 #include "model/compute_precision.h"
+#include "model/huge_page_allocator.h"
 #include "model/image_tensor.h"
 #include "model/model_file.h"
 #include "model/tokenizer_model.h"
@@ -148,6 +149,7 @@ int main(int argc, char** argv) {
   const int threads = argc > 5 ? std::atoi(argv[5]) : 0;
   const int repeats = argc > 6 ? std::max(1, std::atoi(argv[6])) : 3;
   bsq::set_compute_threads(threads);
+  bsq::model::install_huge_page_allocator();  // as bsq::Tokenizer does
   std::vector<Stage> stages;
   auto add = [&](const std::string& name, double gmac, double ms) {
     auto it = std::find_if(stages.begin(), stages.end(), [&](const Stage& s) { return s.name == name; });

@@ -9,6 +9,7 @@
 #include "exception_status.h"
 #include "model/bsq_quantizer.h"
 #include "model/compute_precision.h"
+#include "model/huge_page_allocator.h"
 #include "model/image_tensor.h"
 #include "model/latent_search.h"
 #include "model/model_file.h"
@@ -57,6 +58,7 @@ StatusOr<ModelFileInfo> read_model_info(const std::string& model_path) {
 StatusOr<Tokenizer> Tokenizer::open(const std::string& model_path, const RuntimeOptions& runtime) {
   return guarded("loading model", [&]() -> StatusOr<Tokenizer> {
     if (runtime.threads >= 0) set_compute_threads(runtime.threads);
+    model::install_huge_page_allocator();
     auto loaded = model::load_model(model_path);
     if (!loaded.ok()) return loaded.status();
     auto impl = std::make_unique<Impl>();

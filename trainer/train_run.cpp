@@ -16,6 +16,7 @@
 #include "corpus.h"
 #include "dev_eval.h"
 #include "exception_status.h"
+#include "model/huge_page_allocator.h"
 #include "model/model_file.h"
 #include "progress.h"
 #include "rank_group.h"
@@ -154,6 +155,7 @@ Status train(const TrainOptions& options) {
   const std::string csv_path = (fs::path(options.out_dir) / "train.csv").string();
 
   set_compute_threads(options.threads);
+  model::install_huge_page_allocator();
   Trainer trainer(options);
   auto joined = RankGroup::join(dist, trainer.device());
   if (!joined.ok()) return joined.status();
