@@ -1,6 +1,8 @@
 // Times every stage of one image's encode and decode, and counts the network's multiply-adds.
 // Usage: bsq_stage_profile MODEL IMAGE_W IMAGE_H [BITS] [THREADS] [REPEATS] [float32|bfloat16] [ops]
 //        bsq_stage_profile gemm [THREADS]: the rate of a plain 1024x1024 matrix product, for scale
+// BSQ_PROFILE_LIBTORCH_ALLOCATOR=1: LibTorch's default CPU allocator instead of the codec's
+// (model/huge_page_allocator.h).
 // Prints one line per stage: name, milliseconds (median of REPEATS), GMAC, achieved GFLOPS; with
 // "ops", first LibTorch's operator profile of one decoder block and of the head.
 // The stages are the model's own submodules run one after the other, as TokenizerModel runs them,
@@ -149,7 +151,9 @@ int main(int argc, char** argv) {
   const int threads = argc > 5 ? std::atoi(argv[5]) : 0;
   const int repeats = argc > 6 ? std::max(1, std::atoi(argv[6])) : 3;
   bsq::set_compute_threads(threads);
-  bsq::model::install_huge_page_allocator();  // as bsq::Tokenizer does
+  // As bsq::Tokenizer does; BSQ_PROFILE_LIBTORCH_ALLOCATOR=1 keeps LibTorch's own, for comparison.
+  const char* libtorch_allocator = std::getenv("BSQ_PROFILE_LIBTORCH_ALLOCATOR");
+  if (!libtorch_allocator || std::string(libtorch_allocator) != "1") bsq::model::install_huge_page_allocator();
   std::vector<Stage> stages;
   auto add = [&](const std::string& name, double gmac, double ms) {
     auto it = std::find_if(stages.begin(), stages.end(), [&](const Stage& s) { return s.name == name; });

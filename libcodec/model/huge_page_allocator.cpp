@@ -53,9 +53,12 @@ class MappingCache {
       free_.erase(it);
       return h;
     }
-    for (const auto& [size, base] : free_) unmap(base, size);
-    free_.clear();
+    release_locked();
     return {nullptr, 0};
+  }
+  void release() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    release_locked();
   }
   void keep(const BlockHeader& h) {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -63,6 +66,11 @@ class MappingCache {
   }
 
  private:
+  void release_locked() {
+    for (const auto& [size, base] : free_) unmap(base, size);
+    free_.clear();
+  }
+
   std::mutex mutex_;
   std::multimap<size_t, void*> free_;  // mapped bytes -> base
 };
@@ -132,6 +140,8 @@ class HugePageAllocator final : public c10::Allocator {
 #if defined(__SANITIZE_ADDRESS__)
 #define BSQ_ADDRESS_SANITIZER 1
 #endif
+
+void release_kept_blocks() { mapping_cache().release(); }
 
 bool install_huge_page_allocator() {
 #if defined(BSQ_ADDRESS_SANITIZER)  // tensors stay in malloc'd memory, which the sanitizer checks

@@ -20,4 +20,8 @@ namespace bsq::model {
 // address-sanitizer builds).
 bool install_huge_page_allocator();
 
+// Unmaps the freed blocks kept for reuse: for a caller whose next tensors differ from those before
+// (the encoder's search after its stripes), so that the kept ones do not wait for a miss.
+void release_kept_blocks();
+
 }  // namespace bsq::model

@@ -13,6 +13,7 @@
 
 #include "bsq/quality.h"
 #include "model/bsq_quantizer.h"
+#include "model/huge_page_allocator.h"
 #include "model/image_tensor.h"
 #include "model/stripe_runner.h"
 
@@ -50,8 +51,9 @@ Span span_of(const Axis& a, int64_t first, Transformer& decoder) {
 // Gives the heap's free pages back to the system. A tile's autograd allocates and frees a few
 // hundred MB of differently sized blocks; glibc keeps freed heap memory, and over the hundreds of
 // tiles of a large photo that grows the process by more than the search uses at any moment
-// (an 8000x6000 photo passed 1.8 GB without this; bench/large_image.md has its peak with it).
+// (an 8000x6000 photo passed 1.8 GB without this; bench/large_image_effort3.md has its peak with it).
 void release_free_memory() {
+  release_kept_blocks();
 #if defined(__GLIBC__)
   malloc_trim(0);
 #endif
