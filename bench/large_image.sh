@@ -3,14 +3,14 @@
 # WIDTHxHEIGHT (default 8000x6000, 48 megapixels), at the default quality. The network runs in
 # stripes (libcodec/model/stripe_runner.h), so memory should grow with the width, not the area.
 # Usage: bench/large_image.sh [WIDTH HEIGHT] [OUT.md] [EFFORT]
-#   (default 8000 6000 bench/large_image.md 3; effort 1 skips the encoder-side search, which takes
-#   most of an effort-3 encode's time and sets its memory peak)
+#   (default 8000 6000 bench/large_image.md 1, bsqenc's default effort: the network alone; at 3 the
+#   encoder-side search takes most of the time and sets the memory peak, bench/large_image_effort3.md)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 width=${1:-8000}
 height=${2:-6000}
 out=${3:-$root/bench/large_image.md}
-effort=${4:-3}
+effort=${4:-1}
 for tool in bsqenc bsqdec; do [ -x "$root/build/apps/$tool" ] || { echo "large_image: build first" >&2; exit 3; }; done
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -26,7 +26,7 @@ bytes=$(stat -c %s "$tmp/big.bsq")
   echo "# One large photo: peak memory of bsqenc and bsqdec"
   echo
   echo "Made by \`bench/large_image.sh\` on $(date -u +%Y-%m-%d), $(nproc) cores, load average before: $load_before."
-  echo "Input: $(basename "$src") of the dev split scaled to ${width}x${height} (JPEG), the default quality (-q 90), encoder effort $effort (-e $effort; 3 is the default)."
+  echo "Input: $(basename "$src") of the dev split scaled to ${width}x${height} (JPEG), the default quality (-q 90), encoder effort $effort (-e $effort; 1 is the default)."
   echo
   echo "| step | seconds | peak RSS (MiB) |"
   echo "|---|---|---|"

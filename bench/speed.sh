@@ -74,7 +74,7 @@ codec bsq_q30 "$bsq_enc -q 30 \$in \$coded" "$bsq_dec \$coded \$back" bsq
 codec bsq_q60 "$bsq_enc -q 60 \$in \$coded" "$bsq_dec \$coded \$back" bsq
 codec bsq_q90 "$bsq_enc -q 90 \$in \$coded" "$bsq_dec \$coded \$back" bsq
 codec bsq_q90_f32 "$bsq_enc --precision float32 -q 90 \$in \$coded" "$bsq_dec --precision float32 \$coded \$back" bsq
-codec bsq_q90_e1 "$bsq_enc -e 1 -q 90 \$in \$coded" "$bsq_dec \$coded \$back" bsq
+codec bsq_q90_e3 "$bsq_enc -e 3 -q 90 \$in \$coded" "$bsq_dec \$coded \$back" bsq
 before=${BSQ_BEFORE:-}
 before_name=${BSQ_BEFORE_NAME:-older build}
 if [ -n "$before" ]; then
@@ -133,7 +133,7 @@ bpp() { awk -v mp="$2" '{s += $1} END {printf "%.3f", 8 * s / (mp * 1e6)}' "$tmp
   echo "Made by \`bench/speed.sh\` on $(date -u +%Y-%m-%d), $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)),"
   echo "load average before the run: $load_before. Megapixels per second over the whole"
   echo "process (start, model load, file I/O included); peak RSS is the largest of the runs. bsq encodes"
-  echo "at its default effort (with the encoder-side search, man bsqenc) unless a row says otherwise."
+  echo "at its default effort (1: the encoder network alone, man bsqenc) unless a row says otherwise."
   echo
   echo "## Dev images ($(ls "$tmp"/img/*.png | wc -l) stills, $mp megapixels in all; PNG in, PPM out)"
   echo
@@ -143,7 +143,7 @@ bpp() { awk -v mp="$2" '{s += $1} END {printf "%.3f", 8 * s / (mp * 1e6)}' "$tmp
   row "bsq -q 60 ($(bpp bsq_q60 "$mp") bpp)" bsq_q60 "$mp"
   row "bsq -q 90, the default ($(bpp bsq_q90 "$mp") bpp)" bsq_q90 "$mp"
   row "bsq -q 90 --precision float32" bsq_q90_f32 "$mp"
-  row "bsq -q 90 -e 1, no search ($(bpp bsq_q90_e1 "$mp") bpp)" bsq_q90_e1 "$mp"
+  row "bsq -q 90 -e 3, the search of eval/ ($(bpp bsq_q90_e3 "$mp") bpp)" bsq_q90_e3 "$mp"
   [ -z "$before" ] || row "bsq -q 30 before ($before_name)" before_q30 "$mp"
   [ -z "$before" ] || row "bsq -q 90 before ($before_name)" before_q90 "$mp"
   row "cwebp -m 6 -q 75 ($(bpp webp "$mp") bpp)" webp "$mp"

@@ -10,7 +10,7 @@ build=${BSQ_BUILD_DIR:-$root/build}
 points_file=${BSQ_OPERATING_POINTS:-$root/eval/operating_points.tsv}
 codecs=${RD_CODECS:-bsq jpeg webp avif jxl}
 jobs=${RD_JOBS:-$(nproc)}
-effort=${BSQ_EFFORT:-}  # bsqenc --effort; empty: bsqenc's default
+effort=${BSQ_EFFORT-3}  # bsqenc --effort: 3, the level the committed results were measured at; empty: bsqenc's default
 # Sweeps from each encoder's lowest setting (cjxl refuses -q below 5) to about 3 bpp on photos, so
 # that every curve reaches down to bsq's lowest rates. AVIF's are quantizers (63 = worst) when the
 # avifenc present has no -q (Debian 12's 0.11 has only --min/--max); qualities otherwise.

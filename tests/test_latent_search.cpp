@@ -65,7 +65,7 @@ TEST_CASE("effort levels: none at the lowest, more and finer steps with each lev
     CHECK(here.step > 0);
     if (lower.iterations > 0) CHECK(here.step <= lower.step);
   }
-  CHECK(kDefaultEffort > kMinEffort);
+  CHECK(kDefaultEffort >= kMinEffort);
   CHECK(kDefaultEffort <= kMaxEffort);
   CHECK(check_effort(kMinEffort).ok());
   CHECK(check_effort(kMaxEffort).ok());

@@ -1,6 +1,6 @@
 // Runs the network over an image in horizontal stripes, so that memory grows with the image's
-// width, not its area (an 8000x6000 photo encodes in 1.4 GiB at the default effort and decodes in
-// 0.9, bench/large_image.md and bench/large_image_effort1.md).
+// width, not its area (an 8000x6000 photo encodes in 785 MiB at the default effort 1, 1.4 GiB at
+// effort 3, and decodes in 0.9 GiB: bench/large_image.md, bench/large_image_effort3.md).
 //
 // A stripe is a band of whole attention windows plus the halo rows its windows and convolutions
 // read: Transformer::input_rows() for the blocks, one token for the stem and head convolutions.

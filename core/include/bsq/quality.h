@@ -15,10 +15,14 @@ inline constexpr int kDefaultQuality = 90;
 // Encoder effort, as cwebp -m or cjxl -e: how long the encoder searches for tokens that the same
 // decoder turns into a closer picture (libcodec/model/latent_search.h). 1 is the encoder network
 // alone; each step up costs more encoding time for more PSNR at about the same rate. Decoding is
-// the same whatever the effort.
+// the same whatever the effort. The default is 1: every search level runs the decoder forwards
+// and backwards over the picture, several times the network alone (effort 3 on the dev stills:
+// 12.7 against 1.4 seconds per megapixel, bench/speed.md), too slow a default for photos; effort
+// 3 (+0.8 to 1.3 dB at 2 to 5 % more bytes, bench/latent_search.md) is what eval/rd_eval.sh
+// reports.
 inline constexpr int kMinEffort = 1;
 inline constexpr int kMaxEffort = 9;
-inline constexpr int kDefaultEffort = 3;
+inline constexpr int kDefaultEffort = 1;
 // OK, or kInvalidArgument naming the range.
 BSQ_API Status check_effort(int effort);
 
