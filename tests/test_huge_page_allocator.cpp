@@ -32,7 +32,8 @@ TEST_CASE("huge page allocator: tensors of every size hold their values, 64-byte
 
 TEST_CASE("huge page allocator: a freed large block is reused by the next allocation it fits") {
   if (!bsq::model::install_huge_page_allocator()) return;  // sanitizer build: LibTorch's own
-  const int64_t n = int64_t{5} << 20;  // 20 MiB of float32
+  // 20 MiB of float32.
+  const int64_t n = int64_t{5} << 20;
   const void* first = nullptr;
   {
     auto t = torch::full({n}, 1.5f);

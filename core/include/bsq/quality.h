@@ -17,7 +17,7 @@ inline constexpr int kDefaultQuality = 90;
 // alone; each step up costs more encoding time for more PSNR at about the same rate. Decoding is
 // the same whatever the effort. The default is 1: every search level runs the decoder forwards
 // and backwards over the picture, several times the network alone (effort 3 on the dev stills:
-// 12.7 against 1.4 seconds per megapixel, bench/speed.md), too slow a default for photos; effort
+// 12.5 against 1.35 seconds per megapixel, bench/speed.md), too slow a default for photos; effort
 // 3 (+0.8 to 1.3 dB at 2 to 5 % more bytes, bench/latent_search.md) is what eval/rd_eval.sh
 // reports.
 inline constexpr int kMinEffort = 1;
