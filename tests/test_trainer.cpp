@@ -13,6 +13,7 @@
 #include "corpus.h"
 #include "losses.h"
 #include "media/image_io.h"
+#include "rate_proxy.h"
 #include "schedule.h"
 #include "tiny_model.h"
 #include "trainer.h"
@@ -119,7 +120,11 @@ TEST_CASE("state bytes: what rank 0 sends restores its trainer exactly") {
 
 TEST_CASE("resuming training gives the same weights as an uninterrupted run") {
   torch::set_num_threads(1);
-  const auto options = tiny_options();
+  auto options = tiny_options();
+  // Rate-aware training keeps the rate proxy and its optimiser in the checkpoint too: without them
+  // the resumed run's rate gradients, and so its weights, would differ.
+  SUBCASE("reconstruction and entropy terms") {}
+  SUBCASE("with the rate proxy") { options.rate_weight = 0.05; }
   const auto images = synthetic_images();
   BatchSource batches(images, {options.batch, options.crop, options.seed, true});
 
@@ -141,11 +146,57 @@ TEST_CASE("resuming training gives the same weights as an uninterrupted run") {
   REQUIRE(a.size() == b.size());
   for (size_t i = 0; i < a.size(); ++i) CHECK(torch::equal(a[i], b[i]));
 
-  // A checkpoint of other model options is refused.
+  // A checkpoint of other model options is refused, and so is one with the rate proxy where it is
+  // off, or the reverse.
   auto other = options;
   other.model.bits = 6;
   Trainer mismatched(other);
   CHECK(mismatched.load_checkpoint(checkpoint).code() == StatusCode::kModelMismatch);
+  auto flipped = options;
+  flipped.rate_weight = options.rate_weight > 0 ? 0.0 : 0.05;
+  Trainer other_rate(flipped);
+  CHECK(other_rate.load_checkpoint(checkpoint).code() == StatusCode::kModelMismatch);
+}
+
+TEST_CASE("rate proxy: learns what the codes repeat, charges nothing for bits not sent, steers the codes") {
+  torch::manual_seed(3);
+  constexpr int64_t bits = 8;
+  const double c = 1.0 / std::sqrt(double{bits});
+  // Rows of copies: every token is its left neighbour; each row draws its own token.
+  const auto random_codes = [&](int64_t rows, int64_t cols) {
+    return (torch::randint(0, 2, {1, 1, rows, cols, bits}) * 2 - 1).to(torch::kFloat32) * c;
+  };
+  const auto copies = [&] { return random_codes(8, 1).expand({1, 1, 8, 8, bits}).contiguous(); };
+
+  RateProxy proxy(bits);
+  // Untrained, it is the raw rate: one bit per sent bit, none for bits not sent.
+  CHECK(proxy->forward(copies()).mean().item<double>() == doctest::Approx(bits));
+  auto half = copies();
+  half.narrow(4, bits / 2, bits / 2).zero_();
+  CHECK(proxy->forward(half).mean().item<double>() == doctest::Approx(bits / 2));
+
+  torch::optim::Adam optimiser(proxy->parameters(), torch::optim::AdamOptions(1e-2));
+  for (int step = 0; step < 300; ++step) {
+    optimiser.zero_grad();
+    proxy->forward(copies()).mean().backward();
+    optimiser.step();
+  }
+  // Fresh grids: the copies cost a fraction of their raw bits (the first column's tokens are new);
+  // what it learnt is the copying, not a guess of the bits: random tokens cost their raw bits or more.
+  const double copied = proxy->forward(copies()).mean().item<double>();
+  const double random = proxy->forward(random_codes(8, 8)).mean().item<double>();
+  CHECK(copied < 0.35 * bits);
+  CHECK(random > 0.95 * bits);
+
+  // The code length's gradient reaches the codes: at a token that differs from its left
+  // neighbour, it points towards the neighbour's bits.
+  auto grid = copies();
+  grid.select(3, 5).select(2, 3).neg_();  // row 3, column 5: every bit flipped
+  grid.set_requires_grad(true);
+  proxy->forward(grid).sum().backward();
+  const auto step_down = -grid.grad()[0][0][3][5];
+  const auto towards_left = grid.detach()[0][0][3][4];
+  CHECK((step_down * towards_left).sum().item<double>() > 0);
 }
 
 TEST_CASE("training lowers the loss on a fixed batch") {

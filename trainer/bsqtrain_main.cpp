@@ -144,6 +144,16 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber)
       ->group(g);
+  app.add_option("--rate-weight", o.rate_weight,
+                 "Rate-aware training: weight of the codes' length in bpp under a learnt stand-in for the entropy "
+                 "coder's prior (0: off)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber)
+      ->group(g);
+  app.add_option("--rate-proxy-lr", o.rate_proxy_lr, "Constant learning rate of that stand-in (Adam)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber)
+      ->group(g);
   app.add_option("--eval-every", o.eval_every, "Steps between dev evaluations, checkpoints and exports")
       ->capture_default_str()
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 40))

@@ -1,8 +1,9 @@
-// Reconstructs each dev image at its native size and averages the per-image PSNR.
+// Reconstructs each dev image at its native size and averages the per-image PSNR and coded rate.
 #include "dev_eval.h"
 
 #include <algorithm>
 
+#include "bsq/codec.h"
 #include "bsq/metrics.h"
 #include "bsq/tokenizer.h"
 
@@ -25,8 +26,12 @@ StatusOr<DevResult> evaluate_model(const std::string& model_path, const std::vec
   if (!tokenizer.ok()) return tokenizer.status();
   const ModelConfig& config = tokenizer->config();
   DevResult result;
-  for (int bits : dev_levels(config))
-    result.levels.push_back({bits, static_cast<double>(bits) / (config.patch * config.patch), {}, 0});
+  for (int bits : dev_levels(config)) {
+    DevLevel level;
+    level.bits = bits;
+    level.raw_bpp = static_cast<double>(bits) / (config.patch * config.patch);
+    result.levels.push_back(level);
+  }
   for (const auto& item : images) {
     // The network's own tokens: the evaluation measures the model, not the encoder's search.
     auto grid = tokenizer->encode(item.image, 0, kMinEffort);
@@ -41,8 +46,14 @@ StatusOr<DevResult> evaluate_model(const std::string& model_path, const std::vec
       if (!back.ok()) return back.status();
       auto p = psnr(item.image, back.value());
       if (!p.ok()) return p.status();
+      auto stream = encode_tokens(tokenizer.value(), kept);
+      if (!stream.ok()) return stream.status();
+      const double bpp = 8.0 * static_cast<double>(stream->size()) / (double{1} * item.image.width * item.image.height);
+      const double n = static_cast<double>(images.size());
       level.psnr.push_back(p.value());
-      level.mean_psnr += p.value() / static_cast<double>(images.size());
+      level.mean_psnr += p.value() / n;
+      level.coded_bpp.push_back(bpp);
+      level.mean_coded_bpp += bpp / n;
     }
   }
   return result;

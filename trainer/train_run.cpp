@@ -27,8 +27,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// dev_psnr and raw_bpp are at full rate; dev_levels lists "bits:PSNR" for every evaluated rate.
-constexpr const char* kCsvHeader = "step,elapsed_s,lr,hardness,train_loss,train_psnr,dev_psnr,raw_bpp,dev_levels";
+// dev_psnr, raw_bpp and coded_bpp are at full rate; dev_levels lists "bits:PSNR" for every
+// evaluated rate; rate_proxy_bpp is the last step's batch under the rate proxy (0: off).
+constexpr const char* kCsvHeader =
+    "step,elapsed_s,lr,hardness,train_loss,train_psnr,dev_psnr,raw_bpp,dev_levels,coded_bpp,rate_proxy_bpp";
 
 std::string levels_text(const DevResult& dev) {
   std::string out;
@@ -85,8 +87,8 @@ Status evaluate(const std::string& model_path, const TrainOptions& options) {
     if (result->levels.size() > 1) fmt::print("{} bits per token:\n", level.bits);
     for (size_t i = 0; i < corpus->dev.size(); ++i)
       fmt::print("{:<60} {:6.2f} dB\n", corpus->dev[i].name, level.psnr[i]);
-    fmt::print("dev mean PSNR {:.2f} dB at {:.4f} bpp raw ({} images)\n", level.mean_psnr, level.raw_bpp,
-               corpus->dev.size());
+    fmt::print("dev mean PSNR {:.2f} dB at {:.4f} bpp raw, {:.4f} bpp coded ({} images)\n", level.mean_psnr,
+               level.raw_bpp, level.mean_coded_bpp, corpus->dev.size());
   }
   return Status::Ok();
 }
@@ -96,10 +98,10 @@ Status evaluate(const std::string& model_path, const TrainOptions& options) {
 // is written may differ (only rank 0 writes).
 uint64_t shared_fingerprint(const TrainOptions& o, const Corpus& corpus) {
   std::string text = o.model.to_text();
-  text += fmt::format("{} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {}\n", static_cast<int>(o.trained),
+  text += fmt::format("{} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {}\n", static_cast<int>(o.trained),
                       o.batch, o.crop, o.source_side, o.steps, o.lr, o.min_lr_ratio, o.warmup, o.weight_decay, o.clip,
                       o.ema, o.seed, o.continuous_steps, o.ramp_steps, static_cast<int>(o.loss), o.entropy_weight,
-                      o.entropy_gamma, o.entropy_inv_temperature, o.eval_every);
+                      o.entropy_gamma, o.entropy_inv_temperature, o.eval_every, o.rate_weight, o.rate_proxy_lr);
   for (const auto& item : corpus.train)
     text += fmt::format("{} {}x{}\n", item.name, item.image.width, item.image.height);
   return model::fnv1a64(reinterpret_cast<const uint8_t*>(text.data()), text.size());
@@ -192,14 +194,16 @@ Status train(const TrainOptions& options) {
     auto dev = evaluate_model(model_path, corpus->dev, eval_runtime(options));
     if (!dev.ok()) return dev.status();
     std::ofstream csv(csv_path, std::ios::app);
-    csv << fmt::format("{},{:.1f},{:.6g},{:.3f},{:.6f},{:.3f},{:.3f},{:.4f},{}\n", step, trainer.elapsed_seconds(),
-                       s.lr, s.hardness, s.loss, s.train_psnr, dev->full().mean_psnr, dev->full().raw_bpp,
-                       levels_text(dev.value()));
+    csv << fmt::format("{},{:.1f},{:.6g},{:.3f},{:.6f},{:.3f},{:.3f},{:.4f},{},{:.4f},{:.4f}\n", step,
+                       trainer.elapsed_seconds(), s.lr, s.hardness, s.loss, s.train_psnr, dev->full().mean_psnr,
+                       dev->full().raw_bpp, levels_text(dev.value()), dev->full().mean_coded_bpp, s.rate_bpp);
     if (!csv) return {StatusCode::kIoError, fmt::format("cannot append to '{}'", csv_path)};
     BSQ_RETURN_IF_ERROR(trainer.save_checkpoint(checkpoint));
-    progress->message(fmt::format("step {}: dev PSNR {:.2f} dB at {:.3f} bpp raw (entropy {:.2f}/{:.2f} bits){}", step,
-                                  dev->full().mean_psnr, dev->full().raw_bpp, s.entropy_per_sample, s.entropy_codebook,
-                                  dev->levels.size() > 1 ? " bits:PSNR " + levels_text(dev.value()) : ""));
+    progress->message(
+        fmt::format("step {}: dev PSNR {:.2f} dB at {:.3f} bpp raw, {:.4f} bpp coded (entropy {:.2f}/{:.2f} bits{}){}",
+                    step, dev->full().mean_psnr, dev->full().raw_bpp, dev->full().mean_coded_bpp, s.entropy_per_sample,
+                    s.entropy_codebook, s.rate_bpp > 0 ? fmt::format(", rate proxy {:.4f} bpp", s.rate_bpp) : "",
+                    dev->levels.size() > 1 ? " bits:PSNR " + levels_text(dev.value()) : ""));
     if (ranks != nullptr) ranks->signal_from_main(milestone);
     last = std::chrono::steady_clock::now();  // evaluation time is not training time
   }

@@ -35,9 +35,12 @@ Status guarded(const std::string& what, Fn&& fn) {
 
 // Identifies the model options and the trained part in a checkpoint (the optimiser holds moments
 // of the trained weights only); FNV-1a, unlike std::hash, is the same in every build.
-int64_t config_hash(const ModelConfig& config, TrainedPart trained) {
+// A run with the rate proxy keeps it in its checkpoints, so it resumes only from one of those.
+int64_t config_hash(const ModelConfig& config, TrainedPart trained, bool rate_proxy) {
   std::string text = config.to_text();
-  if (trained == TrainedPart::kEncoder) text += "trained encoder\n";  // checkpoints of whole-model runs keep their hash
+  // Checkpoints of whole-model runs without the proxy keep the hash they always had.
+  if (trained == TrainedPart::kEncoder) text += "trained encoder\n";
+  if (rate_proxy) text += "rate proxy\n";
   return static_cast<int64_t>(model::fnv1a64(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
 }
 
@@ -93,6 +96,12 @@ Trainer::Trainer(const TrainOptions& options) : options_(options), device_(train
   }
   optimizer_ = std::make_unique<torch::optim::AdamW>(
       trained_, torch::optim::AdamWOptions(options.lr).betas({0.9, 0.99}).weight_decay(options.weight_decay));
+  if (options.rate_weight > 0) {
+    rate_proxy_ = RateProxy(options.model.bits);
+    rate_proxy_->to(device_);
+    rate_optimizer_ = std::make_unique<torch::optim::Adam>(
+        rate_proxy_->parameters(), torch::optim::AdamOptions(options.rate_proxy_lr).betas({0.9, 0.99}));
+  }
 }
 
 StepStats Trainer::step(const torch::Tensor& cpu_batch) {
@@ -122,7 +131,15 @@ StepStats Trainer::step(const torch::Tensor& cpu_batch) {
   // bottleneck from step 0 that trains slowly (measured: train PSNR ~14 dB instead of ~22 dB
   // after 600 steps with weight 0.01 from step 0).
   const double weight = options_.entropy_weight * s.hardness / options_.model.bits;
-  const auto loss = reconstruction + weight * (entropy.per_sample - options_.entropy_gamma * entropy.codebook);
+  auto loss = reconstruction + weight * (entropy.per_sample - options_.entropy_gamma * entropy.codebook);
+  torch::Tensor rate_bpp;
+  if (rate_proxy_) {
+    // Bits per pixel of the codes as sent (a nested step's bits past k cost nothing), a batch mean.
+    rate_bpp = rate_proxy_->forward(codes).mean() / (options_.model.patch * options_.model.patch);
+    if (batch_mean) rate_bpp = batch_mean(rate_bpp);
+    loss = loss + options_.rate_weight * rate_bpp;
+    rate_optimizer_->zero_grad();
+  }
 
   optimizer_->zero_grad();
   loss.backward();
@@ -132,6 +149,13 @@ StepStats Trainer::step(const torch::Tensor& cpu_batch) {
   if (ranks_ != nullptr) ranks_->sum_gradients(trained_);
   torch::nn::utils::clip_grad_norm_(trained_, options_.clip);
   optimizer_->step();
+  if (rate_proxy_) {
+    // Its gradient is rate_weight times the code length's; Adam's steps do not depend on that scale.
+    auto proxy = rate_proxy_->parameters();
+    if (ranks_ != nullptr) ranks_->sum_gradients(proxy);
+    rate_optimizer_->step();
+    s.rate_bpp = rate_bpp.item<double>();
+  }
   ++step_;
   update_ema();
 
@@ -232,7 +256,13 @@ void Trainer::write_state(std::ostream& out) const {
   archive.write("optimizer", optimizer);
   archive.write("step", torch::tensor(step_, torch::kInt64));
   archive.write("elapsed", torch::tensor(elapsed_, torch::kFloat64));
-  archive.write("config", torch::tensor(config_hash(options_.model, options_.trained)));
+  archive.write("config", torch::tensor(config_hash(options_.model, options_.trained, bool(rate_proxy_))));
+  if (rate_proxy_) {
+    for (const auto& p : rate_proxy_->named_parameters()) archive.write("rate." + p.key(), p.value());
+    torch::serialize::OutputArchive rate_optimizer;
+    rate_optimizer_->save(rate_optimizer);
+    archive.write("rate_optimizer", rate_optimizer);
+  }
   archive.save_to(out);
 }
 
@@ -241,13 +271,19 @@ bool Trainer::read_state(std::istream& in) {
   torch::serialize::InputArchive archive;
   archive.load_from(in, device_);
   archive.read("config", config);
-  if (config.item<int64_t>() != config_hash(options_.model, options_.trained)) return false;
+  if (config.item<int64_t>() != config_hash(options_.model, options_.trained, bool(rate_proxy_))) return false;
   torch::NoGradGuard no_grad;
   for (auto& p : net_->named_parameters()) archive.read("net." + p.key(), p.value());
   for (auto& p : ema_->named_parameters()) archive.read("ema." + p.key(), p.value());
   torch::serialize::InputArchive optimizer;
   archive.read("optimizer", optimizer);
   optimizer_->load(optimizer);
+  if (rate_proxy_) {
+    for (auto& p : rate_proxy_->named_parameters()) archive.read("rate." + p.key(), p.value());
+    torch::serialize::InputArchive rate_optimizer;
+    archive.read("rate_optimizer", rate_optimizer);
+    rate_optimizer_->load(rate_optimizer);
+  }
   torch::Tensor step, elapsed;
   archive.read("step", step);
   archive.read("elapsed", elapsed);
@@ -284,7 +320,11 @@ Status Trainer::load_checkpoint(const std::string& path) {
     same_model = read_state(in);
   });
   if (status.ok() && !same_model)
-    return {StatusCode::kModelMismatch, fmt::format("checkpoint '{}' was made with other model options", path)};
+    return {StatusCode::kModelMismatch,
+            fmt::format(
+                "checkpoint '{}' was made with other model options, another --train, or with the rate proxy on where "
+                "it is off here or the reverse (--rate-weight)",
+                path)};
   return status;
 }
 

@@ -11,6 +11,7 @@
 #include "model/model_file.h"
 #include "model/tokenizer_model.h"
 #include "rank_group.h"
+#include "rate_proxy.h"
 #include "train_options.h"
 
 namespace bsq::train {
@@ -19,6 +20,7 @@ struct StepStats {
   double loss = 0, reconstruction = 0, train_psnr = 0;  // PSNR of the batch, pixels in [-1, 1]
   double entropy_per_sample = 0, entropy_codebook = 0;  // bits per token
   double lr = 0, hardness = 0;
+  double rate_bpp = 0;  // code length of the batch's codes under the rate proxy (0 when it is off)
 };
 
 class Trainer {
@@ -67,6 +69,8 @@ class Trainer {
   model::TokenizerModel net_{nullptr}, ema_{nullptr};
   std::vector<torch::Tensor> trained_;  // the weights that learn (options.trained), in net_'s order
   std::unique_ptr<torch::optim::AdamW> optimizer_;
+  RateProxy rate_proxy_{nullptr};  // options.rate_weight > 0 only; trained beside, never exported
+  std::unique_ptr<torch::optim::Adam> rate_optimizer_;
   int64_t step_ = 0;
   double elapsed_ = 0;
   RankGroup* ranks_ = nullptr;

@@ -30,6 +30,8 @@ expect 2 "no-such-option" -- --no-such-option
 expect 2 "steps" -- --steps -5
 expect 2 "loss" -- --loss fancy
 expect 2 "train" -- --train decoder
+expect 2 "rate-weight" -- --rate-weight -0.5
+expect 2 "rate-proxy-lr" -- --rate-proxy-lr 0
 # Training the encoder alone needs the decoder it trains against.
 expect 2 "needs --init" -- --train encoder --out "$tmp/run"
 # A missing corpus or manifest: exit 3, and the message says how to fetch it.
