@@ -48,12 +48,11 @@ StatusOr<DevResult> evaluate_model(const std::string& model_path, const std::vec
       if (!p.ok()) return p.status();
       auto stream = encode_tokens(tokenizer.value(), kept);
       if (!stream.ok()) return stream.status();
-      const double bpp = 8.0 * static_cast<double>(stream->size()) / (double{1} * item.image.width * item.image.height);
       const double n = static_cast<double>(images.size());
+      const double pixels = static_cast<double>(item.image.width) * item.image.height;
       level.psnr.push_back(p.value());
       level.mean_psnr += p.value() / n;
-      level.coded_bpp.push_back(bpp);
-      level.mean_coded_bpp += bpp / n;
+      level.mean_coded_bpp += 8.0 * static_cast<double>(stream->size()) / pixels / n;
     }
   }
   return result;

@@ -15,9 +15,8 @@ struct DevLevel {
   double raw_bpp = 0;        // bits / patch^2
   std::vector<double> psnr;  // per image, RGB PSNR of the 8-bit reconstruction
   double mean_psnr = 0;
-  // Per image, bits per pixel of the .bsq stream of these tokens (bsq::encode_tokens: the rate of
-  // bsqenc -e 1 with this model at this many bits, every window keeping them all).
-  std::vector<double> coded_bpp;
+  // Mean over the images of the bits per pixel of the .bsq stream of these tokens
+  // (bsq::encode_tokens: the rate of bsqenc -e 1 with this model at this many bits).
   double mean_coded_bpp = 0;
 };
 

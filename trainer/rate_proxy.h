@@ -26,8 +26,6 @@ class RateProxyImpl : public torch::nn::Module {
   // of each token in bits, [B, T, h, w].
   torch::Tensor forward(const torch::Tensor& codes);
 
-  int64_t bits() const { return bits_; }
-
  private:
   int64_t bits_;
   // The neighbours: left, above, above-left, above-right, two to the left, two up, previous frame.
