@@ -142,15 +142,7 @@ int main(int argc, char** argv) {
   warn_single_rate();
   // Loaded before the clock starts: "seconds" is the codec's time, as a program that keeps its
   // models pays per image.
-  auto chosen = models->model_for_quality(quality);
-  if (!chosen.ok()) return console.fail(chosen.status());
-  bsq::cli::note_model(console, models.value(), chosen.value());
-  const bsq::Tokenizer& tokenizer = *models->model(chosen.value()).value();
-  const std::string& model_path = models->path(chosen.value());
-  const bsq::ModelConfig& config = tokenizer.config();
-  const int bits = models->operating_point(quality).bits;
-  console.note(fmt::format("quality {}: model {}, {} of {} bits per token, {:.4f} bpp before entropy coding", quality,
-                           model_path, bits, config.bits, static_cast<double>(bits) / (config.patch * config.patch)));
+  if (auto loaded = models->model_for_quality(quality, effort); !loaded.ok()) return console.fail(loaded.status());
 
   bsq::cli::Stopwatch encode_time;
   auto coded = [&] {
@@ -166,6 +158,14 @@ int main(int argc, char** argv) {
   if (!coded.ok()) return console.fail(coded.status());
   const std::vector<uint8_t>& stream = coded->stream;
   const bsq::TokenGrid& g = coded->tokens;
+  // The model that coded it: above effort 1 the picture may have chosen it (bsq/quality.h, RateGap).
+  bsq::cli::note_model(console, models.value(), coded->model);
+  const bsq::Tokenizer& tokenizer = *models->model(coded->model).value();
+  const std::string& model_path = models->path(coded->model);
+  const bsq::ModelConfig& config = tokenizer.config();
+  const int bits = g.bits;
+  console.note(fmt::format("quality {}: model {}, {} of {} bits per token, {:.4f} bpp before entropy coding", quality,
+                           model_path, bits, config.bits, static_cast<double>(bits) / (config.patch * config.patch)));
   Status written = out ? out->write(stream) : Status::Ok();
   if (written.ok() && token_out) written = token_out->write(bsq::cli::token_array_bytes(g));
   if (written.ok() && sidecar_out) {

@@ -17,10 +17,8 @@ int nearest_bits(const ModelConfig& c, double log_rate) {
   return static_cast<int>(std::clamp<long>(bits, c.lowest_bits(), c.bits));
 }
 
-}  // namespace
-
-OperatingPoint operating_point(const std::vector<ModelConfig>& models, int quality) {
-  if (models.empty()) return {};
+// The log of the raw rate r that `quality` asks of a non-empty set.
+double target_log_rate(const std::vector<ModelConfig>& models, int quality) {
   double lo = std::numeric_limits<double>::infinity(), hi = 0.0;
   for (const auto& c : models) {
     lo = std::min(lo, lowest_raw_bpp(c));
@@ -28,7 +26,14 @@ OperatingPoint operating_point(const std::vector<ModelConfig>& models, int quali
   }
   // In log rate, so that equal quality steps are about equal steps in PSNR.
   const double t = (std::clamp(quality, 1, 100) - 1) / 99.0;
-  const double log_rate = (1.0 - t) * std::log(lo) + t * std::log(hi);  // exact at both ends
+  return (1.0 - t) * std::log(lo) + t * std::log(hi);  // exact at both ends
+}
+
+}  // namespace
+
+OperatingPoint operating_point(const std::vector<ModelConfig>& models, int quality) {
+  if (models.empty()) return {};
+  const double log_rate = target_log_rate(models, quality);
   OperatingPoint point;
   double best = std::numeric_limits<double>::infinity();
   for (size_t i = 0; i < models.size(); ++i) {
@@ -41,6 +46,27 @@ OperatingPoint operating_point(const std::vector<ModelConfig>& models, int quali
     if (d < best) best = d, point.model = i, point.bits = bits;
   }
   return point;
+}
+
+std::optional<RateGap> rate_gap(const std::vector<ModelConfig>& models, int quality) {
+  if (models.empty()) return std::nullopt;
+  const double log_rate = target_log_rate(models, quality);
+  // The highest top below r and the lowest bottom above it, the earliest model on a tie; a model
+  // whose range holds r means no gap.
+  RateGap gap;
+  double below = -std::numeric_limits<double>::infinity(), above = std::numeric_limits<double>::infinity();
+  for (size_t i = 0; i < models.size(); ++i) {
+    const ModelConfig& c = models[i];
+    const double bottom = std::log(lowest_raw_bpp(c)), top = std::log(c.raw_bpp());
+    if (bottom <= log_rate && log_rate <= top) return std::nullopt;
+    if (top < log_rate && top > below) below = top, gap.lower = {i, c.bits};
+    if (bottom > log_rate && bottom < above) above = bottom, gap.upper = {i, c.lowest_bits()};
+  }
+  // Not reached: r lies within the set's span, so some model lies on each side of it.
+  if (!std::isfinite(below) || !std::isfinite(above)) return std::nullopt;
+  const double t = (log_rate - below) / (above - below);  // in (0, 1): r is strictly inside
+  gap.price = kHighRatePrice * (1.0 - t) / t;
+  return gap;
 }
 
 Status check_effort(int effort) {

@@ -3,10 +3,14 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <mutex>
 #include <optional>
 #include <utility>
+
+#include "bsq/metrics.h"
 
 namespace bsq {
 
@@ -85,7 +89,10 @@ StatusOr<const Tokenizer*> ModelSet::model(size_t i) const {
   return &*slot;
 }
 
-StatusOr<size_t> ModelSet::model_for_quality(int quality) const {
+StatusOr<size_t> ModelSet::model_for_quality(int quality, int effort) const {
+  if (const auto gap = effort > kMinEffort ? rate_gap(configs(), quality) : std::nullopt)
+    for (const size_t end : {gap->lower.model, gap->upper.model})
+      if (auto tokenizer = model(end); !tokenizer.ok()) return tokenizer.status();
   const size_t i = operating_point(quality).model;
   auto tokenizer = model(i);
   if (!tokenizer.ok()) return tokenizer.status();
@@ -110,15 +117,42 @@ StatusOr<size_t> ModelSet::model_for_tokens(uint64_t fingerprint) const {
   return i;
 }
 
+StatusOr<OperatingPoint> ModelSet::choose(const Image& image, int quality, int effort) const {
+  auto loaded = model_for_quality(quality, effort);
+  if (!loaded.ok()) return loaded.status();
+  const auto gap = effort > kMinEffort ? rate_gap(configs(), quality) : std::nullopt;
+  if (!gap) return operating_point(quality);
+  // Each end coded by its encoder network alone, as measured as the decoder will see it: the
+  // search that follows adds about as much PSNR to either.
+  double score[2] = {};
+  const OperatingPoint ends[2] = {gap->lower, gap->upper};
+  for (int e = 0; e < 2; ++e) {
+    const Tokenizer& tokenizer = *model(ends[e].model).value();  // loaded above
+    auto grid = tokenizer.encode(image, ends[e].bits, kMinEffort, false);
+    if (!grid.ok()) return grid.status();
+    auto stream = encode_tokens(tokenizer, grid.value());
+    if (!stream.ok()) return stream.status();
+    auto decoded = tokenizer.decode(grid.value());
+    if (!decoded.ok()) return decoded.status();
+    auto error = mse(image, decoded.value());
+    if (!error.ok()) return error.status();
+    // MSE floored: a perfect copy still scores finitely.
+    const double db = 10.0 * std::log10(255.0 * 255.0 / std::max(error.value(), 1e-6));
+    const double bpp = 8.0 * static_cast<double>(stream->size()) / (static_cast<double>(image.width) * image.height);
+    score[e] = db - gap->price * bpp;
+  }
+  return score[1] > score[0] ? ends[1] : ends[0];
+}
+
 StatusOr<ModelSet::Encoded> ModelSet::encode(const Image& image, const EncodeOptions& options) const {
-  auto i = model_for_quality(options.quality);
-  if (!i.ok()) return i.status();
-  const Tokenizer& tokenizer = *model(i.value()).value();
-  auto grid = tokenizer.encode(image, operating_point(options.quality).bits, options.effort, options.per_window_bits);
+  auto point = choose(image, options.quality, options.effort);
+  if (!point.ok()) return point.status();
+  const Tokenizer& tokenizer = *model(point->model).value();  // choose() loaded it
+  auto grid = tokenizer.encode(image, point->bits, options.effort, options.per_window_bits);
   if (!grid.ok()) return grid.status();
   auto stream = encode_tokens(tokenizer, grid.value());
   if (!stream.ok()) return stream.status();
-  return Encoded{std::move(stream.value()), std::move(grid.value()), i.value()};
+  return Encoded{std::move(stream.value()), std::move(grid.value()), point->model};
 }
 
 StatusOr<ModelSet::Decoded> ModelSet::decode(const uint8_t* data, size_t size) const {

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 #include <random>
 
 #include "bsq/codec.h"
@@ -133,6 +134,45 @@ TEST_CASE("quality over a model set: geometric in raw rate, the nearest operatin
   CHECK(operating_point({low, high}, 70).model == 1);
   CHECK(operating_point({low, high}, 70).bits == 16);
   CHECK(operating_point({}, 50).bits == 0);
+}
+
+TEST_CASE("rate gaps: where no model's range holds the quality's rate, the gap's ends and the price of the upper") {
+  ModelConfig low, high, fine;
+  low.patch = 8, low.bits = 16, low.min_bits = 8;      // 0.125 to 0.25 bpp raw
+  high.patch = 4, high.bits = 16;                      // 1 bpp only
+  fine.patch = 4, fine.bits = 32, fine.min_bits = 16;  // 1 to 2 bpp
+  const std::vector<ModelConfig> set = {low, high, fine};
+  // Within a range (r = 0.125 * 16^((q - 1) / 99)): no gap, so none at either end of the scale.
+  for (int q : {0, 1, 20, 25, 76, 90, 100}) CHECK_FALSE(rate_gap(set, q).has_value());
+  double last_price = std::numeric_limits<double>::infinity();
+  int gaps = 0;
+  for (int q = 1; q <= 100; ++q) {
+    const auto gap = rate_gap(set, q);
+    if (!gap) continue;
+    CAPTURE(q);
+    ++gaps;
+    CHECK(gap->lower.model == 0);
+    CHECK(gap->lower.bits == 16);
+    CHECK(gap->upper.model == 1);
+    CHECK(gap->upper.bits == 16);
+    // operating_point() gives the nearer end in log rate: the lower one while r is below the
+    // middle, where the price is above kHighRatePrice. Both models start at 1 bpp: the earlier one
+    // is the upper end.
+    CHECK(operating_point(set, q).model == (gap->price > kHighRatePrice ? 0u : 1u));
+    // Falling across the gap, from above kHighRatePrice to below it.
+    CHECK(gap->price > 0.0);
+    CHECK(gap->price < last_price);
+    last_price = gap->price;
+  }
+  // 0.25 to 1 bpp is 0.125 * 16^(24.75 / 99) to 0.125 * 16^(74.25 / 99): qualities 26 to 75.
+  CHECK(gaps == 50);
+  CHECK(rate_gap(set, 26)->price > 10 * kHighRatePrice);
+  CHECK(rate_gap(set, 75)->price < kHighRatePrice / 10);
+  // The middle of the gap in log rate (0.5 bpp, q 50.5) is priced kHighRatePrice.
+  CHECK(rate_gap(set, 50)->price > kHighRatePrice);
+  CHECK(rate_gap(set, 51)->price < kHighRatePrice);
+  CHECK(rate_gap(set, 51)->price > 0.9 * kHighRatePrice);
+  CHECK_FALSE(rate_gap({}, 50).has_value());
 }
 
 TEST_CASE("nested bits: each quality is its own rate, decodes to the tokenizer's output at that rate") {

@@ -6,6 +6,7 @@
 #include <random>
 
 #include "bsq/codec.h"
+#include "bsq/metrics.h"
 #include "bsq/model_set.h"
 #include "tiny_model.h"
 #include "tiny_model_file.h"
@@ -25,6 +26,15 @@ Image noise_image(int w, int h) {
   Image img(w, h);
   std::mt19937 rng(5);
   for (auto& v : img.rgb) v = static_cast<uint8_t>(rng());
+  return img;
+}
+
+// Stripes of flat colour, a row each: an image the tiny random models code less badly than noise.
+Image striped_image(int w, int h) {
+  Image img(w, h);
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x)
+      for (int c = 0; c < 3; ++c) img.row(y)[3 * x + c] = static_cast<uint8_t>(100 + 20 * c + y % 7);
   return img;
 }
 
@@ -81,6 +91,61 @@ TEST_CASE("ModelSet: the quality picks model and bits, the stream picks its deco
   }
   CHECK(set->operating_point(1).model == 0);
   CHECK(set->operating_point(100).model == 1);
+}
+
+TEST_CASE("ModelSet: in a gap between two models' rates, above effort 1 each picture takes the end worth its price") {
+  const auto low = set_model("gap_low.bsqm", 21, 4);  // 4 bits per 4x4 patch only
+  // 8 only: every quality in between is in the gap. Seed 26 makes it the better one on the stripes
+  // (11.5 against 9.1 dB, at 1.78 against 1.77 bpp), so both ends code some qualities.
+  const auto high = set_model("gap_high.bsqm", 26, 8);
+  auto set = ModelSet::open({low, high}, one_thread());
+  REQUIRE(set.ok());
+  const auto configs = set->configs();
+  const Image image = striped_image(24, 20);
+  // What each end alone makes of the picture with its encoder network: PSNR and bpp as coded.
+  struct End {
+    double db = 0, bpp = 0;
+  };
+  const auto measure = [&](size_t m, int bits) {
+    auto alone = Tokenizer::open(set->path(m), one_thread());
+    REQUIRE(alone.ok());
+    auto bytes = encode_image(alone.value(), image, {0, bits, kMinEffort});
+    REQUIRE(bytes.ok());
+    auto back = decode_image(alone.value(), bytes->data(), bytes->size());
+    REQUIRE(back.ok());
+    return End{psnr(image, back.value()).value(), 8.0 * static_cast<double>(bytes->size()) / (24 * 20)};
+  };
+  const End ends[2] = {measure(0, 4), measure(1, 8)};
+  CAPTURE(ends[0].db);
+  CAPTURE(ends[1].db);
+  CAPTURE(ends[0].bpp);
+  CAPTURE(ends[1].bpp);
+  bool upper_before = false;
+  int coded_by[2] = {};
+  for (int q = 2; q <= 99; ++q) {
+    CAPTURE(q);
+    const auto gap = rate_gap(configs, q);
+    REQUIRE(gap.has_value());
+    const bool upper = ends[1].db - gap->price * ends[1].bpp > ends[0].db - gap->price * ends[0].bpp;
+    // Once a picture takes the upper end, every higher quality gives it the upper end too.
+    if (upper_before) CHECK(upper);
+    upper_before = upper;
+    if (q % 8 != 2 && q != 99) continue;  // the networks run at every 8th quality and the last
+    auto coded = set->encode(image, {q, 0, 2});
+    REQUIRE(coded.ok());
+    CHECK(coded->model == (upper ? 1u : 0u));
+    ++coded_by[coded->model];
+    CHECK(coded->tokens.bits == (upper ? 8 : 4));
+    CHECK(set->choose(image, q, 2)->model == coded->model);
+    auto decoded = set->decode(coded->stream.data(), coded->stream.size());
+    REQUIRE(decoded.ok());
+    CHECK(decoded->model == coded->model);
+    // At effort 1 no choice: the nearer end, as for video.
+    CHECK(set->encode(image, {q, 0, kMinEffort})->model == operating_point(configs, q).model);
+    CHECK(set->choose(image, q, kMinEffort)->model == operating_point(configs, q).model);
+  }
+  CHECK(coded_by[0] > 0);
+  CHECK(coded_by[1] > 0);
 }
 
 TEST_CASE("ModelSet: only the model in use loads, so a damaged one fails only when needed") {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <vector>
 
 #include "bsq/export.h"
@@ -19,7 +20,8 @@ inline constexpr int kDefaultQuality = 90;
 // and backwards over the picture, several times the network alone (effort 3 on the dev stills:
 // 12.5 against 1.35 seconds per megapixel, bench/speed.md), too slow a default for photos; effort
 // 3 (+0.8 to 1.3 dB at 2 to 5 % more bytes, bench/latent_search.md) is what eval/rd_eval.sh
-// reports.
+// reports. Above 1 the encoder also chooses between the two ends of a RateGap (below), which
+// costs about a third more at -q 90 (eval/README.md).
 inline constexpr int kMinEffort = 1;
 inline constexpr int kMaxEffort = 9;
 inline constexpr int kDefaultEffort = 1;
@@ -39,6 +41,25 @@ struct OperatingPoint {
   int bits = 0;      // bits per token
 };
 BSQ_API OperatingPoint operating_point(const std::vector<ModelConfig>& models, int quality);
+
+// Where r falls in a gap between the models' ranges (two fixed-rate models, say), neither end is
+// right for every picture: a smooth photo gains much from the upper end's extra bits, a textured
+// one little. Above kMinEffort the encoder codes the picture with both ends (the encoder network
+// alone), and the upper end codes it when it adds at least `price` dB of PSNR per bpp of extra
+// rate (ModelSet::encode); at kMinEffort, and for video, the nearer end (operating_point()) codes
+// it. The price falls from infinite at the lower end to 0 at the upper, as
+// kHighRatePrice * (1 - t) / t with t the fraction of the gap below r in log rate: so as the
+// quality rises each picture moves to the upper end once and stays there, and where the upper end
+// costs more and gives more (what it is in a set), a higher quality never gives a lower rate or PSNR.
+struct RateGap {
+  OperatingPoint lower, upper;
+  double price = 0.0;  // dB of PSNR per bpp
+};
+// High-rate theory: an extra bit per sample buys 6.02 dB, so a bit per pixel of 3 samples 2.007 dB:
+// the price in the middle of a gap.
+inline constexpr double kHighRatePrice = 6.0206 / 3.0;
+// The gap `quality` falls in, or none (r within some model's range, or an empty set).
+BSQ_API std::optional<RateGap> rate_gap(const std::vector<ModelConfig>& models, int quality);
 
 // The same for one model: its lowest_bits at quality 0 and 1, all its bits at 100. A fixed-rate
 // model has one rate, whatever the quality.

@@ -54,7 +54,9 @@ class BSQ_API ModelSet {
   // it starts a clock, or say which one it is. A stream is validated whole (a damaged one fails
   // here as it would in decode()); kModelMismatch when the set lacks the model a stream or a token
   // grid names.
-  StatusOr<size_t> model_for_quality(int quality) const;
+  // With an effort above kMinEffort, where encode() chooses between two models, both load;
+  // model_for_quality() then names the one operating_point() names.
+  StatusOr<size_t> model_for_quality(int quality, int effort = kMinEffort) const;
   StatusOr<size_t> model_for_stream(const uint8_t* data, size_t size) const;
   StatusOr<size_t> model_for_tokens(uint64_t fingerprint) const;
 
@@ -63,8 +65,12 @@ class BSQ_API ModelSet {
     TokenGrid tokens;             // the grid the stream codes
     size_t model = 0;             // index of the model that coded it
   };
-  // Codes `image` at options.quality (options.bits is ignored: the quality picks them).
+  // Codes `image` at options.quality (options.bits is ignored: the quality picks them). Above
+  // kMinEffort, where the quality falls in a gap between the models' ranges, the picture picks the
+  // gap's end (bsq/quality.h, RateGap): Encoded::model says which coded it.
   StatusOr<Encoded> encode(const Image& image, const EncodeOptions& options = {}) const;
+  // The model and bits encode() codes `image` with at that quality and effort, the model loaded.
+  StatusOr<OperatingPoint> choose(const Image& image, int quality, int effort) const;
 
   struct Decoded {
     Image image;
