@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cmath>
 #include <filesystem>
 #include <mutex>
 #include <optional>
@@ -89,8 +88,17 @@ StatusOr<const Tokenizer*> ModelSet::model(size_t i) const {
   return &*slot;
 }
 
+namespace {
+
+// The gap whose ends an image chooses between at this quality and effort (none at kMinEffort).
+std::optional<RateGap> gap_to_choose_in(const std::vector<ModelConfig>& configs, int quality, int effort) {
+  return effort > kMinEffort ? rate_gap(configs, quality) : std::nullopt;
+}
+
+}  // namespace
+
 StatusOr<size_t> ModelSet::model_for_quality(int quality, int effort) const {
-  if (const auto gap = effort > kMinEffort ? rate_gap(configs(), quality) : std::nullopt)
+  if (const auto gap = gap_to_choose_in(configs(), quality, effort))
     for (const size_t end : {gap->lower.model, gap->upper.model})
       if (auto tokenizer = model(end); !tokenizer.ok()) return tokenizer.status();
   const size_t i = operating_point(quality).model;
@@ -120,10 +128,11 @@ StatusOr<size_t> ModelSet::model_for_tokens(uint64_t fingerprint) const {
 StatusOr<OperatingPoint> ModelSet::choose(const Image& image, int quality, int effort) const {
   auto loaded = model_for_quality(quality, effort);
   if (!loaded.ok()) return loaded.status();
-  const auto gap = effort > kMinEffort ? rate_gap(configs(), quality) : std::nullopt;
+  const auto gap = gap_to_choose_in(configs(), quality, effort);
   if (!gap) return operating_point(quality);
   // Each end coded by its encoder network alone, as measured as the decoder will see it: the
-  // search that follows adds about as much PSNR to either.
+  // search that follows adds about as much PSNR to either. (encode() then runs the chosen end's
+  // encoder network once more, for the search's latent: a few percent of an effort-3 encode.)
   double score[2] = {};
   const OperatingPoint ends[2] = {gap->lower, gap->upper};
   for (int e = 0; e < 2; ++e) {
@@ -134,12 +143,12 @@ StatusOr<OperatingPoint> ModelSet::choose(const Image& image, int quality, int e
     if (!stream.ok()) return stream.status();
     auto decoded = tokenizer.decode(grid.value());
     if (!decoded.ok()) return decoded.status();
-    auto error = mse(image, decoded.value());
-    if (!error.ok()) return error.status();
-    // MSE floored: a perfect copy still scores finitely.
-    const double db = 10.0 * std::log10(255.0 * 255.0 / std::max(error.value(), 1e-6));
+    auto db = psnr(image, decoded.value());
+    if (!db.ok()) return db.status();
+    // Capped: a perfect copy (+infinity) still scores finitely.
+    const double capped_db = std::min(db.value(), 100.0);
     const double bpp = 8.0 * static_cast<double>(stream->size()) / (static_cast<double>(image.width) * image.height);
-    score[e] = db - gap->price * bpp;
+    score[e] = capped_db - gap->price * bpp;
   }
   return score[1] > score[0] ? ends[1] : ends[0];
 }
