@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(bsq::kMinEffort, bsq::kMaxEffort));
   app.add_flag("--uniform-bits", uniform_bits,
-               "Image: the quality's bits in every window, as streams before format 1.2 (implied by --tokens); by "
+               "Image: the quality's bits in every window, as effort 1 keeps them (implied by --tokens); by "
                "default, above effort 1, windows that need more bits take them from those that need fewer");
   auto* keyint_option =
       app.add_option("--keyint", clip.keyint,

@@ -38,7 +38,7 @@ void print_json(const std::string& name, const StreamInfo& s) {
   json.add("fps_num", s.fps_num).add("fps_den", s.fps_den);
   json.add("model_fingerprint", fmt::format("{:016x}", s.model_fingerprint));
   json.add("patch", s.patch).add("bits", s.bits).add("bits_window", s.bits_window);
-  json.add("grid_cols", s.grid_cols).add("grid_rows", s.grid_rows);
+  json.add("grid_cols", s.grid_cols).add("grid_rows", s.grid_rows).add("prior", s.prior);
   JsonObject colour;
   colour.add("primaries", s.colour.primaries).add("transfer", s.colour.transfer);
   colour.add("matrix", s.colour.matrix).add("full_range", s.colour.full_range);
@@ -95,7 +95,8 @@ void print_text(const std::string& name, const StreamInfo& s) {
   else
     fmt::print("\n  model     fingerprint {:016x}, {}-pixel patches, {} bits per token\n", s.model_fingerprint, s.patch,
                s.bits);
-  fmt::print("  tokens    {}x{} per frame (padding included)\n", s.grid_cols, s.grid_rows);
+  fmt::print("  tokens    {}x{} per frame (padding included), coded under prior revision {}\n", s.grid_cols,
+             s.grid_rows, s.prior);
   fmt::print("  colour    primaries {}, transfer {}, matrix {}, {} range, {}-bit\n", s.colour.primaries,
              s.colour.transfer, s.colour.matrix, s.colour.full_range ? "full" : "limited", s.colour.bit_depth);
   fmt::print("  {:>10} {:>10}  chunk\n", "offset", "bytes");
@@ -105,7 +106,8 @@ void print_text(const std::string& name, const StreamInfo& s) {
     fmt::print("  {:>10} {:>10}  FRAM frames {}..{} ({} bytes of coded tokens)\n", c.offset, c.bytes, c.first_frame,
                c.first_frame + c.frame_count - 1, c.coded_bytes);
   }
-  if (s.other_chunk_bytes != 0) fmt::print("  {:>10} {:>10}  metadata and other chunks\n", "", s.other_chunk_bytes);
+  if (s.other_chunk_bytes != 0)
+    fmt::print("  {:>10} {:>10}  other chunks (PRIO, WBIT, metadata)\n", "", s.other_chunk_bytes);
   for (const auto& c : s.chunks)
     if (c.type == "BEND") fmt::print("  {:>10} {:>10}  BEND\n", c.offset, c.bytes);
   for (const auto& [key, value] : s.metadata) fmt::print("  metadata  {} = {}\n", key, value);

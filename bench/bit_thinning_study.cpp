@@ -98,7 +98,7 @@ int main(int argc, char** argv) {
     for (size_t m = 0; m < mus.size(); ++m) {
       bsq::TokenGrid g = full.value();
       g.codes = codes;
-      bsq::entropy::BitPrior prior(c.bits);
+      bsq::entropy::BitPrior prior(c.bits, bsq::entropy::kLatestPriorRevision);
       ThinningCoder coder;
       coder.margin = margin.data();
       coder.mu = mus[m];

@@ -78,7 +78,7 @@ int main(int argc, char** argv) {
   }
   if (dev.empty() || train.empty()) return fmt::print(stderr, "no dev or train stills found\n"), 1;
 
-  BitPrior warmed(bits);
+  BitPrior warmed(bits, bsq::entropy::kLatestPriorRevision);
   double warm_bits = 0, warm_tokens = 0;
   for (const Tokens& t : train) warm_bits += frame_bits(warmed, t, bits), warm_tokens += t.codes.size();
   fmt::print("Warm-up: {} train photos, {:.0f} tokens, {:.3f} bits per token.\n\n", train.size(), warm_tokens,
@@ -87,7 +87,7 @@ int main(int argc, char** argv) {
   fmt::print("|---|---|---|---|---|\n");
   double fresh_sum = 0, warm_sum = 0;
   for (const Tokens& t : dev) {
-    BitPrior fresh(bits), copy = warmed;
+    BitPrior fresh(bits, bsq::entropy::kLatestPriorRevision), copy = warmed;
     const double n = static_cast<double>(t.codes.size());
     const double a = frame_bits(fresh, t, bits) / n, b = frame_bits(copy, t, bits) / n;
     fresh_sum += a, warm_sum += b;

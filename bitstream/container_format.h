@@ -21,12 +21,13 @@ namespace bsq::bitstream {
 // newline conversion in either direction, 0x1A stops a DOS `type`.
 inline constexpr uint8_t kMagic[8] = {0x89, 'B', 'S', 'Q', 0x0D, 0x0A, 0x1A, 0x0A};
 inline constexpr uint16_t kVersionMajor = 1;  // a reader refuses any other major version
-inline constexpr uint16_t kVersionMinor = 2;  // minor versions only append: readers accept all
+inline constexpr uint16_t kVersionMinor = 3;  // minor versions only append: readers accept all
 // 1.1 adds a frame count of 0 (known only at the end, from BEND) and the gidx index chunk; 1.2 the
-// WBIT chunk (bits per window). A writer writes the lowest minor version whose features the stream
-// uses, so a still image of uniform bits stays 1.0.
+// WBIT chunk (bits per window); 1.3 the PRIO chunk (the prior's revision). A writer writes the
+// lowest minor version whose features the stream uses.
 inline constexpr uint16_t kVersionMinorIndex = 1;
 inline constexpr uint16_t kVersionMinorWindowBits = 2;
+inline constexpr uint16_t kVersionMinorPrior = 3;
 
 // --- Header layout (byte offsets from the start of the stream) -----------------------------------
 inline constexpr size_t kOffsetMagic = 0;             // 8 bytes
@@ -83,6 +84,14 @@ inline constexpr size_t kIndexFixedSize = 8;   // u32 entry count + trailing u32
 inline constexpr uint32_t kChunkWindowBits = fourcc("WBIT");
 inline constexpr size_t kWindowBitsPayloadSize = 4;
 inline constexpr uint32_t kMaxBitsWindow = 65536;  // entropy/'s cap on a window side
+
+// PRIO (1.3, critical): the FRAM chunks are coded under revision N of the entropy coder's prior
+// (entropy/prior_revision.h); without it, revision 1. Payload: u32 N >= 2. It comes before the
+// first FRAM chunk, at most once; a reader that does not know it refuses the stream by name, as it
+// must: its bits would decode to garbage. Which revisions a decoder has is for the decoder to say.
+inline constexpr uint32_t kChunkPrior = fourcc("PRIO");
+inline constexpr size_t kPriorPayloadSize = 4;
+inline constexpr uint32_t kPriorWithoutChunk = 1;
 
 // As in PNG, bit 5 of the first type byte (a lowercase letter) marks a chunk a reader that
 // does not know it may skip; an unknown chunk without it is an error.
@@ -145,6 +154,8 @@ struct Container {
   // Tokens per side of the windows whose kept bits the FRAM chunks code (the WBIT chunk, 1.2);
   // 0: no WBIT chunk, every token has header.bits.
   uint32_t bits_window = 0;
+  // The revision of the prior the FRAM chunks are coded with (the PRIO chunk, 1.3); without one, 1.
+  uint32_t prior = kPriorWithoutChunk;
 };
 
 // Checks every header field against the caps; the message names the field and its offset. A frame

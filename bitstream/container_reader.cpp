@@ -95,6 +95,7 @@ StatusOr<Container> read_container(const uint8_t* data, size_t size, std::option
   }
   out.metadata = reader->metadata();
   out.bits_window = reader->bits_window();
+  out.prior = reader->prior();
   // A header count of 0 is resolved by BEND, whose total the reader checked against the chunks.
   if (out.header.frames == 0) out.header.frames = out.frames.back().first_frame + out.frames.back().frame_count;
   return out;

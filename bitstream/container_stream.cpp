@@ -59,7 +59,8 @@ struct ChunkReader::Impl {
   size_t header_size = 0;
   int version_minor = 0;
   std::vector<Metadata> metadata;
-  uint32_t bits_window = 0;  // the WBIT chunk's, 0 without one
+  uint32_t bits_window = 0;       // the WBIT chunk's, 0 without one
+  std::optional<uint32_t> prior;  // the PRIO chunk's, once read
 
   size_t chunk_number = 0;     // of the last chunk read, counting from 1; 0 after a seek
   uint32_t next_frame = 0;     // where the next FRAM chunk must start
@@ -103,7 +104,11 @@ struct ChunkReader::Impl {
   StatusOr<Chunk> read_chunk();
   Status take_frames(Chunk& c, FrameChunk& out);
   Status take_metadata(const Chunk& c);
+  // A chunk that carries one u32 setting of the whole stream (WBIT, PRIO): at most one (`seen`), in
+  // a stream of version 1.since_minor or later, before the first FRAM chunk; its value, unchecked.
+  StatusOr<uint32_t> take_setting(const Chunk& c, bool seen, uint16_t since_minor) const;
   Status take_bits_window(const Chunk& c);
+  Status take_prior(const Chunk& c);
   Status take_index(const Chunk& c);
   Status check_end(const Chunk& c);
   StatusOr<std::optional<FrameChunk>> next();
@@ -205,21 +210,39 @@ Status ChunkReader::Impl::take_metadata(const Chunk& c) {
   return Status::Ok();
 }
 
-Status ChunkReader::Impl::take_bits_window(const Chunk& c) {
-  if (bits_window != 0) return invalid_data(fmt::format("invalid {}: a second WBIT chunk", c.where()));
-  if (version_minor < kVersionMinorWindowBits)
+StatusOr<uint32_t> ChunkReader::Impl::take_setting(const Chunk& c, bool seen, uint16_t since_minor) const {
+  if (seen) return invalid_data(fmt::format("invalid {}: a second {} chunk", c.where(), fourcc_name(c.type)));
+  if (version_minor < since_minor)
     return invalid_data(fmt::format("invalid {}: a stream of version 1.{} has none (1.{} added it)", c.where(),
-                                    version_minor, kVersionMinorWindowBits));
+                                    version_minor, since_minor));
   if (frame_chunks > 0 || seeked)
     return invalid_data(fmt::format("invalid {}: it must come before the first FRAM chunk", c.where()));
-  if (c.length != kWindowBitsPayloadSize)
-    return invalid_data(
-        fmt::format("invalid {}: payload of {} bytes, expected {}", c.where(), c.length, kWindowBitsPayloadSize));
-  const auto window = load_le<uint32_t>(c.payload());
+  if (c.length != 4)
+    return invalid_data(fmt::format("invalid {}: payload of {} bytes, expected 4", c.where(), c.length));
+  return load_le<uint32_t>(c.payload());
+}
+
+Status ChunkReader::Impl::take_bits_window(const Chunk& c) {
+  static_assert(kWindowBitsPayloadSize == 4);
+  auto setting = take_setting(c, bits_window != 0, kVersionMinorWindowBits);
+  if (!setting.ok()) return setting.status();
+  const uint32_t window = setting.value();
   if (window < 1 || window > kMaxBitsWindow)
     return invalid_data(
         fmt::format("invalid {}: window of {} tokens (must be 1..{})", c.where(), window, kMaxBitsWindow));
   bits_window = window;
+  return Status::Ok();
+}
+
+Status ChunkReader::Impl::take_prior(const Chunk& c) {
+  static_assert(kPriorPayloadSize == 4);
+  auto setting = take_setting(c, prior.has_value(), kVersionMinorPrior);
+  if (!setting.ok()) return setting.status();
+  const uint32_t revision = setting.value();
+  if (revision <= kPriorWithoutChunk)
+    return invalid_data(fmt::format("invalid {}: prior revision {} (a stream without the chunk is revision {})",
+                                    c.where(), revision, kPriorWithoutChunk));
+  prior = revision;
   return Status::Ok();
 }
 
@@ -298,6 +321,8 @@ StatusOr<std::optional<FrameChunk>> ChunkReader::Impl::next() {
       BSQ_RETURN_IF_ERROR(take_metadata(c));
     } else if (c.type == kChunkWindowBits) {
       BSQ_RETURN_IF_ERROR(take_bits_window(c));
+    } else if (c.type == kChunkPrior) {
+      BSQ_RETURN_IF_ERROR(take_prior(c));
     } else if (c.type == kChunkIndex) {
       BSQ_RETURN_IF_ERROR(take_index(c));
     } else if (c.type == kChunkEnd) {
@@ -350,6 +375,7 @@ const StreamHeader& ChunkReader::header() const { return impl_->header; }
 int ChunkReader::version_minor() const { return impl_->version_minor; }
 const std::vector<Metadata>& ChunkReader::metadata() const { return impl_->metadata; }
 uint32_t ChunkReader::bits_window() const { return impl_->bits_window; }
+uint32_t ChunkReader::prior() const { return impl_->prior.value_or(kPriorWithoutChunk); }
 
 StatusOr<std::optional<FrameChunk>> ChunkReader::next_frames() {
   if (!impl_->failed.ok()) return impl_->failed;

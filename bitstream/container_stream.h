@@ -98,6 +98,9 @@ class ChunkReader {
   // The WBIT chunk's window side (version 1.2), once it has been read (it precedes the first FRAM
   // chunk); 0 without one.
   uint32_t bits_window() const;
+  // The PRIO chunk's prior revision (version 1.3), once it has been read (it precedes the first
+  // FRAM chunk); kPriorWithoutChunk without one.
+  uint32_t prior() const;
 
  private:
   struct Impl;

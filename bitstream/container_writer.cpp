@@ -83,10 +83,7 @@ Status ContainerWriter::add_frames(uint32_t first_frame, uint32_t frame_count, c
   append_le<uint32_t>(prefix, frame_count);
   if (!minor_decided_) {
     // Nothing has been taken yet (take_bytes() waits for this), so the header is still pending.
-    if (frame_count < header_.frames) {
-      store_le<uint16_t>(pending_.data() + kOffsetVersionMinor, kVersionMinorIndex);
-      store_le<uint32_t>(pending_.data() + kHeaderSize - 4, crc32_of(pending_.data(), kHeaderSize - 4));
-    }
+    if (frame_count < header_.frames) require_minor(kVersionMinorIndex);
     minor_decided_ = true;
   }
   gops_.push_back({first_frame, frame_count, bytes_written()});
@@ -96,18 +93,38 @@ Status ContainerWriter::add_frames(uint32_t first_frame, uint32_t frame_count, c
   return Status::Ok();
 }
 
+void ContainerWriter::append_setting(uint32_t type, uint32_t value) {
+  std::vector<uint8_t> payload;
+  append_le<uint32_t>(payload, value);
+  append_chunk(type, payload, nullptr, 0);
+}
+
+void ContainerWriter::require_minor(uint16_t minor) {
+  if (load_le<uint16_t>(pending_.data() + kOffsetVersionMinor) >= minor) return;
+  store_le<uint16_t>(pending_.data() + kOffsetVersionMinor, minor);
+  store_le<uint32_t>(pending_.data() + kHeaderSize - 4, crc32_of(pending_.data(), kHeaderSize - 4));
+}
+
 Status ContainerWriter::add_bits_window(uint32_t window) {
-  if (taken_ != 0 || pending_.size() != kHeaderSize)
-    return invalid("the bits-per-window chunk must come first, before anything is taken");
+  if (!before_frames() || has_bits_window_)
+    return invalid(
+        "the bits-per-window chunk must come once, before any frame or metadata and before anything is taken");
   if (window < 1 || window > kMaxBitsWindow)
     return invalid(fmt::format("bits-per-window window of {} tokens is outside 1..{}", window, kMaxBitsWindow));
-  if (load_le<uint16_t>(pending_.data() + kOffsetVersionMinor) < kVersionMinorWindowBits) {
-    store_le<uint16_t>(pending_.data() + kOffsetVersionMinor, kVersionMinorWindowBits);
-    store_le<uint32_t>(pending_.data() + kHeaderSize - 4, crc32_of(pending_.data(), kHeaderSize - 4));
-  }
-  std::vector<uint8_t> payload;
-  append_le<uint32_t>(payload, window);
-  append_chunk(kChunkWindowBits, payload, nullptr, 0);
+  require_minor(kVersionMinorWindowBits);
+  append_setting(kChunkWindowBits, window);
+  has_bits_window_ = true;
+  return Status::Ok();
+}
+
+Status ContainerWriter::add_prior(uint32_t revision) {
+  if (!before_frames() || has_prior_)
+    return invalid("the prior chunk must come once, before any frame or metadata and before anything is taken");
+  if (revision <= kPriorWithoutChunk)
+    return invalid(fmt::format("prior revision {}: the chunk is for revisions above {}", revision, kPriorWithoutChunk));
+  require_minor(kVersionMinorPrior);
+  append_setting(kChunkPrior, revision);
+  has_prior_ = true;
   return Status::Ok();
 }
 
@@ -152,6 +169,7 @@ std::vector<uint8_t> ContainerWriter::take_bytes() {
 StatusOr<std::vector<uint8_t>> write_container(const Container& c) {
   auto writer = ContainerWriter::start(c.header);
   if (!writer.ok()) return writer.status();
+  if (c.prior != kPriorWithoutChunk) BSQ_RETURN_IF_ERROR(writer->add_prior(c.prior));
   if (c.bits_window != 0) BSQ_RETURN_IF_ERROR(writer->add_bits_window(c.bits_window));
   for (const auto& entry : c.metadata) BSQ_RETURN_IF_ERROR(writer->add_metadata(entry));
   for (const auto& chunk : c.frames)

@@ -40,8 +40,11 @@ class ContainerWriter {
   Status add_frames(uint32_t first_frame, uint32_t frame_count, const uint8_t* coded, size_t size);
   Status add_metadata(const Metadata& entry);
   // Writes the WBIT chunk (version 1.2): the FRAM chunks code bits per window of `window` tokens a
-  // side, 1..kMaxBitsWindow. Only as the first thing after start(), before take_bytes().
+  // side, 1..kMaxBitsWindow. Only before any FRAM or metadata chunk and before take_bytes().
   Status add_bits_window(uint32_t window);
+  // Writes the PRIO chunk (version 1.3): the FRAM chunks are coded under prior revision `revision`
+  // (> kPriorWithoutChunk; for revision 1 write nothing). At the same point as add_bits_window().
+  Status add_prior(uint32_t revision);
   // Appends the index (more than one FRAM chunk) and the end marker once every frame of the header
   // has been added (at least one when the header said 0); nothing may follow.
   Status finish();
@@ -55,6 +58,12 @@ class ContainerWriter {
  private:
   explicit ContainerWriter(const StreamHeader& header) : header_(header) {}
   void append_chunk(uint32_t type, const std::vector<uint8_t>& prefix, const uint8_t* body, size_t body_size);
+  // A chunk whose payload is one u32 (WBIT, PRIO).
+  void append_setting(uint32_t type, uint32_t value);
+  // Raises the header's version minor to at least `minor` while the header is still pending.
+  void require_minor(uint16_t minor);
+  // Whether a chunk that must precede the FRAM chunks (WBIT, PRIO) can still be added.
+  bool before_frames() const { return taken_ == 0 && frame_chunks_ == 0 && metadata_chunks_ == 0 && !finished_; }
 
   StreamHeader header_;
   std::vector<uint8_t> pending_;
@@ -64,6 +73,7 @@ class ContainerWriter {
   bool minor_decided_ = true;
   size_t metadata_chunks_ = 0;
   bool finished_ = false;
+  bool has_bits_window_ = false, has_prior_ = false;
 };
 
 // Header, metadata chunks, frame chunks, end marker: the stream read_container(...) returns as c.

@@ -1,7 +1,7 @@
 // bsq_entropy_bench: coding speed (binary decisions per second, one thread) and compression of
 // the token coder on synthetic token grids.
 //
-//   bsq_entropy_bench [rows cols bits frames]     default: 300 400 32 1
+//   bsq_entropy_bench [rows cols bits frames [prior]]     default: 300 400 32 1 and the latest revision
 //
 // Grids: "uniform" (random codes: nothing to gain, shows the overhead), "fields" (each bit is the
 // sign of its own smooth random field plus noise), "projection" (each token is the sign pattern of
@@ -116,18 +116,24 @@ int main(int argc, char** argv) {
   const int cols = argc > 2 ? std::atoi(argv[2]) : 400;
   const int bits = argc > 3 ? std::atoi(argv[3]) : 32;
   const int frames = argc > 4 ? std::atoi(argv[4]) : 1;
+  const int prior = argc > 5 ? std::atoi(argv[5]) : bsq::entropy::kLatestPriorRevision;
   std::string error;
+  if (!bsq::entropy::is_prior_revision(prior)) {
+    std::fprintf(stderr, "bsq_entropy_bench: no prior revision %d\n", prior);
+    return 2;
+  }
   if (!bsq::entropy::check_token_dims(frames, rows, cols, bits, &error)) {
     std::fprintf(stderr, "bsq_entropy_bench: %s\n", error.c_str());
     return 2;
   }
-  std::printf("%d frame(s) x %d x %d tokens, %d bits: %.2f M decisions per grid\n", frames, rows, cols, bits,
-              double(frames) * rows * cols * bits * 1e-6);
+  std::printf("%d frame(s) x %d x %d tokens, %d bits, prior revision %d: %.2f M decisions per grid\n", frames, rows,
+              cols, bits, prior, double(frames) * rows * cols * bits * 1e-6);
   std::printf("%-11s %9s %9s %9s | %-23s | %-23s\n", "grid", "raw", "coded", "ideal", "encode Mdec/s cpu (wall)",
               "decode Mdec/s cpu (wall)");
   int failures = 0;
   for (const char* kind : {"uniform", "fields", "projection"}) {
-    const TokenPlane grid = make_grid(kind, frames, rows, cols, bits);
+    TokenPlane grid = make_grid(kind, frames, rows, cols, bits);
+    grid.prior = prior;
     const double decisions = double(grid.codes.size()) * bits;
     const double ideal = bsq::entropy::ideal_code_length_bits(grid);
     Clock clock;
@@ -142,7 +148,8 @@ int main(int argc, char** argv) {
       enc_cpu = std::min(enc_cpu, c), enc_wall = std::min(enc_wall, w);
       TokenPlane back;
       clock.start();
-      const bool ok = bsq::entropy::decode_tokens(bytes.data(), bytes.size(), frames, rows, cols, bits, &back, &error);
+      const bool ok =
+          bsq::entropy::decode_tokens(bytes.data(), bytes.size(), frames, rows, cols, bits, &back, &error, 0, prior);
       clock.stop(&c, &w);
       dec_cpu = std::min(dec_cpu, c), dec_wall = std::min(dec_wall, w);
       same = same && ok && back.codes == grid.codes;

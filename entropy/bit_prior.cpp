@@ -12,8 +12,20 @@ constexpr int kBoost = 12;
 constexpr int kHalfLife = 1024;  // tokens
 }  // namespace
 
-BitPrior::BitPrior(int bits)
-    : per_bit_(static_cast<size_t>(bits) * kBlock), shared_(kSpatial), mixer_(bits), pairs_(bits) {}
+BitPrior::BitPrior(int bits, int revision)
+    : revised_(revision >= 2),
+      tables_(revised_ ? kTables : kTables1),
+      window_(revised_ ? kCounterWindow2 : kCounterWindow1),
+      per_bit_(static_cast<size_t>(bits) * (revised_ ? kBlock2 : kBlock)),
+      shared_(kSpatial),
+      mixer_(bits * kMixerSets),
+      pairs_(bits) {
+  if (!revised_) return;
+  // Each knot starts at the identity: P(1) = the mix's own at that log-odds.
+  map_.resize(static_cast<size_t>(bits) * kMapContexts * kMapKnots);
+  for (size_t k = 0; k < map_.size(); ++k)
+    map_[k] = squash(static_cast<int>(k % kMapKnots) * kMapStep - kMapStep * (kMapKnots / 2)) << 6;
+}
 
 void BitPrior::begin_token(const Neighbours& n) {
   n_ = n;

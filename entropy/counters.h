@@ -18,8 +18,10 @@ inline constexpr std::array<uint16_t, 1024> kReciprocal = make_reciprocals();
 
 // P(1), moved toward each bit by 1/(n + 1.5) where n counts the bits seen, up to kLimit: the
 // first bits of a context move it quickly (a small image gives each slot only tens of samples),
-// later ones average over a window of ~kLimit bits. The window length was measured: 60 suits
-// image-like tokens slightly better, 1023 stationary ones; 255 is within 0.3% of either.
+// later ones average over a window of ~kLimit bits, or a shorter one the caller gives. The window
+// length was measured: on image proxies 60 suited slightly better, 1023 stationary grids, 255
+// within 0.3% of either; on real tokens, whose statistics drift across a picture, 30 codes 0.5%
+// smaller than 255 (the prior's revision 2 uses it; entropy/README.md).
 // (A second, fixed-rate 1/16 counter per slot as an extra mixer input was measured too: it cost
 // up to 2% on small grids, more inputs making the mixer noisier, and gained nothing elsewhere.)
 // State: 22-bit probability and 10-bit count in one word; the rate comes from a table of
@@ -30,13 +32,14 @@ class AdaptiveCounter {
 
   uint32_t p16() const { return state_ >> 16; }  // P(1) * 65536, in [0, 65535]
 
-  void update(int bit) {
+  // `window`: the count's cap, kLimit or less (a shorter window follows a changing context faster).
+  void update(int bit, uint32_t window = kLimit) {
     const uint32_t n = state_ & 1023;
     const int64_t p22 = state_ >> 10;
     const int64_t target = static_cast<int64_t>(bit) << 22;
     // Rounds toward -infinity, so p stays in [0, 2^22): the step never overshoots the target.
     const int64_t step = ((target - p22) * counter_detail::kReciprocal[n]) >> 16;
-    state_ = static_cast<uint32_t>(((p22 + step) << 10) | (n < kLimit ? n + 1 : n));
+    state_ = static_cast<uint32_t>(((p22 + step) << 10) | (n < window ? n + 1 : n));
   }
 
  private:

@@ -19,17 +19,25 @@ struct GopEncoder::State {
   detail::EncodeCoder coder;
   std::vector<uint64_t> previous, current;
   std::vector<uint8_t> flags;
+  int revision;
   int frames = 0;
   double last_bits = 0;
   uint64_t repeated = 0, flagged = 0;  // repeat flags set, and coded, in this GOP
 
-  State(int r, int c, int b)
-      : rows(r), cols(c), bits(b), tokens(static_cast<size_t>(r) * c), prior(b), repeats(tokens) {
+  State(int r, int c, int b, int revision)
+      : rows(r),
+        cols(c),
+        bits(b),
+        tokens(static_cast<size_t>(r) * c),
+        prior(b, revision),
+        repeats(tokens),
+        revision(revision) {
     coder.measure = true;
   }
 };
 
-GopEncoder::GopEncoder(int rows, int cols, int bits) : s_(std::make_unique<State>(rows, cols, bits)) {}
+GopEncoder::GopEncoder(int rows, int cols, int bits, int prior)
+    : s_(std::make_unique<State>(rows, cols, bits, prior)) {}
 GopEncoder::GopEncoder(GopEncoder&&) noexcept = default;
 GopEncoder& GopEncoder::operator=(GopEncoder&&) noexcept = default;
 GopEncoder::~GopEncoder() = default;
@@ -81,7 +89,7 @@ double GopEncoder::last_frame_bits() const { return s_->last_bits; }
 
 std::vector<uint8_t> GopEncoder::finish() {
   std::vector<uint8_t> bytes = s_->coder.encoder.finish();
-  s_ = std::make_unique<State>(s_->rows, s_->cols, s_->bits);
+  s_ = std::make_unique<State>(s_->rows, s_->cols, s_->bits, s_->revision);
   return bytes;
 }
 
@@ -95,19 +103,19 @@ struct GopDecoder::State {
   std::vector<uint8_t> flags;
   int frames = 0;
 
-  State(const uint8_t* data, size_t size, int r, int c, int b)
+  State(const uint8_t* data, size_t size, int r, int c, int b, int revision)
       : rows(r),
         cols(c),
         bits(b),
         tokens(static_cast<size_t>(r) * c),
-        prior(b),
+        prior(b, revision),
         repeats(tokens),
         coder{RangeDecoder(data, size)},
         flags(tokens, 0) {}
 };
 
-GopDecoder::GopDecoder(const uint8_t* data, size_t size, int rows, int cols, int bits)
-    : s_(std::make_unique<State>(data, size, rows, cols, bits)) {}
+GopDecoder::GopDecoder(const uint8_t* data, size_t size, int rows, int cols, int bits, int prior)
+    : s_(std::make_unique<State>(data, size, rows, cols, bits, prior)) {}
 GopDecoder::GopDecoder(GopDecoder&&) noexcept = default;
 GopDecoder& GopDecoder::operator=(GopDecoder&&) noexcept = default;
 GopDecoder::~GopDecoder() = default;

@@ -24,12 +24,15 @@
 #include <string>
 #include <vector>
 
+#include "prior_revision.h"
+
 namespace bsq::entropy {
 
 class GopEncoder {
  public:
-  // Dimensions as check_token_dims() accepts them for one frame.
-  GopEncoder(int rows, int cols, int bits);
+  // Dimensions as check_token_dims() accepts them for one frame; `prior` one is_prior_revision()
+  // accepts, the revision every GOP is coded with.
+  GopEncoder(int rows, int cols, int bits, int prior = kLatestPriorRevision);
   GopEncoder(GopEncoder&&) noexcept;
   GopEncoder& operator=(GopEncoder&&) noexcept;
   ~GopEncoder();
@@ -57,8 +60,9 @@ class GopEncoder {
 
 class GopDecoder {
  public:
-  // Does not copy: data must outlive the decoder.
-  GopDecoder(const uint8_t* data, size_t size, int rows, int cols, int bits);
+  // Does not copy: data must outlive the decoder. `prior`: the revision the GOP was coded with,
+  // one is_prior_revision() accepts.
+  GopDecoder(const uint8_t* data, size_t size, int rows, int cols, int bits, int prior = kLatestPriorRevision);
   GopDecoder(GopDecoder&&) noexcept;
   GopDecoder& operator=(GopDecoder&&) noexcept;
   ~GopDecoder();

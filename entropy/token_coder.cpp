@@ -77,14 +77,14 @@ class WindowBitsModel {
 // counts, those first (when `counts_too`), then each token with its window's count.
 template <class Coder>
 bool code_grid(Coder& coder, int frames, int rows, int cols, int bits, uint64_t* codes, uint8_t* counts, int window,
-               bool counts_too) {
+               bool counts_too, int revision) {
   TokenBits token_bits{bits};
   if (counts) {
     token_bits = TokenBits{bits, counts, window, (cols + window - 1) / window};
     WindowBitsModel model(bits);
     if (counts_too && !model.code(coder, counts, (rows + window - 1) / window, token_bits.window_cols)) return false;
   }
-  BitPrior prior(bits);
+  BitPrior prior(bits, revision);
   const size_t plane = static_cast<size_t>(rows) * cols;
   for (int f = 0; f < frames; ++f) {
     uint64_t* frame = codes + f * plane;
@@ -96,7 +96,7 @@ bool code_grid(Coder& coder, int frames, int rows, int cols, int bits, uint64_t*
 }
 
 bool plane_is_valid(const TokenPlane& t) {
-  if (!check_token_dims(t.frames, t.rows, t.cols, t.bits, nullptr) ||
+  if (!check_token_dims(t.frames, t.rows, t.cols, t.bits, nullptr) || !is_prior_revision(t.prior) ||
       t.codes.size() != static_cast<size_t>(t.frames) * t.rows * t.cols)
     return false;
   if (t.window_bits.empty()) return true;
@@ -126,7 +126,7 @@ void code_plane(Coder& coder, const TokenPlane& t, bool counts_too) {
   std::vector<uint64_t> codes = masked_codes(t);
   std::vector<uint8_t> counts(t.window_bits);
   code_grid(coder, t.frames, t.rows, t.cols, t.bits, codes.data(), counts.empty() ? nullptr : counts.data(), t.window,
-            counts_too);
+            counts_too, t.prior);
 }
 
 }  // namespace
@@ -159,8 +159,12 @@ std::vector<uint8_t> encode_tokens(const TokenPlane& tokens) {
 }
 
 bool decode_tokens(const uint8_t* data, size_t size, int frames, int rows, int cols, int bits, TokenPlane* out,
-                   std::string* error, int window) {
+                   std::string* error, int window, int prior) {
   std::string problem;
+  if (!is_prior_revision(prior)) {
+    if (error) *error = "entropy decoder: unknown prior revision " + std::to_string(prior);
+    return false;
+  }
   if (!check_token_dims(frames, rows, cols, bits, &problem)) {
     if (error) *error = "entropy decoder: " + problem;
     return false;
@@ -176,8 +180,8 @@ bool decode_tokens(const uint8_t* data, size_t size, int frames, int rows, int c
   std::vector<uint64_t> codes(static_cast<size_t>(frames) * rows * cols);
   std::vector<uint8_t> counts(window > 0 ? window_count(rows, cols, window) : 0);
   DecodeCoder coder{RangeDecoder(data, size)};
-  const bool coded =
-      code_grid(coder, frames, rows, cols, bits, codes.data(), counts.empty() ? nullptr : counts.data(), window, true);
+  const bool coded = code_grid(coder, frames, rows, cols, bits, codes.data(), counts.empty() ? nullptr : counts.data(),
+                               window, true, prior);
   if (coder.decoder.overrun()) {
     if (error) *error = "entropy decoder: token stream truncated";
     return false;
@@ -196,6 +200,7 @@ bool decode_tokens(const uint8_t* data, size_t size, int frames, int rows, int c
   }
   if (out) {
     *out = TokenPlane{frames, rows, cols, bits, std::move(codes)};
+    out->prior = prior;
     if (window > 0) out->window = window, out->window_bits = std::move(counts);
   }
   return true;

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "bsq/limits.h"
+#include "prior_revision.h"
 
 namespace bsq::entropy {
 
@@ -38,6 +39,7 @@ struct TokenPlane {
   // are coded in the stream, before the tokens. Empty: every token has `bits`.
   int window = 0;
   std::vector<uint8_t> window_bits = {};
+  int prior = kLatestPriorRevision;  // the revision of the prior that codes it (prior_revision.h)
 };
 
 // Checks dimensions against the caps above; on failure says which one is wrong.
@@ -47,17 +49,17 @@ bool check_token_dims(int frames, int rows, int cols, int bits, std::string* err
 size_t window_count(int rows, int cols, int window);
 
 // The coded stream (never empty), or an empty vector when the dimensions are outside the caps,
-// codes.size() != frames * rows * cols, or window counts are given for more than one frame, for
-// another number of windows or outside 1..bits. Bits at or above a token's count are ignored.
+// codes.size() != frames * rows * cols, the prior revision is unknown, or window counts are given for more than one
+// frame, for another number of windows or outside 1..bits. Bits at or above a token's count are ignored.
 std::vector<uint8_t> encode_tokens(const TokenPlane& tokens);
 
-// Decodes a stream made by encode_tokens() with the same dimensions; `window` > 0 for a stream
-// with counts per window (of that many tokens a side, at most 65536; one frame only), 0 without. Returns false
-// with a message on bad dimensions, a count out of range, a truncated stream or bytes left over;
-// a stream damaged in the middle may also decode "successfully" to wrong tokens (the container's
-// CRC catches that).
+// Decodes a stream made by encode_tokens() with the same dimensions and prior revision; `window` >
+// 0 for a stream with counts per window (of that many tokens a side, at most 65536; one frame
+// only), 0 without. Returns false with a message on an unknown prior revision, bad dimensions, a count out of range, a
+// truncated stream or bytes left over; a stream damaged in the middle may also decode "successfully" to wrong tokens
+// (the container's CRC catches that).
 bool decode_tokens(const uint8_t* data, size_t size, int frames, int rows, int cols, int bits, TokenPlane* out,
-                   std::string* error, int window = 0);
+                   std::string* error, int window = 0, int prior = kLatestPriorRevision);
 
 // The ideal code length of the stream under the prior (tokens, and window counts if any): the sum
 // of -log2 P(bit) over every decision, with the same integer probabilities the coder uses. 0 on

@@ -3,6 +3,7 @@
 
 #include "bsq/codec.h"
 #include "container_reader.h"
+#include "prior_check.h"
 #include "token_coder.h"
 
 namespace bsq {
@@ -29,6 +30,7 @@ StatusOr<TokenGrid> decode_tokens(const Tokenizer& tokenizer, const uint8_t* dat
                                              h.patch, h.bits, c.patch, c.lowest_bits(), c.bits)
                                : fmt::format("stream has {}-pixel patches and {}-bit tokens, the model {} and {}",
                                              h.patch, h.bits, c.patch, c.bits));
+  BSQ_RETURN_IF_ERROR(codec_detail::check_prior_revision(container->prior));
   if (h.frames != 1 || container->frames.size() != 1)
     return Status(StatusCode::kUnsupported, fmt::format("stream holds {} frames; images have one", h.frames));
 
@@ -44,7 +46,8 @@ StatusOr<TokenGrid> decode_tokens(const Tokenizer& tokenizer, const uint8_t* dat
   entropy::TokenPlane plane;
   std::string error;
   if (!entropy::decode_tokens(chunk.coded.data(), chunk.coded.size(), grid.frames, grid.rows, grid.cols, grid.bits,
-                              &plane, &error, static_cast<int>(container->bits_window)))
+                              &plane, &error, static_cast<int>(container->bits_window),
+                              static_cast<int>(container->prior)))
     return Status(StatusCode::kInvalidData, fmt::format("frame chunk at byte {}: {}", chunk.offset, error));
   grid.codes = std::move(plane.codes);
   grid.window = plane.window;

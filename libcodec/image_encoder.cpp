@@ -23,6 +23,7 @@ StatusOr<std::vector<uint8_t>> encode_tokens(const Tokenizer& tokenizer, const T
 
   bitstream::Container container;
   container.bits_window = static_cast<uint32_t>(g.window_bits.empty() ? 0 : g.window);
+  container.prior = static_cast<uint32_t>(plane.prior);
   auto& h = container.header;
   h.model_fingerprint = tokenizer.fingerprint();
   h.width = static_cast<uint32_t>(g.width);

@@ -26,6 +26,7 @@ StatusOr<StreamInfo> inspect_stream(const uint8_t* data, size_t size) {
   info.patch = h.patch;
   info.bits = h.bits;
   info.bits_window = container->bits_window;
+  info.prior = container->prior;
   info.grid_cols = h.grid_cols;
   info.grid_rows = h.grid_rows;
   info.colour.primaries = h.colour.primaries;

@@ -6,6 +6,7 @@
 #include "bsq/video.h"
 #include "container_stream.h"
 #include "gop_coder.h"
+#include "prior_check.h"
 #include "video_common.h"
 
 namespace bsq {
@@ -19,6 +20,7 @@ struct VideoDecoder::Impl {
   std::optional<bitstream::FrameChunk> chunk;  // the GOP being decoded (its bytes)
   bool chunk_pending = false;                  // read ahead by open(), not started yet
   std::optional<entropy::GopDecoder> gop;
+  int prior = 0;              // the revision the GOPs are coded with (the PRIO chunk's)
   uint32_t gop_left = 0;      // frames of the GOP still to decode
   uint32_t next_frame = 0;    // number of the frame the GOP decodes next
   uint32_t first_wanted = 0;  // after a seek: earlier frames are decoded to tokens only
@@ -46,7 +48,7 @@ StatusOr<bool> VideoDecoder::Impl::start_gop() {
   chunk_pending = false;
   if (chunk->first_frame != next_frame)  // the reader checks the order; this guards a seek
     return Status(StatusCode::kInvalidData, fmt::format("{}: expected frame {} to come next", where(), next_frame));
-  gop.emplace(chunk->coded.data(), chunk->coded.size(), grid.rows, grid.cols, grid.bits);
+  gop.emplace(chunk->coded.data(), chunk->coded.size(), grid.rows, grid.cols, grid.bits, prior);
   gop_left = chunk->frame_count;
   return true;
 }
@@ -120,6 +122,8 @@ Status VideoDecoder::Impl::open(const ModelSet& models, std::unique_ptr<bitstrea
   // Counts per window (WBIT) are coded for still images alone (decode_image() reads them).
   if (reader->bits_window() != 0)
     return Status(StatusCode::kUnsupported, "the stream codes bits per window, which only still images have");
+  BSQ_RETURN_IF_ERROR(codec_detail::check_prior_revision(reader->prior()));
+  prior = static_cast<int>(reader->prior());
   chunk = std::move(first->value());
   chunk_pending = true;
   video_detail::apply_source_metadata(reader->metadata(), &info.clip);

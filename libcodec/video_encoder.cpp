@@ -84,8 +84,9 @@ Status VideoEncoder::Impl::start_stream(const TokenGrid& grid) {
   auto w = bitstream::ContainerWriter::start(h);
   if (!w.ok()) return w.status();
   writer.emplace(std::move(w.value()));
+  BSQ_RETURN_IF_ERROR(writer->add_prior(entropy::kLatestPriorRevision));
   for (const auto& entry : video_detail::source_metadata(clip)) BSQ_RETURN_IF_ERROR(writer->add_metadata(entry));
-  gop.emplace(grid.rows, grid.cols, bits);
+  gop.emplace(grid.rows, grid.cols, bits, entropy::kLatestPriorRevision);
   return Status::Ok();
 }
 

@@ -563,7 +563,11 @@ TEST_CASE("container: man/bsq.5 states the magic, version and layout of containe
              {"0|" + n(kWindowBitsPayloadSize) + "|u32|window side in tokens, 1.." + n(kMaxBitsWindow) + "|"});
   CHECK(text.find("writes version minor 2 exactly when") != std::string::npos);
   CHECK(kVersionMinorWindowBits == 2);
-  for (uint32_t type : {kChunkFrames, kChunkMetadata, kChunkWindowBits, kChunkIndex, kChunkEnd}) {
+  check_rows(layout_rows(text, "PRIO"),
+             {"0|" + n(kPriorPayloadSize) + "|u32|prior revision N, at least " + n(kPriorWithoutChunk + 1) + "|"});
+  CHECK(text.find("writes version minor 3 exactly when") != std::string::npos);
+  CHECK(kVersionMinorPrior == 3);
+  for (uint32_t type : {kChunkFrames, kChunkMetadata, kChunkWindowBits, kChunkPrior, kChunkIndex, kChunkEnd}) {
     const std::string title = ".SS " + fourcc_name(type) + (is_ancillary(type) ? " (ancillary)" : " (critical)");
     CHECK_MESSAGE(text.find(title) != std::string::npos, title);
   }
@@ -1061,7 +1065,8 @@ TEST_CASE("container 1.2: the writer and the reader refuse a misplaced or malfor
   CHECK(w.add_bits_window(kMaxBitsWindow + 1).message() ==
         "bits-per-window window of 65537 tokens is outside 1..65536");
   REQUIRE(w.add_metadata({"k", "v"}).ok());
-  CHECK(w.add_bits_window(8).message() == "the bits-per-window chunk must come first, before anything is taken");
+  CHECK(w.add_bits_window(8).message() ==
+        "the bits-per-window chunk must come once, before any frame or metadata and before anything is taken");
 
   const auto stream = [&](std::vector<std::pair<uint32_t, Bytes>> chunks, uint16_t minor = kVersionMinorWindowBits) {
     Bytes b = header_bytes(h);
@@ -1095,4 +1100,112 @@ TEST_CASE("container 1.2: the writer and the reader refuse a misplaced or malfor
     CHECK(stream({{kChunkWindowBits, window(8)}, {kChunkFrames, frame}, {kChunkEnd, two_u32(1, 1)}}, minor) ==
           "invalid chunk 1 (WBIT) at byte " + after_header + ": a stream of version 1." + std::to_string(minor) +
               " has none (1.2 added it)");
+}
+
+TEST_CASE("container 1.3: a PRIO chunk names the prior revision; without one it is revision 1") {
+  StreamHeader h = sample_header();
+  h.frames = 1;
+  Container c;
+  c.header = h;
+  c.prior = 2;
+  c.bits_window = 8;
+  c.metadata.push_back({"encoder", "test"});
+  c.frames.push_back({0, 1, pattern(30, 7), 0});
+  const Bytes b = write_container(c).value();
+  CHECK(get_u32(b, kOffsetVersionMinor) % 65536 == kVersionMinorPrior);
+  const auto spans = chunk_spans(b);
+  REQUIRE(spans.size() == 5);  // PRIO, WBIT, meta, FRAM, BEND
+  CHECK(spans[0].type == "PRIO");
+  CHECK(spans[0].end - spans[0].start == kChunkHeadSize + kPriorPayloadSize + kChunkCrcSize);
+  CHECK(get_u32(b, spans[0].start + kChunkHeadSize) == 2);
+  CHECK(spans[1].type == "WBIT");
+
+  // By hand, following man/bsq.5: the same bytes.
+  Bytes by_hand = header_bytes(h);
+  patch_header(by_hand, kOffsetVersionMinor, kVersionMinorPrior, 2);
+  Bytes revision;
+  put_u32(revision, 2);
+  put_chunk(by_hand, kChunkPrior, revision);
+  by_hand.insert(by_hand.end(), b.begin() + static_cast<std::ptrdiff_t>(spans[1].start), b.end());
+  CHECK(by_hand == b);
+
+  const auto back = read_container(b.data(), b.size(), std::nullopt);
+  REQUIRE_MESSAGE(back.ok(), back.status().message());
+  CHECK(back->prior == 2);
+  CHECK(back->bits_window == 8);
+  CHECK(back->header == h);
+
+  // Without one the stream keeps its older version and reads back revision 1.
+  c.prior = kPriorWithoutChunk;
+  const Bytes plain = write_container(c).value();
+  CHECK(get_u32(plain, kOffsetVersionMinor) % 65536 == kVersionMinorWindowBits);
+  CHECK(read_container(plain.data(), plain.size(), std::nullopt)->prior == 1);
+
+  // The streaming reader has it once the first FRAM chunk is read.
+  auto reader = ChunkReader::open(memory_source(b.data(), b.size()), std::nullopt).value();
+  REQUIRE(reader.next_frames().ok());
+  CHECK(reader.prior() == 2);
+
+  // A clip of several GOPs keeps 1.3 (the index needs only 1.1).
+  StreamHeader clip = sample_header();
+  clip.frames = 2;
+  auto w = ContainerWriter::start(clip).value();
+  REQUIRE(w.add_prior(2).ok());
+  REQUIRE(w.add_frames(0, 1, pattern(5, 1).data(), 5).ok());
+  REQUIRE(w.add_frames(1, 1, pattern(5, 2).data(), 5).ok());
+  REQUIRE(w.finish().ok());
+  const Bytes two = w.take_bytes();
+  CHECK(get_u32(two, kOffsetVersionMinor) % 65536 == kVersionMinorPrior);
+  const auto clip_back = read_container(two.data(), two.size(), std::nullopt);
+  REQUIRE_MESSAGE(clip_back.ok(), clip_back.status().message());
+  CHECK(clip_back->prior == 2);
+  CHECK(clip_back->frames.size() == 2);
+}
+
+TEST_CASE("container 1.3: the writer and the reader refuse a misplaced or malformed PRIO chunk") {
+  StreamHeader h = sample_header();
+  h.frames = 1;
+  auto w = ContainerWriter::start(h).value();
+  CHECK(w.add_prior(1).message() == "prior revision 1: the chunk is for revisions above 1");
+  REQUIRE(w.add_prior(2).ok());
+  CHECK(w.add_prior(2).message() ==
+        "the prior chunk must come once, before any frame or metadata and before anything is taken");
+  REQUIRE(w.add_metadata({"k", "v"}).ok());
+  auto late = ContainerWriter::start(h).value();
+  REQUIRE(late.add_metadata({"k", "v"}).ok());
+  CHECK(late.add_prior(2).message() ==
+        "the prior chunk must come once, before any frame or metadata and before anything is taken");
+
+  const auto stream = [&](std::vector<std::pair<uint32_t, Bytes>> chunks, uint16_t minor = kVersionMinorPrior) {
+    Bytes b = header_bytes(h);
+    patch_header(b, kOffsetVersionMinor, minor, 2);
+    for (const auto& [type, payload] : chunks) put_chunk(b, type, payload);
+    return error_of(b);
+  };
+  const auto prior = [](uint32_t revision) {
+    Bytes out;
+    put_u32(out, revision);
+    return out;
+  };
+  const Bytes frame = frame_payload(0, 1, pattern(3, 1));
+  const std::string after_header = std::to_string(kHeaderSize);
+  CHECK(stream({{kChunkPrior, prior(2)}, {kChunkFrames, frame}, {kChunkEnd, two_u32(1, 1)}}).empty());
+  // The reader does not know which revisions a decoder has: a large one is the decoder's to refuse.
+  CHECK(stream({{kChunkPrior, prior(0xffffffff)}, {kChunkFrames, frame}, {kChunkEnd, two_u32(1, 1)}}).empty());
+  for (const uint32_t r : {0u, 1u})
+    CHECK(stream({{kChunkPrior, prior(r)}, {kChunkFrames, frame}, {kChunkEnd, two_u32(1, 1)}}) ==
+          "invalid chunk 1 (PRIO) at byte " + after_header + ": prior revision " + std::to_string(r) +
+              " (a stream without the chunk is revision 1)");
+  CHECK(stream({{kChunkPrior, two_u32(2, 0)}}) ==
+        "invalid chunk 1 (PRIO) at byte " + after_header + ": payload of 8 bytes, expected 4");
+  CHECK(stream({{kChunkPrior, prior(2)}, {kChunkPrior, prior(2)}}) ==
+        "invalid chunk 2 (PRIO) at byte " + std::to_string(kHeaderSize + 16) + ": a second PRIO chunk");
+  CHECK(stream({{kChunkFrames, frame}, {kChunkPrior, prior(2)}, {kChunkEnd, two_u32(1, 1)}}) ==
+        "invalid chunk 2 (PRIO) at byte " + std::to_string(kHeaderSize + 12 + frame.size()) +
+            ": it must come before the first FRAM chunk");
+  // Streams older than 1.3 cannot have one: a writer of them did not know it.
+  for (const uint16_t minor : {0, 1, 2})
+    CHECK(stream({{kChunkPrior, prior(2)}, {kChunkFrames, frame}, {kChunkEnd, two_u32(1, 1)}}, minor) ==
+          "invalid chunk 1 (PRIO) at byte " + after_header + ": a stream of version 1." + std::to_string(minor) +
+              " has none (1.3 added it)");
 }

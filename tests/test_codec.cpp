@@ -318,12 +318,67 @@ TEST_CASE("inspect_stream: header fields, and chunks that account for every byte
   CHECK(info->bits == decode_tokens(tok.value(), bytes->data(), bytes->size())->bits);
   REQUIRE(info->chunks.size() == 2);
   CHECK(info->chunks[0].type == "FRAM");
-  CHECK(info->chunks[0].offset == info->header_bytes);
+  // Before it, the PRIO chunk alone: head, a u32 revision, CRC.
+  CHECK(info->other_chunk_bytes == bitstream::kChunkHeadSize + bitstream::kPriorPayloadSize + bitstream::kChunkCrcSize);
+  CHECK(info->chunks[0].offset == info->header_bytes + info->other_chunk_bytes);
   CHECK(info->chunks[1].type == "BEND");
   CHECK(info->chunks[1].offset + info->chunks[1].bytes == bytes->size());
   CHECK(info->header_bytes + info->chunks[0].bytes + info->other_chunk_bytes + info->chunks[1].bytes == bytes->size());
   std::vector<uint8_t> cut(bytes->begin(), bytes->end() - 3);
   CHECK(inspect_stream(cut.data(), cut.size()).status().code() == StatusCode::kInvalidData);
+}
+
+TEST_CASE("prior revisions: a stream names its own, older ones still decode, unknown ones are refused") {
+  auto tok = Tokenizer::open(tiny_model_file("revisions.bsqm", 6, 2), {1, false});
+  REQUIRE(tok.ok());
+  const Image image = bsq::testing::random_walk_image(45, 17, 4);
+  const TokenGrid grid = tok->encode(image, 6, kMinEffort).value();
+  const auto latest = encode_tokens(tok.value(), grid);
+  REQUIRE(latest.ok());
+  const auto written = bitstream::read_container(latest->data(), latest->size(), tok->fingerprint()).value();
+  CHECK(written.prior == static_cast<uint32_t>(entropy::kLatestPriorRevision));
+  CHECK(inspect_stream(latest->data(), latest->size())->prior == written.prior);
+  const Image decoded = decode_image(tok.value(), latest->data(), latest->size()).value();
+
+  // The same tokens coded under each revision, as a writer of that revision made them.
+  const auto stream_of = [&](uint32_t revision, int coded_with) {
+    bitstream::Container c = written;
+    c.prior = revision;
+    entropy::TokenPlane plane{1, grid.rows, grid.cols, grid.bits, grid.codes};
+    plane.prior = coded_with;
+    c.frames[0].coded = entropy::encode_tokens(plane);
+    return bitstream::write_container(c).value();
+  };
+  for (int revision = entropy::kFirstPriorRevision; revision <= entropy::kLatestPriorRevision; ++revision) {
+    CAPTURE(revision);
+    const auto bytes = stream_of(static_cast<uint32_t>(revision), revision);
+    auto back = decode_tokens(tok.value(), bytes.data(), bytes.size());
+    REQUIRE_MESSAGE(back.ok(), back.status().message());
+    CHECK(back->codes == grid.codes);
+    CHECK(decode_image(tok.value(), bytes.data(), bytes.size())->rgb == decoded.rgb);
+  }
+  // Revision 1 is the one without the chunk: such a stream keeps its pre-1.3 version.
+  const auto old = stream_of(bitstream::kPriorWithoutChunk, 1);
+  CHECK((old[bitstream::kOffsetVersionMinor] | old[bitstream::kOffsetVersionMinor + 1] << 8) == 0);
+  // Bytes of one revision under another's name decode to other tokens, or fail.
+  const auto misnamed = stream_of(2, 1);
+  const auto wrong = decode_tokens(tok.value(), misnamed.data(), misnamed.size());
+  CHECK((!wrong.ok() || wrong->codes != grid.codes));
+
+  // A revision this decoder does not have: refused by the image and the video decoder alike.
+  const auto future = stream_of(entropy::kLatestPriorRevision + 1, entropy::kLatestPriorRevision);
+  const std::string message = "the stream is coded with prior revision " +
+                              std::to_string(entropy::kLatestPriorRevision + 1) + "; this decoder has revisions 1 to " +
+                              std::to_string(entropy::kLatestPriorRevision);
+  const auto refused = decode_image(tok.value(), future.data(), future.size());
+  CHECK(refused.status().code() == StatusCode::kUnsupported);
+  CHECK(refused.status().message() == message);
+  const std::vector<std::string> paths{tiny_model_file("revisions.bsqm", 6, 2)};
+  auto set = ModelSet::open(paths, {1, false});
+  REQUIRE(set.ok());
+  const auto video = VideoDecoder::open(set.value(), future.data(), future.size());
+  CHECK(video.status().code() == StatusCode::kUnsupported);
+  CHECK(video.status().message() == message);
 }
 
 namespace {
@@ -341,7 +396,7 @@ void cut_to_windows(TokenGrid& g) {
 }  // namespace
 
 TEST_CASE(
-    "bits per window: a grid of mixed counts goes out to a 1.2 stream and back, and decodes as the tokenizer does") {
+    "bits per window: a grid of mixed counts goes out to a 1.3 stream and back, and decodes as the tokenizer does") {
   auto tok = Tokenizer::open(tiny_model_file("windows.bsqm", 5, 2), {1, false});  // 2..8 bits, windows of 2 tokens
   REQUIRE(tok.ok());
   const Image image = bsq::testing::random_walk_image(45, 17, 9);
@@ -357,7 +412,7 @@ TEST_CASE(
   const auto container = bitstream::read_container(stream->data(), stream->size(), tok->fingerprint()).value();
   CHECK(container.bits_window == 2);
   CHECK((stream.value()[bitstream::kOffsetVersionMinor] | stream.value()[bitstream::kOffsetVersionMinor + 1] << 8) ==
-        bitstream::kVersionMinorWindowBits);
+        bitstream::kVersionMinorPrior);
   auto back = decode_tokens(tok.value(), stream->data(), stream->size());
   REQUIRE(back.ok());
   CHECK(back->codes == grid.codes);
@@ -433,12 +488,13 @@ TEST_CASE("bits per window: fits() and the decoder refuse counts that do not fit
   c.header.patch = 4;
   c.header.bits = 8;
   c.bits_window = 2;
+  c.prior = static_cast<uint32_t>(plane.prior);
   c.frames.push_back({0, 1, entropy::encode_tokens(plane), 0});
   REQUIRE_FALSE(c.frames[0].coded.empty());
   const auto bytes = bitstream::write_container(c).value();
   const auto status = decode_image(tok.value(), bytes.data(), bytes.size()).status();
   CHECK(status.code() == StatusCode::kInvalidData);
-  CHECK(status.message() == "frame chunk at byte 80: window 5 keeps 1 bits, below the model's 2");
+  CHECK(status.message() == "frame chunk at byte 96: window 5 keeps 1 bits, below the model's 2");
 }
 
 TEST_CASE("bits per window: the encoder chooses counts in the model's range") {

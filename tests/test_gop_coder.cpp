@@ -54,22 +54,28 @@ Clip make_clip(int frames, int rows, int cols, int bits, uint64_t seed) {
   return c;
 }
 
-std::vector<uint8_t> encode_clip(const Clip& c) {
-  GopEncoder enc(c.rows, c.cols, c.bits);
+std::vector<uint8_t> encode_clip(const Clip& c, int prior = bsq::entropy::kLatestPriorRevision) {
+  GopEncoder enc(c.rows, c.cols, c.bits, prior);
   for (int f = 0; f < c.frames; ++f) enc.add_frame(c.codes[f].data(), f > 0 ? c.repeat[f].data() : nullptr);
   return enc.finish();
 }
 
 }  // namespace
 
-TEST_CASE("GOP coder: frames and repeat flags round trip, at several shapes") {
-  for (const auto& shape : {std::array<int, 4>{1, 1, 1, 1}, {5, 3, 7, 32}, {12, 16, 20, 18}, {3, 2, 2, 64}}) {
-    const int frames = shape[0], rows = shape[1], cols = shape[2], bits = shape[3];
+TEST_CASE("GOP coder: frames and repeat flags round trip, at several shapes, under each prior revision") {
+  for (const auto& shape : {std::array<int, 5>{1, 1, 1, 1, 2},
+                            {5, 3, 7, 32, 2},
+                            {12, 16, 20, 18, 2},
+                            {3, 2, 2, 64, 2},
+                            {5, 3, 7, 32, 1},
+                            {12, 16, 20, 18, 1}}) {
+    const int frames = shape[0], rows = shape[1], cols = shape[2], bits = shape[3], prior = shape[4];
     CAPTURE(frames);
     CAPTURE(bits);
+    CAPTURE(prior);
     const Clip c = make_clip(frames, rows, cols, bits, 7);
-    const std::vector<uint8_t> bytes = encode_clip(c);
-    GopDecoder dec(bytes.data(), bytes.size(), rows, cols, bits);
+    const std::vector<uint8_t> bytes = encode_clip(c, prior);
+    GopDecoder dec(bytes.data(), bytes.size(), rows, cols, bits, prior);
     std::vector<uint64_t> codes(static_cast<size_t>(rows) * cols);
     std::vector<uint8_t> repeat(codes.size());
     std::string error;
@@ -84,9 +90,11 @@ TEST_CASE("GOP coder: frames and repeat flags round trip, at several shapes") {
 
 TEST_CASE("GOP coder: the key frame is coded as a still image") {
   const Clip c = make_clip(1, 9, 11, 24, 3);
-  const std::vector<uint8_t> gop = encode_clip(c);
-  const std::vector<uint8_t> still = bsq::entropy::encode_tokens({1, 9, 11, 24, c.codes[0]});
-  CHECK(gop == still);
+  for (const int prior : {1, 2}) {
+    bsq::entropy::TokenPlane still{1, 9, 11, 24, c.codes[0]};
+    still.prior = prior;
+    CHECK(encode_clip(c, prior) == bsq::entropy::encode_tokens(still));
+  }
 }
 
 TEST_CASE("GOP coder: repeated tokens cost almost nothing, and the estimates agree with the coder") {

@@ -2,7 +2,8 @@
 // arbitrary dimensions.
 //
 // Input: 4 bytes of dimensions (bits, rows, cols, frames, each reduced to a small range so a run
-// explores many streams rather than a few huge grids), then the token stream, read both as a still
+// explores many streams rather than a few huge grids; the fourth also picks the prior revision and
+// the window side), then the token stream, read both as a still
 // plane and as a GOP of that many frames. Checks that decoding never crashes or reads out of bounds
 // (AddressSanitizer), and that whatever it decodes survives an encode/decode round trip unchanged.
 // A one-frame plane is read a third time, as a stream with bits per window.
@@ -18,12 +19,12 @@ namespace {
 
 // The same bytes as a GOP: decoded frames and repeat flags must code back to a stream that
 // decodes to them again.
-void fuzz_gop(const uint8_t* data, size_t size, int frames, int rows, int cols, int bits) {
+void fuzz_gop(const uint8_t* data, size_t size, int frames, int rows, int cols, int bits, int prior) {
   const size_t n = static_cast<size_t>(rows) * cols;
   std::vector<std::vector<uint64_t>> codes(frames, std::vector<uint64_t>(n));
   std::vector<std::vector<uint8_t>> repeat(frames, std::vector<uint8_t>(n));
   std::string error;
-  bsq::entropy::GopDecoder dec(data, size, rows, cols, bits);
+  bsq::entropy::GopDecoder dec(data, size, rows, cols, bits, prior);
   for (int f = 0; f < frames; ++f)
     if (!dec.next_frame(codes[f].data(), repeat[f].data(), &error)) {
       if (error.empty()) __builtin_trap();
@@ -33,10 +34,10 @@ void fuzz_gop(const uint8_t* data, size_t size, int frames, int rows, int cols, 
     if (error.empty()) __builtin_trap();
     return;
   }
-  bsq::entropy::GopEncoder enc(rows, cols, bits);
+  bsq::entropy::GopEncoder enc(rows, cols, bits, prior);
   for (int f = 0; f < frames; ++f) enc.add_frame(codes[f].data(), repeat[f].data());
   const std::vector<uint8_t> again = enc.finish();
-  bsq::entropy::GopDecoder back(again.data(), again.size(), rows, cols, bits);
+  bsq::entropy::GopDecoder back(again.data(), again.size(), rows, cols, bits, prior);
   std::vector<uint64_t> frame(n);
   for (int f = 0; f < frames; ++f)
     if (!back.next_frame(frame.data(), nullptr, &error) || frame != codes[f]) __builtin_trap();
@@ -51,17 +52,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const int rows = 1 + data[1] % 24;
   const int cols = 1 + data[2] % 24;
   const int frames = 1 + data[3] % 3;
-  fuzz_gop(data + 4, size - 4, frames, rows, cols, bits);
+  const int prior = bsq::entropy::kFirstPriorRevision + data[3] / 24 % 2;
+  fuzz_gop(data + 4, size - 4, frames, rows, cols, bits, prior);
   const auto read_as_plane = [&](int window) {
     bsq::entropy::TokenPlane tokens;
     std::string error;
-    if (!bsq::entropy::decode_tokens(data + 4, size - 4, frames, rows, cols, bits, &tokens, &error, window)) {
+    if (!bsq::entropy::decode_tokens(data + 4, size - 4, frames, rows, cols, bits, &tokens, &error, window, prior)) {
       if (error.empty()) __builtin_trap();  // a refusal must say why
       return;
     }
     const std::vector<uint8_t> again = bsq::entropy::encode_tokens(tokens);
     bsq::entropy::TokenPlane back;
-    if (!bsq::entropy::decode_tokens(again.data(), again.size(), frames, rows, cols, bits, &back, &error, window) ||
+    if (!bsq::entropy::decode_tokens(again.data(), again.size(), frames, rows, cols, bits, &back, &error, window,
+                                     prior) ||
         back.codes != tokens.codes || back.window_bits != tokens.window_bits)
       __builtin_trap();
   };

@@ -23,9 +23,10 @@ cp good.bsq existing.bsq
 cp in.png existing.png
 size=$(wc -c <good.bsq)
 head -c $((size / 2)) good.bsq >truncated.bsq
-# Flip every bit of the middle byte: the CRC of whatever it belongs to must catch it.
+# Flip every bit of the last byte of coded tokens (before the FRAM chunk's CRC and the 20-byte end
+# marker): the chunk's CRC must catch it.
 cp good.bsq corrupt.bsq
-mid=$((size / 2))
+mid=$((size - 25))
 byte=$(od -An -tu1 -j"$mid" -N1 good.bsq | tr -d ' ')
 printf "\\$(printf '%03o' $((byte ^ 255)))" | dd of=corrupt.bsq bs=1 seek="$mid" conv=notrunc 2>/dev/null
 cmp -s good.bsq corrupt.bsq && fail "corrupt.bsq is not corrupted"

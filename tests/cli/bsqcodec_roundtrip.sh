@@ -121,7 +121,8 @@ for q in 0 30 60 100; do
 done
 [ "$(json_field bits <"$log/json")" = 8 ] || fail "nested -q 100 does not use all 8 bits: $(cat "$log/json")"
 # Bits per window (the default): the stream decodes to the same size, and keeps at most the
-# model's 8 bits; a stream whose windows differ says version 1.2 and has its WBIT chunk.
+# model's 8 bits; every stream is version 1.3 (the PRIO chunk: prior revision 2), and one whose
+# windows differ has its WBIT chunk too.
 for q in 30 60; do
   "$bsqenc" --model "$nested" -q "$q" in/photo.jpg "out/w$q.bsq" 2>"$log/err" || fail "per-window -q $q: exit $? ($(cat "$log/err"))"
   "$bsqdec" --model "$nested" "out/w$q.bsq" "out/w$q.png" 2>"$log/err" || fail "per-window -q $q: bsqdec exit $? ($(cat "$log/err"))"
@@ -129,8 +130,8 @@ for q in 30 60; do
   "$bsqdec" --info --json "out/w$q.bsq" >"$log/info" || fail "per-window -q $q: --info"
   bits=$(json_field bits <"$log/info")
   [ "$bits" -ge 2 ] && [ "$bits" -le 8 ] || fail "per-window -q $q: $bits bits"
-  case "$(json_field version <"$log/info" | tr -d '"')/$(json_field bits_window <"$log/info")" in
-    1.0/0 | 1.2/[1-9]*) ;;
+  case "$(json_field version <"$log/info" | tr -d '"')/$(json_field prior <"$log/info")/$(json_field bits_window <"$log/info")" in
+    1.3/2/0 | 1.3/2/[1-9]*) ;;
     *) fail "per-window -q $q: --info says $(cat "$log/info")" ;;
   esac
 done

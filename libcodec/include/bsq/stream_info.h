@@ -36,13 +36,14 @@ struct StreamInfo {
   int patch = 0, bits = 0;                // bits: per token, or the most any window keeps (bits_window)
   uint32_t bits_window = 0;               // tokens per window side when each window keeps its own bits; 0: none
   uint32_t grid_cols = 0, grid_rows = 0;  // tokens per frame, padding included
+  uint32_t prior = 1;                     // the revision of the entropy coder's prior the tokens are coded with
   struct {
     int primaries = 0, transfer = 0, matrix = 0;
     bool full_range = true;
     int bit_depth = 8;
   } colour;
   std::vector<StreamChunk> chunks;                            // the FRAM chunks in stream order, then BEND
-  uint64_t other_chunk_bytes = 0;                             // metadata and ancillary chunks
+  uint64_t other_chunk_bytes = 0;                             // every other chunk: PRIO, WBIT, metadata, ancillary
   std::vector<std::pair<std::string, std::string>> metadata;  // key, value
 };
 
