@@ -71,7 +71,7 @@ int main(int argc, char** argv) {
     } else {
       const int effort = std::stoi(how);
       if (!bsq::check_effort(effort).ok()) throw std::out_of_range("effort");
-      search = bsq::model::search_for_effort(effort);
+      search = bsq::model::search_for_effort(effort, net->decoder_macs_per_pixel());
     }
     if (const int tile = std::stoi(argv[4]); tile > 0) search.tile = tile;
   } catch (const std::exception&) {

@@ -51,30 +51,6 @@ double time_ms(Fn&& fn) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
-// Multiply-adds of one transformer block on `tokens` tokens in windows of n tokens.
-double block_macs(const bsq::ModelConfig& c, double tokens) {
-  const double d = c.width, n = c.window * c.window;
-  return tokens * (4 * d * d + 2 * c.mlp_ratio * d * d + 2 * n * d);
-}
-
-// Multiply-adds of a stem or head (a Sequential of convolutions, pixel shuffles and GELUs) whose
-// input has h x w positions: walks the layers, tracking the resolution.
-double conv_macs(const std::shared_ptr<torch::nn::Module>& net, double h, double w) {
-  double macs = 0;
-  for (const auto& layer : net->named_children()["layers"]->children()) {
-    if (auto* conv = layer->as<torch::nn::Conv2d>()) {
-      const auto& o = conv->options;
-      h /= (*o.stride())[0];
-      w /= (*o.stride())[1];
-      macs += h * w * o.out_channels() * o.in_channels() * (*o.kernel_size())[0] * (*o.kernel_size())[1];
-    } else if (auto* shuffle = layer->as<torch::nn::PixelShuffle>()) {
-      h *= shuffle->options.upscale_factor();
-      w *= shuffle->options.upscale_factor();
-    }
-  }
-  return macs;
-}
-
 torch::Tensor rgb_noise(int w, int h) {
   bsq::Image image(w, h);
   std::mt19937 rng(1);
@@ -182,8 +158,11 @@ int main(int argc, char** argv) {
   const int64_t wp = c.window_pixels();
   const int64_t H = (height + wp - 1) / wp * wp, W = (width + wp - 1) / wp * wp;
   const double tokens = static_cast<double>(H / c.patch) * (W / c.patch);
-  const double stem_gmac = conv_macs(stem, H, W) / 1e9;
-  const double head_gmac = conv_macs(head, H / c.patch, W / c.patch) / 1e9;
+  const double stem_gmac = stem->as<bsq::model::ConvStem>()->macs(H, W) / 1e9;
+  const double head_gmac = head->as<bsq::model::ConvHead>()->macs(H / c.patch, W / c.patch) / 1e9;
+  // Every block of a network is alike: the same multiply-adds each.
+  const double encoder_block_gmac = net->encoder()->macs_per_token() / c.encoder_depth * tokens / 1e9;
+  const double decoder_block_gmac = net->decoder()->macs_per_token() / c.decoder_depth * tokens / 1e9;
 
   torch::InferenceMode inference;
   for (int r = 0; r < repeats; ++r) {
@@ -198,7 +177,7 @@ int main(int argc, char** argv) {
     add("encoder norm", 0, time_ms([&] { g = enc["input_norm"]->as<torch::nn::LayerNorm>()->forward(g); }));
     int i = 0;
     for (const auto& block : *modules["encoder"]->named_children()["blocks"]->as<torch::nn::ModuleList>())
-      add(fmt::format("encoder block {}", i++), block_macs(c, tokens) / 1e9,
+      add(fmt::format("encoder block {}", i++), encoder_block_gmac,
           time_ms([&] { g = block->as<bsq::model::TransformerBlock>()->forward(g); }));
     add("bsq + pack", tokens * c.width * c.bits / 1e9, time_ms([&] {
           g = enc["norm"]->as<torch::nn::LayerNorm>()->forward(g);
@@ -218,7 +197,7 @@ int main(int argc, char** argv) {
         }));
     i = 0;
     for (const auto& block : *modules["decoder"]->named_children()["blocks"]->as<torch::nn::ModuleList>())
-      add(fmt::format("decoder block {}", i++), block_macs(c, tokens) / 1e9,
+      add(fmt::format("decoder block {}", i++), decoder_block_gmac,
           time_ms([&] { g = block->as<bsq::model::TransformerBlock>()->forward(g); }));
     add("head", head_gmac, time_ms([&] {
           g = dec["norm"]->as<torch::nn::LayerNorm>()->forward(g);

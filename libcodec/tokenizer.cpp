@@ -105,7 +105,7 @@ StatusOr<TokenGrid> Tokenizer::encode(const Image& image, int bits, int effort, 
                       : fmt::format("encode: this model codes {} bits per token, not {}", config().bits, kept));
   BSQ_RETURN_IF_ERROR(check_effort(effort));
   return guarded("encode", [&]() -> StatusOr<TokenGrid> {
-    const model::SearchSettings search = model::search_for_effort(effort);
+    const model::SearchSettings search = model::search_for_effort(effort, impl_->net->decoder_macs_per_pixel());
     const auto plane = model::token_plane_size(config(), image.width, image.height);
     const bool adaptive = per_window_bits && config().scalable() && effort > kMinEffort;
     // Made outside inference mode: the search differentiates by it, which an inference tensor

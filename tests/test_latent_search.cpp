@@ -73,6 +73,35 @@ TEST_CASE("effort levels: none at the lowest, more and finer steps with each lev
   CHECK(check_effort(kMaxEffort + 1).code() == StatusCode::kInvalidArgument);
 }
 
+TEST_CASE("effort levels: a budget of decoder work per pixel, the same whichever network") {
+  // The reference is the network the levels were tuned on: fine32.bsqm's shape, counted.
+  ModelConfig fine32;
+  fine32.patch = 4, fine32.width = 160, fine32.heads = 4, fine32.encoder_depth = 2, fine32.decoder_depth = 4;
+  fine32.bits = 32, fine32.window = 8, fine32.stem_channels = 64;
+  CHECK(model::TokenizerModel(fine32)->decoder_macs_per_pixel() == model::kSearchReferenceMacsPerPixel);
+  ModelConfig coarse = fine32;  // default.bsqm's shape: 8x8 patches, 2 decoder blocks
+  coarse.patch = 8, coarse.decoder_depth = 2;
+  const double cheap = model::TokenizerModel(coarse)->decoder_macs_per_pixel();
+  CHECK(cheap * 5.4 < model::kSearchReferenceMacsPerPixel);
+  CHECK(cheap * 5.6 > model::kSearchReferenceMacsPerPixel);
+  // 5.5 times cheaper: effort 3's 2 steps buy 11, so level 6's 8 (the most that fit), with its step.
+  const auto at3 = model::search_for_effort(3, cheap);
+  CHECK(at3.iterations == model::search_for_effort(6).iterations);
+  CHECK(at3.step == model::search_for_effort(6).step);
+  CHECK(model::search_for_effort(kMinEffort, cheap).iterations == 0);  // no budget, no search
+  for (int e = kMinEffort; e <= kMaxEffort; ++e) {
+    CAPTURE(e);
+    const auto reference = model::search_for_effort(e);
+    CHECK(model::search_for_effort(e, model::kSearchReferenceMacsPerPixel).iterations == reference.iterations);
+    // A costlier network keeps the level; a cheaper one never gets fewer steps, nor more than fit.
+    CHECK(model::search_for_effort(e, 4 * model::kSearchReferenceMacsPerPixel).iterations == reference.iterations);
+    const auto cheaper = model::search_for_effort(e, cheap);
+    CHECK(cheaper.iterations >= reference.iterations);
+    CHECK(cheaper.iterations <= std::max(reference.iterations * 5.5, double(reference.iterations)) + 1e-9);
+    if (e > kMinEffort) CHECK(cheaper.iterations >= model::search_for_effort(e - 1, cheap).iterations);
+  }
+}
+
 TEST_CASE("the latent holds the codes: its signs are the encoder's tokens") {
   auto net = random_tiny_model();
   const Image image = smooth_image(40, 24);

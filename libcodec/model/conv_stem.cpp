@@ -66,9 +66,28 @@ torch::Tensor run_channels_last(torch::nn::Sequential& layers, torch::Tensor x) 
   return x.to(torch::kFloat32);
 }
 
+// Multiply-adds of a stack of convolutions and pixel shuffles on an input of h x w positions:
+// walks the layers, tracking the resolution.
+double conv_macs(const torch::nn::Sequential& layers, double h, double w) {
+  double macs = 0;
+  for (const auto& layer : layers->children()) {
+    if (const auto* conv = layer->as<torch::nn::Conv2d>()) {
+      const auto& o = conv->options;
+      h /= (*o.stride())[0];
+      w /= (*o.stride())[1];
+      macs += h * w * o.out_channels() * o.in_channels() * (*o.kernel_size())[0] * (*o.kernel_size())[1];
+    } else if (const auto* shuffle = layer->as<torch::nn::PixelShuffle>()) {
+      h *= shuffle->options.upscale_factor();
+      w *= shuffle->options.upscale_factor();
+    }
+  }
+  return macs;
+}
+
 }  // namespace
 
 torch::Tensor ConvStemImpl::forward(torch::Tensor x) { return run_channels_last(layers_, std::move(x)); }
+double ConvStemImpl::macs(double height, double width) const { return conv_macs(layers_, height, width); }
 
 ConvHeadImpl::ConvHeadImpl(const ModelConfig& config) {
   const auto ch = stage_channels(config);
@@ -90,5 +109,6 @@ ConvHeadImpl::ConvHeadImpl(const ModelConfig& config) {
 }
 
 torch::Tensor ConvHeadImpl::forward(torch::Tensor x) { return run_channels_last(layers_, std::move(x)); }
+double ConvHeadImpl::macs(double rows, double cols) const { return conv_macs(layers_, rows, cols); }
 
 }  // namespace bsq::model

@@ -18,6 +18,7 @@ class ConvStemImpl : public torch::nn::Module {
  public:
   explicit ConvStemImpl(const ModelConfig& config);
   torch::Tensor forward(torch::Tensor x);
+  double macs(double height, double width) const;  // multiply-adds on an input of height x width pixels
 
  private:
   torch::nn::Sequential layers_;
@@ -29,6 +30,7 @@ class ConvHeadImpl : public torch::nn::Module {
  public:
   explicit ConvHeadImpl(const ModelConfig& config);
   torch::Tensor forward(torch::Tensor x);
+  double macs(double rows, double cols) const;  // multiply-adds on an input of rows x cols tokens
 
  private:
   torch::nn::Sequential layers_;

@@ -35,9 +35,15 @@ struct SearchSettings {
   int64_t tile = 96;   // core tile side in tokens, a multiple of the window (halo excluded)
 };
 
-// What effort kMinEffort..kMaxEffort (bsq/quality.h) searches: the one place effort levels are
-// defined. kMinEffort: no search.
-SearchSettings search_for_effort(int effort);
+// What effort kMinEffort..kMaxEffort (bsq/quality.h) searches with a network whose decoder side
+// costs `decoder_macs_per_pixel` (TokenizerModel): the one place effort levels are defined.
+// kMinEffort: no search. The levels are set for the reference network below, which codes the
+// default quality, and an effort is a budget of decoder passes per pixel: a network whose decoder
+// costs less takes the highest level whose steps fit in the same multiply-adds (default.bsqm's,
+// 5.5 times cheaper, takes level 6's 8 steps at effort 3), so the search time per pixel of an
+// effort is about the same whichever network codes the picture.
+inline constexpr double kSearchReferenceMacsPerPixel = 105824;  // fine32.bsqm: 4 blocks of 160, 4x4 patches
+SearchSettings search_for_effort(int effort, double decoder_macs_per_pixel = kSearchReferenceMacsPerPixel);
 
 // Searched codes of `bits` bits for `image`, packed as pack_codes() packs them (row-major). With
 // `token_bits` (one count per token, each <= bits), each token keeps its own leading bits: the

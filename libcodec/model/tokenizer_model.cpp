@@ -20,6 +20,11 @@ torch::Tensor TokenizerModelImpl::stem_grid(const torch::Tensor& x) {
   return feat.view({b, t, feat.size(1), feat.size(2), feat.size(3)}).permute({0, 1, 3, 4, 2});
 }
 
+double TokenizerModelImpl::decoder_macs_per_pixel() const {
+  const double per_token = decoder_->macs_per_token() + head_->macs(1, 1);
+  return per_token / (static_cast<double>(config_.patch) * config_.patch);
+}
+
 torch::Tensor TokenizerModelImpl::head_pixels(const torch::Tensor& grid) {
   const int64_t b = grid.size(0), t = grid.size(1), h = grid.size(2), w = grid.size(3);
   auto feat = grid.permute({0, 1, 4, 2, 3}).reshape({b * t, grid.size(4), h, w});

@@ -34,6 +34,9 @@ class TokenizerModelImpl : public torch::nn::Module {
   torch::Tensor stem_grid(const torch::Tensor& x);
   // [B, T, h, w, width] -> [B, T, 3, h*patch, w*patch].
   torch::Tensor head_pixels(const torch::Tensor& grid);
+  // Multiply-adds per pixel of the decoder side (blocks and head): the cost of one decode, and of
+  // each of the encoder's search steps.
+  double decoder_macs_per_pixel() const;
   Transformer& encoder() { return encoder_; }
   Transformer& decoder() { return decoder_; }
   BsqQuantizer& quantizer() { return quantizer_; }

@@ -80,7 +80,7 @@ torch::Tensor TransformerBlockImpl::forward_by_windows(const torch::Tensor& grid
 
 TransformerImpl::TransformerImpl(int64_t width, int64_t depth, int64_t heads, int64_t window, int64_t max_frames,
                                  int64_t mlp_ratio)
-    : window_(window) {
+    : width_(width), window_(window), mlp_ratio_(mlp_ratio) {
   // The stem and the bottleneck's up-projection emit values far below unit scale; this norm puts
   // the residual stream at unit scale, where Adam's ~lr-sized updates of the branches are small.
   input_norm_ = register_module("input_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({width})));
@@ -107,6 +107,13 @@ int64_t floor_to(int64_t v, int64_t step, int64_t offset) {  // largest offset +
 int64_t ceil_to(int64_t v, int64_t step, int64_t offset) { return -floor_to(-v, step, -offset); }
 
 }  // namespace
+
+double TransformerImpl::macs_per_token() const {
+  const double d = static_cast<double>(width_), n = static_cast<double>(window_ * window_);
+  // q, k, v and the output projection; two MLP layers; scores and the weighted sum over n tokens.
+  const double block = 4 * d * d + 2 * static_cast<double>(mlp_ratio_) * d * d + 2 * n * d;
+  return block * static_cast<double>(shifted_.size());
+}
 
 std::pair<int64_t, int64_t> TransformerImpl::input_rows(int64_t first, int64_t last) const {
   // Backwards through the blocks: a block's output row depends on the rows of its window, whose

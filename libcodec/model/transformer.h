@@ -47,8 +47,12 @@ class TransformerImpl : public torch::nn::Module {
   // grid on either side, where the shifted windows wrap around (rows modulo the grid height).
   std::pair<int64_t, int64_t> input_rows(int64_t first, int64_t last) const;
 
+  // Multiply-adds per token of a picture's pass through every block: the projections, the MLP and
+  // the attention within a window (video's attention across frames not counted).
+  double macs_per_token() const;
+
  private:
-  int64_t window_;
+  int64_t width_, window_, mlp_ratio_;
   std::vector<bool> shifted_;  // per block
   torch::nn::LayerNorm input_norm_{nullptr};
   torch::nn::ModuleList blocks_;
