@@ -45,6 +45,7 @@ int main(int argc, char** argv) {
   int quality = bsq::kDefaultQuality;
   int effort = bsq::kDefaultEffort;
   bool uniform_bits = false;
+  bool no_residual = false;
   std::string tokens;
   bsq::cli::EncodeClipRequest clip;
   CLI::App app{
@@ -70,6 +71,9 @@ int main(int argc, char** argv) {
   app.add_flag("--uniform-bits", uniform_bits,
                "Image: the quality's bits in every window, as effort 1 keeps them (implied by --tokens); by "
                "default, above effort 1, windows that need more bits take them from those that need fewer");
+  app.add_flag("--no-residual", no_residual,
+               "Image: the quality's own tokens alone at every quality, no residual layer (implied by --tokens); by "
+               "default, from -q 43 up, low-rate tokens and a residual layer of 8x8 transform coefficients");
   auto* keyint_option =
       app.add_option("--keyint", clip.keyint,
                      "Video: frames per GOP, each starting with a key frame (0: about 2 s at the clip's rate; "
@@ -106,9 +110,10 @@ int main(int argc, char** argv) {
     if (!opened.ok()) return console.fail(opened.status());
     file->emplace(std::move(opened.value()));
   }
-  const auto warn_single_rate = [&] {
+  // `layered`: a still image at a quality with a residual layer, whose step -q does set.
+  const auto warn_single_rate = [&](bool layered) {
     const auto configs = models->configs();
-    if (quality_option->count() > 0 && configs.size() == 1 && !configs[0].scalable())
+    if (quality_option->count() > 0 && configs.size() == 1 && !configs[0].scalable() && !layered)
       console.warning(fmt::format("the model has a single rate ({} bits per token); -q {} changes nothing",
                                   configs[0].bits, quality));
   };
@@ -119,7 +124,7 @@ int main(int argc, char** argv) {
   if (video->has_value()) {
     if (!tokens.empty())
       return console.fail(Status(StatusCode::kInvalidArgument, "--tokens is for still images; INPUT is a video"));
-    warn_single_rate();
+    warn_single_rate(false);
     clip.quality = quality;
     clip.effort = effort;
     return bsq::cli::encode_clip(video->value(), models.value(), *out, clip, o, console);
@@ -139,10 +144,12 @@ int main(int argc, char** argv) {
   console.note(fmt::format("{}: {}x{} {}, {}-bit{}", in_name, image->width, image->height, info.format,
                            info.source_bits, info.was_gray ? " gray" : ""));
 
-  warn_single_rate();
+  const bool residual_layer = !no_residual && tokens.empty();
+  warn_single_rate(residual_layer && bsq::residual_step(quality) > 0);
   // Loaded before the clock starts: "seconds" is the codec's time, as a program that keeps its
   // models pays per image.
-  if (auto loaded = models->model_for_quality(quality, effort); !loaded.ok()) return console.fail(loaded.status());
+  if (auto loaded = models->model_for_image(quality, effort, residual_layer); !loaded.ok())
+    return console.fail(loaded.status());
 
   bsq::cli::Stopwatch encode_time;
   auto coded = [&] {
@@ -152,6 +159,8 @@ int main(int argc, char** argv) {
     options.effort = effort;
     // A token file holds one count of bits for the whole grid.
     options.per_window_bits = !uniform_bits && tokens.empty();
+    // A token file holds the whole picture: its tokens decode to what the stream does.
+    options.residual_layer = residual_layer;
     return models->encode(image.value(), options);
   }();
   const double encode_seconds = encode_time.seconds();
@@ -164,8 +173,10 @@ int main(int argc, char** argv) {
   const std::string& model_path = models->path(coded->model);
   const bsq::ModelConfig& config = tokenizer.config();
   const int bits = g.bits;
-  console.note(fmt::format("quality {}: model {}, {} of {} bits per token, {:.4f} bpp before entropy coding", quality,
-                           model_path, bits, config.bits, static_cast<double>(bits) / (config.patch * config.patch)));
+  console.note(
+      fmt::format("quality {}: model {}, {} of {} bits per token, {:.4f} bpp before entropy coding{}", quality,
+                  model_path, bits, config.bits, static_cast<double>(bits) / (config.patch * config.patch),
+                  coded->residual_step > 0 ? fmt::format(", residual step {:.2f}", coded->residual_step) : ""));
   Status written = out ? out->write(stream) : Status::Ok();
   if (written.ok() && token_out) written = token_out->write(bsq::cli::token_array_bytes(g));
   if (written.ok() && sidecar_out) {

@@ -39,6 +39,7 @@ void print_json(const std::string& name, const StreamInfo& s) {
   json.add("model_fingerprint", fmt::format("{:016x}", s.model_fingerprint));
   json.add("patch", s.patch).add("bits", s.bits).add("bits_window", s.bits_window);
   json.add("grid_cols", s.grid_cols).add("grid_rows", s.grid_rows).add("prior", s.prior);
+  json.add("residual_step", s.residual_step);
   JsonObject colour;
   colour.add("primaries", s.colour.primaries).add("transfer", s.colour.transfer);
   colour.add("matrix", s.colour.matrix).add("full_range", s.colour.full_range);
@@ -61,6 +62,7 @@ void print_json(const std::string& name, const StreamInfo& s) {
     chunk.add("type", c.type).add("offset", c.offset).add("bytes", c.bytes);
     if (c.type == "FRAM")
       chunk.add("coded_bytes", c.coded_bytes).add("first_frame", c.first_frame).add("frame_count", c.frame_count);
+    if (c.type == "RESI") chunk.add("coded_bytes", c.coded_bytes);
     chunks.push_back(chunk.str());
   }
   json.add("header_bytes", s.header_bytes)
@@ -106,6 +108,10 @@ void print_text(const std::string& name, const StreamInfo& s) {
     fmt::print("  {:>10} {:>10}  FRAM frames {}..{} ({} bytes of coded tokens)\n", c.offset, c.bytes, c.first_frame,
                c.first_frame + c.frame_count - 1, c.coded_bytes);
   }
+  for (const auto& c : s.chunks)
+    if (c.type == "RESI")
+      fmt::print("  {:>10} {:>10}  RESI residual layer, quantiser step {:.4g} ({} bytes of coded coefficients)\n",
+                 c.offset, c.bytes, s.residual_step, c.coded_bytes);
   if (s.other_chunk_bytes != 0)
     fmt::print("  {:>10} {:>10}  other chunks (PRIO, WBIT, metadata)\n", "", s.other_chunk_bytes);
   for (const auto& c : s.chunks)

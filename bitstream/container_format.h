@@ -21,13 +21,14 @@ namespace bsq::bitstream {
 // newline conversion in either direction, 0x1A stops a DOS `type`.
 inline constexpr uint8_t kMagic[8] = {0x89, 'B', 'S', 'Q', 0x0D, 0x0A, 0x1A, 0x0A};
 inline constexpr uint16_t kVersionMajor = 1;  // a reader refuses any other major version
-inline constexpr uint16_t kVersionMinor = 3;  // minor versions only append: readers accept all
+inline constexpr uint16_t kVersionMinor = 4;  // minor versions only append: readers accept all
 // 1.1 adds a frame count of 0 (known only at the end, from BEND) and the gidx index chunk; 1.2 the
-// WBIT chunk (bits per window); 1.3 the PRIO chunk (the prior's revision). A writer writes the
-// lowest minor version whose features the stream uses.
+// WBIT chunk (bits per window); 1.3 the PRIO chunk (the prior's revision); 1.4 the RESI chunk (a
+// still image's residual). A writer writes the lowest minor version whose features the stream uses.
 inline constexpr uint16_t kVersionMinorIndex = 1;
 inline constexpr uint16_t kVersionMinorWindowBits = 2;
 inline constexpr uint16_t kVersionMinorPrior = 3;
+inline constexpr uint16_t kVersionMinorResidual = 4;
 
 // --- Header layout (byte offsets from the start of the stream) -----------------------------------
 inline constexpr size_t kOffsetMagic = 0;             // 8 bytes
@@ -93,6 +94,16 @@ inline constexpr uint32_t kChunkPrior = fourcc("PRIO");
 inline constexpr size_t kPriorPayloadSize = 4;
 inline constexpr uint32_t kPriorWithoutChunk = 1;
 
+// RESI (1.4, critical): a residual the decoder adds to the tokens' decoded picture of a still image,
+// coded as quantised 8x8 DCT coefficients of three orthonormal colour planes (entropy/README.md).
+// Payload: u32 quantiser step in 1/kResidualStepOne units, then the coded coefficients, opaque here
+// as FRAM's tokens. At most once, after the FRAM chunk and before BEND, in a stream of one frame:
+// the encoder computes it from the tokens' decoded picture, and the decoder adds it after that.
+inline constexpr uint32_t kChunkResidual = fourcc("RESI");
+inline constexpr size_t kResidualPrefixSize = 4;                 // u32 quantiser step
+inline constexpr uint32_t kResidualStepOne = 256;                // a step of 1.0: the step is fixed-point
+inline constexpr uint32_t kMaxResidualStep = uint32_t{1} << 20;  // a step of 4096
+
 // As in PNG, bit 5 of the first type byte (a lowercase letter) marks a chunk a reader that
 // does not know it may skip; an unknown chunk without it is an error.
 constexpr bool is_ancillary(uint32_t type) { return (type & 0x20u) != 0; }
@@ -156,6 +167,11 @@ struct Container {
   uint32_t bits_window = 0;
   // The revision of the prior the FRAM chunks are coded with (the PRIO chunk, 1.3); without one, 1.
   uint32_t prior = kPriorWithoutChunk;
+  // A still image's residual (the RESI chunk, 1.4): its quantiser step in 1/kResidualStepOne units,
+  // 1..kMaxResidualStep, and its entropy-coded bytes, whose format belongs to entropy/.
+  uint32_t residual_step = 0;     // 0: no RESI chunk
+  std::vector<uint8_t> residual;  // its coded bytes
+  uint64_t residual_offset = 0;   // reader: where the RESI chunk starts in the stream (for error messages)
 };
 
 // Checks every header field against the caps; the message names the field and its offset. A frame

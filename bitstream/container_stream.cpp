@@ -61,6 +61,9 @@ struct ChunkReader::Impl {
   std::vector<Metadata> metadata;
   uint32_t bits_window = 0;       // the WBIT chunk's, 0 without one
   std::optional<uint32_t> prior;  // the PRIO chunk's, once read
+  uint32_t residual_step = 0;     // the RESI chunk's, 0 without one
+  std::vector<uint8_t> residual;
+  uint64_t residual_offset = 0;
 
   size_t chunk_number = 0;     // of the last chunk read, counting from 1; 0 after a seek
   uint32_t next_frame = 0;     // where the next FRAM chunk must start
@@ -109,6 +112,7 @@ struct ChunkReader::Impl {
   StatusOr<uint32_t> take_setting(const Chunk& c, bool seen, uint16_t since_minor) const;
   Status take_bits_window(const Chunk& c);
   Status take_prior(const Chunk& c);
+  Status take_residual(const Chunk& c);
   Status take_index(const Chunk& c);
   Status check_end(const Chunk& c);
   StatusOr<std::optional<FrameChunk>> next();
@@ -246,6 +250,30 @@ Status ChunkReader::Impl::take_prior(const Chunk& c) {
   return Status::Ok();
 }
 
+// A chunk read again after a seek_to() (a seek back to the FRAM chunk) is not a second one.
+Status ChunkReader::Impl::take_residual(const Chunk& c) {
+  if (residual_step != 0 && residual_offset != c.offset)
+    return invalid_data(fmt::format("invalid {}: a second RESI chunk", c.where()));
+  if (version_minor < kVersionMinorResidual)
+    return invalid_data(fmt::format("invalid {}: a stream of version 1.{} has none (1.{} added it)", c.where(),
+                                    version_minor, kVersionMinorResidual));
+  if (header.frames != 1)
+    return invalid_data(
+        fmt::format("invalid {}: only a still image has one, the header says {} frames", c.where(), header.frames));
+  if (frame_chunks == 0) return invalid_data(fmt::format("invalid {}: it must come after the FRAM chunk", c.where()));
+  if (c.length < kResidualPrefixSize)
+    return invalid_data(fmt::format("invalid {}: payload of {} bytes, shorter than its {}-byte quantiser step",
+                                    c.where(), c.length, kResidualPrefixSize));
+  const auto step = load_le<uint32_t>(c.payload());
+  if (step < 1 || step > kMaxResidualStep)
+    return invalid_data(fmt::format("invalid {}: quantiser step {} (must be 1..{}, in 1/{} units)", c.where(), step,
+                                    kMaxResidualStep, kResidualStepOne));
+  residual_step = step;
+  residual.assign(c.payload() + kResidualPrefixSize, c.payload() + c.length);
+  residual_offset = c.offset;
+  return Status::Ok();
+}
+
 // Read in order, the index must list exactly the FRAM chunks read before it.
 Status ChunkReader::Impl::take_index(const Chunk& c) {
   auto gops = detail::decode_index(c.payload(), c.length, c.where());
@@ -323,6 +351,8 @@ StatusOr<std::optional<FrameChunk>> ChunkReader::Impl::next() {
       BSQ_RETURN_IF_ERROR(take_bits_window(c));
     } else if (c.type == kChunkPrior) {
       BSQ_RETURN_IF_ERROR(take_prior(c));
+    } else if (c.type == kChunkResidual) {
+      BSQ_RETURN_IF_ERROR(take_residual(c));
     } else if (c.type == kChunkIndex) {
       BSQ_RETURN_IF_ERROR(take_index(c));
     } else if (c.type == kChunkEnd) {
@@ -376,6 +406,9 @@ int ChunkReader::version_minor() const { return impl_->version_minor; }
 const std::vector<Metadata>& ChunkReader::metadata() const { return impl_->metadata; }
 uint32_t ChunkReader::bits_window() const { return impl_->bits_window; }
 uint32_t ChunkReader::prior() const { return impl_->prior.value_or(kPriorWithoutChunk); }
+uint32_t ChunkReader::residual_step() const { return impl_->residual_step; }
+const std::vector<uint8_t>& ChunkReader::residual() const { return impl_->residual; }
+uint64_t ChunkReader::residual_offset() const { return impl_->residual_offset; }
 
 StatusOr<std::optional<FrameChunk>> ChunkReader::next_frames() {
   if (!impl_->failed.ok()) return impl_->failed;

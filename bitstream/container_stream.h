@@ -101,6 +101,11 @@ class ChunkReader {
   // The PRIO chunk's prior revision (version 1.3), once it has been read (it precedes the first
   // FRAM chunk); kPriorWithoutChunk without one.
   uint32_t prior() const;
+  // The RESI chunk (version 1.4): a still image's residual, once it has been read (it follows the
+  // FRAM chunk: have it once next_frames() has returned nullopt); step 0 and no bytes without one.
+  uint32_t residual_step() const;
+  const std::vector<uint8_t>& residual() const;
+  uint64_t residual_offset() const;  // where the RESI chunk starts in the stream
 
  private:
   struct Impl;

@@ -128,6 +128,30 @@ Status ContainerWriter::add_prior(uint32_t revision) {
   return Status::Ok();
 }
 
+// The rules are the reader's, and so are the messages, less the chunk's number and position.
+Status ContainerWriter::add_residual(uint32_t step, const uint8_t* coded, size_t size) {
+  if (finished_) return invalid("cannot add the residual after the end marker");
+  if (has_residual_) return invalid("invalid RESI chunk: a second RESI chunk");
+  if (header_.frames != 1)
+    return invalid(
+        fmt::format("invalid RESI chunk: only a still image has one, the header says {} frames", header_.frames));
+  if (frame_chunks_ == 0) return invalid("invalid RESI chunk: it must come after the FRAM chunk");
+  if (taken_ > 0) return invalid("the residual chunk must come before anything is taken (it sets the version minor)");
+  if (step < 1 || step > kMaxResidualStep)
+    return invalid(fmt::format("invalid RESI chunk: quantiser step {} (must be 1..{}, in 1/{} units)", step,
+                               kMaxResidualStep, kResidualStepOne));
+  if (size > 0 && coded == nullptr) return invalid(fmt::format("no data for {} coded bytes", size));
+  if (size > kMaxChunkPayload - kResidualPrefixSize)
+    return invalid(fmt::format("coded residual of {} bytes exceeds the chunk cap of {} bytes", size,
+                               kMaxChunkPayload - kResidualPrefixSize));
+  require_minor(kVersionMinorResidual);
+  std::vector<uint8_t> prefix;
+  append_le<uint32_t>(prefix, step);
+  append_chunk(kChunkResidual, prefix, coded, size);
+  has_residual_ = true;
+  return Status::Ok();
+}
+
 Status ContainerWriter::add_metadata(const Metadata& entry) {
   if (finished_) return invalid("cannot add metadata after the end marker");
   const Status valid = validate_metadata(entry);
@@ -167,6 +191,8 @@ std::vector<uint8_t> ContainerWriter::take_bytes() {
 }
 
 StatusOr<std::vector<uint8_t>> write_container(const Container& c) {
+  if (c.residual_step == 0 && !c.residual.empty())  // bytes no chunk would carry: not dropped silently
+    return invalid(fmt::format("a residual of {} coded bytes without a quantiser step", c.residual.size()));
   auto writer = ContainerWriter::start(c.header);
   if (!writer.ok()) return writer.status();
   if (c.prior != kPriorWithoutChunk) BSQ_RETURN_IF_ERROR(writer->add_prior(c.prior));
@@ -175,6 +201,8 @@ StatusOr<std::vector<uint8_t>> write_container(const Container& c) {
   for (const auto& chunk : c.frames)
     BSQ_RETURN_IF_ERROR(
         writer->add_frames(chunk.first_frame, chunk.frame_count, chunk.coded.data(), chunk.coded.size()));
+  if (c.residual_step != 0)
+    BSQ_RETURN_IF_ERROR(writer->add_residual(c.residual_step, c.residual.data(), c.residual.size()));
   BSQ_RETURN_IF_ERROR(writer->finish());
   return writer->take_bytes();
 }

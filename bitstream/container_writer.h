@@ -45,6 +45,11 @@ class ContainerWriter {
   // Writes the PRIO chunk (version 1.3): the FRAM chunks are coded under prior revision `revision`
   // (> kPriorWithoutChunk; for revision 1 write nothing). At the same point as add_bits_window().
   Status add_prior(uint32_t revision);
+  // Writes the RESI chunk (version 1.4): a still image's residual, its quantiser step in
+  // 1/kResidualStepOne units (1..kMaxResidualStep) and its coded bytes. Only in a stream of one
+  // frame, once, after its FRAM chunk and before finish(), and before take_bytes() (the header's
+  // version minor changes).
+  Status add_residual(uint32_t step, const uint8_t* coded, size_t size);
   // Appends the index (more than one FRAM chunk) and the end marker once every frame of the header
   // has been added (at least one when the header said 0); nothing may follow.
   Status finish();
@@ -73,10 +78,11 @@ class ContainerWriter {
   bool minor_decided_ = true;
   size_t metadata_chunks_ = 0;
   bool finished_ = false;
-  bool has_bits_window_ = false, has_prior_ = false;
+  bool has_bits_window_ = false, has_prior_ = false, has_residual_ = false;
 };
 
-// Header, metadata chunks, frame chunks, end marker: the stream read_container(...) returns as c.
+// Header, metadata chunks, frame chunks, the residual, end marker: the stream read_container(...)
+// returns as c.
 StatusOr<std::vector<uint8_t>> write_container(const Container& c);
 
 }  // namespace bsq::bitstream

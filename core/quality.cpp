@@ -75,6 +75,14 @@ Status check_effort(int effort) {
                                                   std::to_string(kMinEffort) + ".." + std::to_string(kMaxEffort));
 }
 
+double residual_step(int quality) {
+  if (quality < kResidualQuality) return 0.0;
+  const double t = static_cast<double>(std::min(quality, 100) - kResidualQuality) / (100 - kResidualQuality);
+  return kResidualCoarsestStep * std::pow(kResidualFinestStep / kResidualCoarsestStep, t);
+}
+
+int token_quality(int quality) { return quality >= kResidualQuality ? kResidualBaseQuality : quality; }
+
 int bits_for_quality(const ModelConfig& config, int quality) { return operating_point({config}, quality).bits; }
 
 }  // namespace bsq

@@ -1,9 +1,11 @@
-// Image decoder: validated container, entropy-decoded tokens, tokenizer decode.
+// Image decoder: validated container, entropy-decoded tokens, tokenizer decode, residual layer.
 #include <fmt/format.h>
 
 #include "bsq/codec.h"
 #include "container_reader.h"
 #include "prior_check.h"
+#include "residual_coder.h"
+#include "residual_layer.h"
 #include "token_coder.h"
 
 namespace bsq {
@@ -14,9 +16,10 @@ StatusOr<uint64_t> stream_model_fingerprint(const uint8_t* data, size_t size) {
   return container->header.model_fingerprint;
 }
 
-StatusOr<TokenGrid> decode_tokens(const Tokenizer& tokenizer, const uint8_t* data, size_t size) {
-  auto container = bitstream::read_container(data, size, tokenizer.fingerprint());
-  if (!container.ok()) return container.status();
+namespace {
+
+// The token grid of a validated container.
+StatusOr<TokenGrid> grid_of(const Tokenizer& tokenizer, const bitstream::Container* container) {
   const auto& h = container->header;
   const auto& c = tokenizer.config();
   // Before anything is allocated for the picture: a few bytes may declare a huge one.
@@ -61,10 +64,33 @@ StatusOr<TokenGrid> decode_tokens(const Tokenizer& tokenizer, const uint8_t* dat
   return grid;
 }
 
+}  // namespace
+
+StatusOr<TokenGrid> decode_tokens(const Tokenizer& tokenizer, const uint8_t* data, size_t size) {
+  auto container = bitstream::read_container(data, size, tokenizer.fingerprint());
+  if (!container.ok()) return container.status();
+  return grid_of(tokenizer, &container.value());
+}
+
 StatusOr<Image> decode_image(const Tokenizer& tokenizer, const uint8_t* data, size_t size) {
-  auto grid = decode_tokens(tokenizer, data, size);
+  auto container = bitstream::read_container(data, size, tokenizer.fingerprint());
+  if (!container.ok()) return container.status();
+  auto grid = grid_of(tokenizer, &container.value());
   if (!grid.ok()) return grid.status();
-  return tokenizer.decode(grid.value());
+  // The residual's levels before the network runs: a damaged layer fails fast.
+  entropy::ResidualPlanes levels;
+  if (container->residual_step != 0) {
+    std::string error;
+    const auto& residual = container->residual;
+    if (!entropy::decode_residual(residual.data(), residual.size(), 3, codec_detail::residual_blocks(grid->width),
+                                  codec_detail::residual_blocks(grid->height), &levels, &error))
+      return Status(StatusCode::kInvalidData,
+                    fmt::format("residual chunk at byte {}: {}", container->residual_offset, error));
+  }
+  auto image = tokenizer.decode(grid.value());
+  if (!image.ok() || container->residual_step == 0) return image;
+  codec_detail::add_residual(levels, container->residual_step, &image.value());
+  return image;
 }
 
 }  // namespace bsq

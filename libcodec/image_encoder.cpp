@@ -1,21 +1,21 @@
-// Image encoder: tokens from the tokenizer, coded by the bit prior, wrapped in a .bsq container.
+// Image encoder: tokens from the tokenizer, coded by the bit prior, and a residual layer if asked
+// for, wrapped in a .bsq container.
 #include <fmt/format.h>
+
+#include <cmath>
 
 #include "bsq/codec.h"
 #include "container_writer.h"
+#include "residual_coder.h"
+#include "residual_layer.h"
 #include "token_coder.h"
 
 namespace bsq {
 
-StatusOr<std::vector<uint8_t>> encode_image(const Tokenizer& tokenizer, const Image& image,
-                                            const EncodeOptions& options) {
-  const int bits = options.bits > 0 ? options.bits : bits_for_quality(tokenizer.config(), options.quality);
-  auto grid = tokenizer.encode(image, bits, options.effort, options.per_window_bits);
-  if (!grid.ok()) return grid.status();
-  return encode_tokens(tokenizer, grid.value());
-}
+namespace {
 
-StatusOr<std::vector<uint8_t>> encode_tokens(const Tokenizer& tokenizer, const TokenGrid& g) {
+// The container of a token grid, without its residual layer.
+StatusOr<bitstream::Container> token_container(const Tokenizer& tokenizer, const TokenGrid& g) {
   BSQ_RETURN_IF_ERROR(tokenizer.fits(g));
   entropy::TokenPlane plane{g.frames, g.rows, g.cols, g.bits, g.codes, g.window, g.window_bits};
   const std::vector<uint8_t> coded = entropy::encode_tokens(plane);
@@ -38,7 +38,46 @@ StatusOr<std::vector<uint8_t>> encode_tokens(const Tokenizer& tokenizer, const T
   chunk.frame_count = static_cast<uint32_t>(g.frames);
   chunk.coded = coded;
   container.frames.push_back(std::move(chunk));
-  return bitstream::write_container(container);
+  return container;
+}
+
+}  // namespace
+
+StatusOr<std::vector<uint8_t>> encode_image(const Tokenizer& tokenizer, const Image& image,
+                                            const EncodeOptions& options) {
+  const int bits = options.bits > 0 ? options.bits : bits_for_quality(tokenizer.config(), options.quality);
+  auto grid = tokenizer.encode(image, bits, options.effort, options.per_window_bits);
+  if (!grid.ok()) return grid.status();
+  if (options.residual_step > 0) return encode_tokens(tokenizer, grid.value(), image, options.residual_step);
+  return encode_tokens(tokenizer, grid.value());
+}
+
+StatusOr<std::vector<uint8_t>> encode_tokens(const Tokenizer& tokenizer, const TokenGrid& g) {
+  auto container = token_container(tokenizer, g);
+  if (!container.ok()) return container.status();
+  return bitstream::write_container(container.value());
+}
+
+StatusOr<std::vector<uint8_t>> encode_tokens(const Tokenizer& tokenizer, const TokenGrid& g, const Image& image,
+                                             double residual_step) {
+  const double units = std::round(residual_step * bitstream::kResidualStepOne);
+  if (!(units >= 1 && units <= bitstream::kMaxResidualStep))
+    return Status(
+        StatusCode::kInvalidArgument,
+        fmt::format("encode: residual step {} outside {} to {}", residual_step, 1.0 / bitstream::kResidualStepOne,
+                    double(bitstream::kMaxResidualStep) / bitstream::kResidualStepOne));
+  const auto step = static_cast<uint32_t>(units);
+  if (g.frames != 1 || image.width != g.width || image.height != g.height)
+    return Status(StatusCode::kInvalidArgument, "encode: a residual layer needs one frame of the grid's size");
+  auto container = token_container(tokenizer, g);
+  if (!container.ok()) return container.status();
+  // The residual against the picture the decoder will see.
+  auto base = tokenizer.decode(g);
+  if (!base.ok()) return base.status();
+  const entropy::ResidualPlanes levels = codec_detail::quantise_residual(image, base.value(), step);
+  container->residual = entropy::encode_residual(levels);
+  container->residual_step = step;
+  return bitstream::write_container(container.value());
 }
 
 }  // namespace bsq

@@ -107,6 +107,10 @@ StatusOr<size_t> ModelSet::model_for_quality(int quality, int effort) const {
   return i;
 }
 
+StatusOr<size_t> ModelSet::model_for_image(int quality, int effort, bool residual_layer) const {
+  return model_for_quality(residual_layer ? token_quality(quality) : quality, effort);
+}
+
 StatusOr<size_t> ModelSet::model_for_stream(const uint8_t* data, size_t size) const {
   auto fingerprint = stream_model_fingerprint(data, size);
   if (!fingerprint.ok()) return fingerprint.status();
@@ -154,14 +158,15 @@ StatusOr<OperatingPoint> ModelSet::choose(const Image& image, int quality, int e
 }
 
 StatusOr<ModelSet::Encoded> ModelSet::encode(const Image& image, const EncodeOptions& options) const {
-  auto point = choose(image, options.quality, options.effort);
+  const double step = options.residual_layer ? residual_step(options.quality) : 0.0;
+  auto point = choose(image, step > 0 ? token_quality(options.quality) : options.quality, options.effort);
   if (!point.ok()) return point.status();
   const Tokenizer& tokenizer = *model(point->model).value();  // choose() loaded it
   auto grid = tokenizer.encode(image, point->bits, options.effort, options.per_window_bits);
   if (!grid.ok()) return grid.status();
-  auto stream = encode_tokens(tokenizer, grid.value());
+  auto stream = step > 0 ? encode_tokens(tokenizer, grid.value(), image, step) : encode_tokens(tokenizer, grid.value());
   if (!stream.ok()) return stream.status();
-  return Encoded{std::move(stream.value()), std::move(grid.value()), point->model};
+  return Encoded{std::move(stream.value()), std::move(grid.value()), point->model, step};
 }
 
 StatusOr<ModelSet::Decoded> ModelSet::decode(const uint8_t* data, size_t size) const {

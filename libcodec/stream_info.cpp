@@ -46,6 +46,16 @@ StatusOr<StreamInfo> inspect_stream(const uint8_t* data, size_t size) {
     frame_bytes += chunk.bytes;
     info.chunks.push_back(chunk);
   }
+  if (container->residual_step != 0) {
+    StreamChunk residual;
+    residual.type = "RESI";
+    residual.offset = container->residual_offset;
+    residual.bytes = bs::kChunkHeadSize + bs::kResidualPrefixSize + container->residual.size() + bs::kChunkCrcSize;
+    residual.coded_bytes = container->residual.size();
+    frame_bytes += residual.bytes;
+    info.chunks.push_back(residual);
+    info.residual_step = static_cast<double>(container->residual_step) / bs::kResidualStepOne;
+  }
   StreamChunk end;
   end.type = "BEND";
   end.bytes = bs::kChunkHeadSize + bs::kEndPayloadSize + bs::kChunkCrcSize;

@@ -42,7 +42,13 @@ StatusOr<bool> VideoDecoder::Impl::start_gop() {
   if (!chunk_pending) {
     auto next = reader->next_frames();
     if (!next.ok()) return next.status();
-    if (!next->has_value()) return false;
+    if (!next->has_value()) {
+      // A still image's residual layer comes after its tokens; frames without it would be wrong.
+      if (reader->residual_step() != 0)
+        return Status(StatusCode::kUnsupported,
+                      "the stream's residual layer (RESI chunk) belongs to a still image: decode it as one");
+      return false;
+    }
     chunk = std::move(next->value());
   }
   chunk_pending = false;

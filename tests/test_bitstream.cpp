@@ -58,6 +58,20 @@ Container sample_container() {
 
 Bytes sample_stream() { return write_container(sample_container()).value(); }
 
+// A still image with a residual (1.4): meta, FRAM, RESI, BEND.
+Container residual_container() {
+  Container c;
+  c.header = sample_header();
+  c.header.frames = 1;
+  c.header.fps_num = 0;
+  c.header.fps_den = 1;
+  c.metadata = {{"encoder", "bsqenc test"}};
+  c.frames.push_back({0, 1, pattern(23, 4), 0});
+  c.residual_step = 3 * kResidualStepOne + 64;  // 3.25
+  c.residual = pattern(19, 11);
+  return c;
+}
+
 void put_u32(Bytes& out, uint32_t v) {
   for (int i = 0; i < 4; ++i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
 }
@@ -129,13 +143,14 @@ std::vector<ChunkSpan> chunk_spans(const Bytes& b) {
   return spans;
 }
 
-// ", frames a-b" as a message names a FRAM chunk of sample_stream() `good`, read from the damaged copy
+// ", frames a-b" as a message names a FRAM chunk of the stream `good`, read from the damaged copy
 // `b`: only when its prefix still says what the stream expects there (the first frame due, a count
-// that fits the header's 3 frames), since a damaged prefix cannot be trusted to name anything.
+// that fits the header's frames), since a damaged prefix cannot be trusted to name anything.
 std::string frames_named(const Bytes& good, const Bytes& b, const ChunkSpan& s) {
   if (get_u32(b, s.start) != kChunkFrames) return "";
   const uint32_t first = get_u32(b, s.start + 8), count = get_u32(b, s.start + 12);
-  if (first != get_u32(good, s.start + 8) || count < 1 || count > 3 - first) return "";
+  const uint32_t frames = get_u32(good, kOffsetFrames);
+  if (first != get_u32(good, s.start + 8) || count < 1 || count > frames - first) return "";
   return ", frames " + std::to_string(first) + "-" + std::to_string(first + count - 1);
 }
 
@@ -260,13 +275,15 @@ TEST_CASE("container: bytes at the offsets container_format.h names") {
   CHECK(crc32_of(reinterpret_cast<const uint8_t*>(check), 9) == 0xCBF43926u);
 }
 
-TEST_CASE("container: every bit flipped gives the exact error, naming the damaged part") {
+namespace {
+
+// Every bit of `good` flipped in turn: the exact error, naming the damaged part.
+void check_every_bit_flipped(const Bytes& good) {
   const auto hex8 = [](uint32_t v) {
     char text[9];
     std::snprintf(text, sizeof(text), "%08x", v);
     return std::string(text);
   };
-  const Bytes good = sample_stream();
   const auto spans = chunk_spans(good);
   for (size_t i = 0; i < good.size(); ++i) {
     for (int bit = 0; bit < 8; ++bit) {
@@ -310,8 +327,8 @@ TEST_CASE("container: every bit flipped gives the exact error, naming the damage
   }
 }
 
-TEST_CASE("container: truncated at every byte gives the exact error") {
-  const Bytes good = sample_stream();
+// `good` cut at every byte: the exact error.
+void check_every_truncation(const Bytes& good) {
   const auto spans = chunk_spans(good);
   for (size_t n = 0; n < good.size(); ++n) {
     const Bytes b(good.begin(), good.begin() + n);
@@ -337,6 +354,19 @@ TEST_CASE("container: truncated at every byte gives the exact error") {
     }
     CHECK(error_of(b) == expected);
   }
+}
+
+}  // namespace
+
+TEST_CASE("container: every bit flipped gives the exact error, naming the damaged part") {
+  check_every_bit_flipped(sample_stream());
+  check_every_bit_flipped(write_container(residual_container()).value());  // with a RESI chunk (1.4)
+}
+
+TEST_CASE("container: truncated at every byte gives the exact error") {
+  check_every_truncation(sample_stream());
+  check_every_truncation(write_container(residual_container()).value());
+  const Bytes good = sample_stream();
   CHECK(read_container(nullptr, 0, std::nullopt).status().code() == bsq::StatusCode::kInvalidData);
   const Bytes header_only(good.begin(), good.begin() + kHeaderSize);
   CHECK(read_header(header_only.data(), header_only.size()).ok());
@@ -567,7 +597,14 @@ TEST_CASE("container: man/bsq.5 states the magic, version and layout of containe
              {"0|" + n(kPriorPayloadSize) + "|u32|prior revision N, at least " + n(kPriorWithoutChunk + 1) + "|"});
   CHECK(text.find("writes version minor 3 exactly when") != std::string::npos);
   CHECK(kVersionMinorPrior == 3);
-  for (uint32_t type : {kChunkFrames, kChunkMetadata, kChunkWindowBits, kChunkPrior, kChunkIndex, kChunkEnd}) {
+  check_rows(layout_rows(text, "RESI"),
+             {"0|" + n(kResidualPrefixSize) + "|u32|quantiser step in 1/" + n(kResidualStepOne) + " units, 1.." +
+                  n(kMaxResidualStep) + "|",
+              n(kResidualPrefixSize) + "|n-" + n(kResidualPrefixSize) + "|u8[]|coded coefficients|"});
+  CHECK(text.find("writes version minor 4 exactly when") != std::string::npos);
+  CHECK(kVersionMinorResidual == 4);
+  for (uint32_t type :
+       {kChunkFrames, kChunkMetadata, kChunkWindowBits, kChunkPrior, kChunkResidual, kChunkIndex, kChunkEnd}) {
     const std::string title = ".SS " + fourcc_name(type) + (is_ancillary(type) ? " (ancillary)" : " (critical)");
     CHECK_MESSAGE(text.find(title) != std::string::npos, title);
   }
@@ -1208,4 +1245,187 @@ TEST_CASE("container 1.3: the writer and the reader refuse a misplaced or malfor
     CHECK(stream({{kChunkPrior, prior(2)}, {kChunkFrames, frame}, {kChunkEnd, two_u32(1, 1)}}, minor) ==
           "invalid chunk 1 (PRIO) at byte " + after_header + ": a stream of version 1." + std::to_string(minor) +
               " has none (1.3 added it)");
+}
+
+// --- Version 1.4: the RESI chunk -----------------------------------------------------------------
+
+TEST_CASE("container 1.4: a RESI chunk round trips after the FRAM chunk and makes the stream 1.4") {
+  Container c = residual_container();
+  c.prior = 2;
+  c.bits_window = 8;
+  const Bytes b = write_container(c).value();
+  CHECK(get_u32(b, kOffsetVersionMinor) % 65536 == kVersionMinorResidual);
+  const auto spans = chunk_spans(b);
+  REQUIRE(spans.size() == 6);  // PRIO, WBIT, meta, FRAM, RESI, BEND
+  CHECK(spans[3].type == "FRAM");
+  CHECK(spans[4].type == "RESI");
+  CHECK(spans[4].end - spans[4].start == kChunkHeadSize + kResidualPrefixSize + c.residual.size() + kChunkCrcSize);
+  CHECK(spans[5].type == "BEND");
+
+  // By hand, following man/bsq.5: u32 step, then the coded bytes.
+  Bytes by_hand(b.begin(), b.begin() + static_cast<std::ptrdiff_t>(spans[4].start));
+  Bytes payload;
+  put_u32(payload, c.residual_step);
+  payload.insert(payload.end(), c.residual.begin(), c.residual.end());
+  put_chunk(by_hand, kChunkResidual, payload);
+  put_chunk(by_hand, kChunkEnd, two_u32(1, 1));
+  CHECK(by_hand == b);
+
+  const auto back = read_container(b.data(), b.size(), std::nullopt);
+  REQUIRE_MESSAGE(back.ok(), back.status().message());
+  CHECK(back->residual_step == c.residual_step);
+  CHECK(back->residual == c.residual);
+  CHECK(back->residual_offset == spans[4].start);
+  CHECK(back->prior == 2);
+  CHECK(back->bits_window == 8);
+  CHECK(back->header == c.header);
+  REQUIRE(back->frames.size() == 1);
+  CHECK(back->frames[0].coded == c.frames[0].coded);
+
+  // Without one, the stream is the same bytes less the chunk, at the version it had before.
+  Container plain = c;
+  plain.residual_step = 0;
+  plain.residual.clear();
+  const Bytes without = write_container(plain).value();
+  Bytes expected(b.begin(), b.begin() + static_cast<std::ptrdiff_t>(spans[4].start));
+  expected.insert(expected.end(), b.begin() + static_cast<std::ptrdiff_t>(spans[5].start), b.end());
+  patch_header(expected, kOffsetVersionMinor, kVersionMinorPrior, 2);
+  CHECK(without == expected);
+  CHECK(read_container(without.data(), without.size(), std::nullopt)->residual_step == 0);
+  plain.prior = kPriorWithoutChunk;
+  plain.bits_window = 0;
+  const Bytes old = write_container(plain).value();
+  CHECK(get_u32(old, kOffsetVersionMinor) % 65536 == 0);
+  CHECK(read_container(old.data(), old.size(), std::nullopt)->residual.empty());
+
+  // A step with no coded bytes (an all-zero residual) and the extreme steps.
+  for (const uint32_t step : {1u, kResidualStepOne, kMaxResidualStep}) {
+    Container empty = residual_container();
+    empty.residual_step = step;
+    empty.residual.clear();
+    const Bytes e = write_container(empty).value();
+    const auto e_back = read_container(e.data(), e.size(), std::nullopt);
+    REQUIRE_MESSAGE(e_back.ok(), e_back.status().message());
+    CHECK(e_back->residual_step == step);
+    CHECK(e_back->residual.empty());
+  }
+
+  // The streaming writer, with metadata after the residual (an ancillary chunk goes anywhere), and
+  // the streaming reader on a pipe, which has the residual once the end marker is read.
+  auto w = ContainerWriter::start(c.header).value();
+  REQUIRE(w.add_frames(0, 1, c.frames[0].coded.data(), c.frames[0].coded.size()).ok());
+  REQUIRE(w.add_residual(c.residual_step, c.residual.data(), c.residual.size()).ok());
+  REQUIRE(w.add_metadata({"comment", "after the residual"}).ok());
+  REQUIRE(w.finish().ok());
+  const Bytes streamed = w.take_bytes();
+  CHECK(get_u32(streamed, kOffsetVersionMinor) % 65536 == kVersionMinorResidual);
+  auto reader = ChunkReader::open(std::make_unique<TricklePipe>(streamed), std::nullopt).value();
+  auto frame = reader.next_frames();
+  REQUIRE((frame.ok() && frame->has_value()));
+  CHECK(reader.residual_step() == 0);  // not read yet: it follows the FRAM chunk
+  auto end = reader.next_frames();
+  REQUIRE_MESSAGE(end.ok(), end.status().message());
+  CHECK(!end->has_value());
+  CHECK(reader.residual_step() == c.residual_step);
+  CHECK(reader.residual() == c.residual);
+  CHECK(reader.residual_offset() == kHeaderSize + 12 + kFramePrefixSize + c.frames[0].coded.size());
+  REQUIRE(reader.metadata().size() == 1);
+  CHECK(reader.metadata()[0].value == "after the residual");
+}
+
+TEST_CASE("container 1.4: the writer and the reader refuse a misplaced or malformed RESI chunk") {
+  StreamHeader h = sample_header();
+  h.frames = 1;
+  const Bytes coded = pattern(6, 2);
+  auto w = ContainerWriter::start(h).value();
+  CHECK(w.add_residual(256, coded.data(), coded.size()).message() ==
+        "invalid RESI chunk: it must come after the FRAM chunk");
+  CHECK(w.add_residual(256, coded.data(), coded.size()).code() == bsq::StatusCode::kInvalidArgument);
+  REQUIRE(w.add_frames(0, 1, coded.data(), coded.size()).ok());
+  CHECK(w.add_residual(0, coded.data(), coded.size()).message() ==
+        "invalid RESI chunk: quantiser step 0 (must be 1..1048576, in 1/256 units)");
+  CHECK(w.add_residual(kMaxResidualStep + 1, coded.data(), coded.size()).message() ==
+        "invalid RESI chunk: quantiser step 1048577 (must be 1..1048576, in 1/256 units)");
+  CHECK(w.add_residual(256, nullptr, 3).message() == "no data for 3 coded bytes");
+  REQUIRE(w.add_residual(256, coded.data(), coded.size()).ok());
+  CHECK(w.add_residual(256, coded.data(), coded.size()).message() == "invalid RESI chunk: a second RESI chunk");
+  REQUIRE(w.finish().ok());
+  CHECK(w.add_residual(256, coded.data(), coded.size()).message() == "cannot add the residual after the end marker");
+  // The header's version minor changes with it, so nothing may have been taken.
+  auto taken = ContainerWriter::start(h).value();
+  REQUIRE(taken.add_frames(0, 1, coded.data(), coded.size()).ok());
+  REQUIRE(!taken.take_bytes().empty());
+  CHECK(taken.add_residual(256, coded.data(), coded.size()).message() ==
+        "the residual chunk must come before anything is taken (it sets the version minor)");
+  // A still image only: a clip (its count known or not) has none.
+  for (const uint32_t frames : {3u, 0u}) {
+    StreamHeader clip = sample_header();
+    clip.frames = frames;
+    auto v = ContainerWriter::start(clip).value();
+    REQUIRE(v.add_frames(0, frames == 0 ? 1 : frames, coded.data(), coded.size()).ok());
+    CHECK(v.add_residual(256, coded.data(), coded.size()).message() ==
+          "invalid RESI chunk: only a still image has one, the header says " + std::to_string(frames) + " frames");
+  }
+  Container stray = residual_container();
+  stray.residual_step = 0;
+  CHECK(write_container(stray).status().message() == "a residual of 19 coded bytes without a quantiser step");
+
+  const auto stream = [](const StreamHeader& header, std::vector<std::pair<uint32_t, Bytes>> chunks,
+                         uint16_t minor = kVersionMinorResidual) {
+    Bytes b = header_bytes(header);
+    patch_header(b, kOffsetVersionMinor, minor, 2);
+    for (const auto& [type, payload] : chunks) put_chunk(b, type, payload);
+    return error_of(b);
+  };
+  const auto residual = [](uint32_t step, const Bytes& bytes) {
+    Bytes out(kResidualPrefixSize + bytes.size());
+    for (size_t i = 0; i < kResidualPrefixSize; ++i) out[i] = static_cast<uint8_t>(step >> (8 * i));
+    std::copy(bytes.begin(), bytes.end(), out.begin() + kResidualPrefixSize);
+    return out;
+  };
+  const Bytes frame = frame_payload(0, 1, pattern(3, 1));
+  const Bytes res = residual(256, pattern(5, 3));
+  const Bytes meta{'k', 0, 'v'};
+  const Bytes end = two_u32(1, 1);
+  const std::string after_frame = std::to_string(kHeaderSize + 12 + frame.size());
+  const std::string after_res = std::to_string(kHeaderSize + 24 + frame.size() + res.size());
+  CHECK(stream(h, {{kChunkFrames, frame}, {kChunkResidual, res}, {kChunkEnd, end}}).empty());
+  CHECK(stream(h, {{kChunkMetadata, meta},
+                   {kChunkFrames, frame},
+                   {kChunkMetadata, meta},
+                   {kChunkResidual, residual(1, {})},
+                   {kChunkMetadata, meta},
+                   {kChunkEnd, end}})
+            .empty());
+  CHECK(stream(h, {{kChunkFrames, frame}, {kChunkResidual, residual(kMaxResidualStep, {})}, {kChunkEnd, end}}).empty());
+  CHECK(stream(h, {{kChunkResidual, res}, {kChunkFrames, frame}, {kChunkEnd, end}}) ==
+        "invalid chunk 1 (RESI) at byte 64: it must come after the FRAM chunk");
+  CHECK(stream(h, {{kChunkFrames, frame}, {kChunkResidual, res}, {kChunkResidual, res}}) ==
+        "invalid chunk 3 (RESI) at byte " + after_res + ": a second RESI chunk");
+  for (const uint32_t step : {0u, kMaxResidualStep + 1})
+    CHECK(stream(h, {{kChunkFrames, frame}, {kChunkResidual, residual(step, {})}, {kChunkEnd, end}}) ==
+          "invalid chunk 2 (RESI) at byte " + after_frame + ": quantiser step " + std::to_string(step) +
+              " (must be 1..1048576, in 1/256 units)");
+  for (const size_t length : {0, 3})
+    CHECK(stream(h, {{kChunkFrames, frame}, {kChunkResidual, Bytes(length, 1)}, {kChunkEnd, end}}) ==
+          "invalid chunk 2 (RESI) at byte " + after_frame + ": payload of " + std::to_string(length) +
+              " bytes, shorter than its 4-byte quantiser step");
+  CHECK(stream(h, {{kChunkFrames, frame}, {kChunkEnd, end}, {kChunkResidual, res}}) ==
+        "trailing data: " + std::to_string(12 + res.size()) + " bytes after the end marker, chunk 2 (BEND) at byte " +
+            after_frame);
+  // Streams older than 1.4 cannot have one: a writer of them did not know it.
+  for (const uint16_t minor : {0, 1, 2, 3})
+    CHECK(stream(h, {{kChunkFrames, frame}, {kChunkResidual, res}, {kChunkEnd, end}}, minor) ==
+          "invalid chunk 2 (RESI) at byte " + after_frame + ": a stream of version 1." + std::to_string(minor) +
+              " has none (1.4 added it)");
+  // A clip, of a known frame count or of 0, has none.
+  StreamHeader clip = sample_header();
+  const Bytes clip_frames = frame_payload(0, 3, pattern(3, 1));
+  CHECK(stream(clip, {{kChunkFrames, clip_frames}, {kChunkResidual, res}, {kChunkEnd, two_u32(3, 1)}}) ==
+        "invalid chunk 2 (RESI) at byte " + after_frame + ": only a still image has one, the header says 3 frames");
+  clip.frames = 0;
+  CHECK(stream(clip, {{kChunkFrames, frame}, {kChunkResidual, res}, {kChunkEnd, end}}) ==
+        "invalid chunk 2 (RESI) at byte " + after_frame + ": only a still image has one, the header says 0 frames");
+  const auto bad = read_container(nullptr, 0, std::nullopt);
+  CHECK(bad.status().code() == bsq::StatusCode::kInvalidData);
 }

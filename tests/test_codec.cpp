@@ -7,6 +7,7 @@
 #include <random>
 
 #include "bsq/codec.h"
+#include "bsq/metrics.h"
 #include "bsq/stream_info.h"
 #include "bsq/video.h"
 #include "container_reader.h"
@@ -533,4 +534,77 @@ TEST_CASE("bits per window: the encoder chooses counts in the model's range") {
   auto fixed = Tokenizer::open(tiny_model_file("windows_fixed.bsqm", 7), {1, false});
   REQUIRE(fixed.ok());
   CHECK(fixed->encode(image, 8, kMinEffort + 1, true)->window_bits.empty());
+}
+
+TEST_CASE("residual layer: the quality's step falls geometrically from kResidualQuality to 100, none below") {
+  for (int q = 0; q < kResidualQuality; ++q) {
+    CHECK(residual_step(q) == 0.0);
+    CHECK(token_quality(q) == q);
+  }
+  CHECK(residual_step(kResidualQuality) == doctest::Approx(kResidualCoarsestStep));
+  CHECK(residual_step(100) == doctest::Approx(kResidualFinestStep));
+  const double ratio = residual_step(kResidualQuality + 1) / residual_step(kResidualQuality);
+  for (int q = kResidualQuality + 1; q <= 100; ++q) {
+    CAPTURE(q);
+    CHECK(residual_step(q) / residual_step(q - 1) == doctest::Approx(ratio));
+    CHECK(token_quality(q) == kResidualBaseQuality);
+  }
+  CHECK(ratio < 1.0);
+}
+
+TEST_CASE("residual layer: a 1.4 stream whose picture is the tokens' plus the residual, refused where it cannot be") {
+  auto tok = Tokenizer::open(tiny_model_file("residual.bsqm", 7, 2), {1, false});
+  REQUIRE(tok.ok());
+  const Image image = bsq::testing::random_walk_image(45, 17, 3);
+  const TokenGrid grid = tok->encode(image, 8, kMinEffort).value();
+  const auto plain = encode_tokens(tok.value(), grid).value();
+  auto stream = encode_tokens(tok.value(), grid, image, 4.0);
+  REQUIRE(stream.ok());
+  CHECK((stream.value()[bitstream::kOffsetVersionMinor] | stream.value()[bitstream::kOffsetVersionMinor + 1] << 8) ==
+        bitstream::kVersionMinorResidual);
+  // The tokens are the grid's; the picture is much closer than theirs.
+  CHECK(decode_tokens(tok.value(), stream->data(), stream->size())->codes == grid.codes);
+  const Image tokens_only = decode_image(tok.value(), plain.data(), plain.size()).value();
+  const Image both = decode_image(tok.value(), stream->data(), stream->size()).value();
+  CHECK(psnr(image, both).value() > psnr(image, tokens_only).value() + 10.0);
+  CHECK(psnr(image, both).value() > 40.0);  // a step of 4: a few levels of error per sample
+
+  // inspect_stream accounts for the RESI chunk and names its step.
+  auto info = inspect_stream(stream->data(), stream->size());
+  REQUIRE(info.ok());
+  REQUIRE(info->chunks.size() == 3);
+  CHECK(info->chunks[1].type == "RESI");
+  CHECK(info->residual_step == 4.0);
+  uint64_t chunk_bytes = 0;
+  for (const auto& c : info->chunks) chunk_bytes += c.bytes;
+  CHECK(info->header_bytes + chunk_bytes + info->other_chunk_bytes == stream->size());
+
+  // The video decoder does not drop the layer silently.
+  const std::vector<std::string> paths{tiny_model_file("residual_set.bsqm", 7, 2)};
+  auto set = ModelSet::open(paths, {1, false});
+  REQUIRE(set.ok());
+  auto video = VideoDecoder::open(set.value(), stream->data(), stream->size());
+  REQUIRE(video.ok());
+  Image frame;
+  StatusOr<bool> next = video->next(&frame);  // the tokens' frame; the layer comes after it
+  for (int call = 0; call < 3 && next.ok() && next.value(); ++call) next = video->next(&frame);
+  CHECK(next.status().code() == StatusCode::kUnsupported);
+  CHECK(next.status().message() ==
+        "the stream's residual layer (RESI chunk) belongs to a still image: decode it as one");
+
+  // Steps the container cannot hold, and a picture that is not the grid's.
+  CHECK(encode_tokens(tok.value(), grid, image, 0.0).status().message() ==
+        "encode: residual step 0 outside 0.00390625 to 4096");
+  CHECK(encode_tokens(tok.value(), grid, image, 5000.0).status().code() == StatusCode::kInvalidArgument);
+  CHECK(encode_tokens(tok.value(), grid, bsq::testing::random_walk_image(44, 17, 3), 4.0).status().message() ==
+        "encode: a residual layer needs one frame of the grid's size");
+
+  // Coded levels that do not decode (a valid chunk around them): the chunk is named.
+  auto container = bitstream::read_container(stream->data(), stream->size(), tok->fingerprint()).value();
+  container.residual.resize(container.residual.size() / 2);
+  const auto cut = bitstream::write_container(container).value();
+  const Status damaged = decode_image(tok.value(), cut.data(), cut.size()).status();
+  CHECK(damaged.code() == StatusCode::kInvalidData);
+  CHECK(damaged.message().rfind("residual chunk at byte ", 0) == 0);
+  CHECK(damaged.message().find(": residual layer: truncated") != std::string::npos);
 }

@@ -65,7 +65,7 @@ TEST_CASE("ModelSet: the quality picks model and bits, the stream picks its deco
   REQUIRE(set->size() == 2);
   CHECK(set->path(1) == high);
   const Image image = noise_image(19, 11);
-  for (const int quality : {1, 40, 100}) {
+  for (const int quality : {1, 40, kResidualQuality - 1}) {
     CAPTURE(quality);
     const OperatingPoint point = operating_point(set->configs(), quality);
     CHECK(set->operating_point(quality).model == point.model);
@@ -91,6 +91,48 @@ TEST_CASE("ModelSet: the quality picks model and bits, the stream picks its deco
   }
   CHECK(set->operating_point(1).model == 0);
   CHECK(set->operating_point(100).model == 1);
+}
+
+TEST_CASE("ModelSet: from kResidualQuality up, the tokens of token_quality() and a residual layer code an image") {
+  const auto low = set_model("residual_low.bsqm", 11, 4, 2);
+  const auto high = set_model("residual_high.bsqm", 12, 8, 5);
+  auto set = ModelSet::open({low, high}, one_thread());
+  REQUIRE(set.ok());
+  const Image image = bsq::testing::random_walk_image(37, 21, 4);
+  const OperatingPoint base = operating_point(set->configs(), kResidualBaseQuality);
+  double last_db = 0;
+  size_t last_bytes = 0;
+  for (const int quality : {kResidualQuality, 70, 100}) {
+    CAPTURE(quality);
+    CHECK(token_quality(quality) == kResidualBaseQuality);
+    auto coded = set->encode(image, {quality});
+    REQUIRE(coded.ok());
+    CHECK(coded->model == base.model);
+    CHECK(coded->residual_step == residual_step(quality));
+    CHECK(set->model_for_image(quality).value() == base.model);
+    // The same stream as the model alone makes with that residual step.
+    auto alone = Tokenizer::open(set->path(base.model), one_thread());
+    REQUIRE(alone.ok());
+    EncodeOptions options{quality, base.bits};
+    options.residual_step = residual_step(quality);
+    CHECK(encode_image(alone.value(), image, options).value() == coded->stream);
+    auto decoded = set->decode(coded->stream.data(), coded->stream.size());
+    REQUIRE(decoded.ok());
+    CHECK(decoded->model == base.model);
+    // Closer than the tokens alone, and closer and larger as the quality rises.
+    const double tokens_db = psnr(image, set->decode(coded->tokens, set->info(base.model).fingerprint)->image).value();
+    const double db = psnr(image, decoded->image).value();
+    CHECK(db > tokens_db + 1.0);
+    CHECK(db > last_db);
+    CHECK(coded->stream.size() > last_bytes);
+    last_db = db;
+    last_bytes = coded->stream.size();
+  }
+  // Below it, the quality's own tokens and no residual.
+  auto plain = set->encode(image, {kResidualQuality - 1});
+  REQUIRE(plain.ok());
+  CHECK(plain->residual_step == 0);
+  CHECK(set->model_for_image(kResidualQuality - 1).value() == set->operating_point(kResidualQuality - 1).model);
 }
 
 TEST_CASE("ModelSet: in a gap between two models' rates, above effort 1 each picture takes the end worth its price") {
@@ -131,18 +173,23 @@ TEST_CASE("ModelSet: in a gap between two models' rates, above effort 1 each pic
     if (upper_before) CHECK(upper);
     upper_before = upper;
     if (q % 8 != 2 && q != 99) continue;  // the networks run at every 8th quality and the last
+    auto chosen = set->choose(image, q, 2);
+    REQUIRE(chosen.ok());
+    CHECK(chosen->model == (upper ? 1u : 0u));
+    CHECK(chosen->bits == (upper ? 8 : 4));
+    ++coded_by[chosen->model];
+    // At effort 1 no choice: the nearer end, as for video.
+    CHECK(set->choose(image, q, kMinEffort)->model == operating_point(configs, q).model);
+    // From kResidualQuality up, a still image's tokens are token_quality()'s (the residual test below).
+    if (q >= kResidualQuality) continue;
     auto coded = set->encode(image, {q, 0, 2});
     REQUIRE(coded.ok());
-    CHECK(coded->model == (upper ? 1u : 0u));
-    ++coded_by[coded->model];
-    CHECK(coded->tokens.bits == (upper ? 8 : 4));
-    CHECK(set->choose(image, q, 2)->model == coded->model);
+    CHECK(coded->model == chosen->model);
+    CHECK(coded->tokens.bits == chosen->bits);
     auto decoded = set->decode(coded->stream.data(), coded->stream.size());
     REQUIRE(decoded.ok());
     CHECK(decoded->model == coded->model);
-    // At effort 1 no choice: the nearer end, as for video.
     CHECK(set->encode(image, {q, 0, kMinEffort})->model == operating_point(configs, q).model);
-    CHECK(set->choose(image, q, kMinEffort)->model == operating_point(configs, q).model);
   }
   CHECK(coded_by[0] > 0);
   CHECK(coded_by[1] > 0);
@@ -158,7 +205,9 @@ TEST_CASE("ModelSet: only the model in use loads, so a damaged one fails only wh
   REQUIRE(coded.ok());
   CHECK(coded->model == 0);
   CHECK(set->decode(coded->stream.data(), coded->stream.size()).ok());
-  auto failed = set->encode(image, {100});
+  // Quality 100's tokens are the fine model's (a still image's at quality 100 are kResidualBaseQuality's).
+  REQUIRE(set->operating_point(100).model == 1);
+  auto failed = set->choose(image, 100, kMinEffort);
   REQUIRE_FALSE(failed.ok());
   CHECK(failed.status().code() == StatusCode::kInvalidData);
   CHECK(set->model_for_quality(100).status().code() == StatusCode::kInvalidData);

@@ -41,7 +41,8 @@ std::vector<uint8_t> with_valid_crcs(const uint8_t* data, size_t size) {
 
 bool same(const Container& a, const Container& b) {
   if (!(a.header == b.header) || a.frames.size() != b.frames.size() || a.metadata.size() != b.metadata.size() ||
-      a.bits_window != b.bits_window)
+      a.bits_window != b.bits_window || a.prior != b.prior || a.residual_step != b.residual_step ||
+      a.residual != b.residual)
     return false;
   for (size_t i = 0; i < a.frames.size(); ++i) {
     const auto &x = a.frames[i], &y = b.frames[i];

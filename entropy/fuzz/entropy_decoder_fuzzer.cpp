@@ -6,13 +6,15 @@
 // the window side), then the token stream, read both as a still
 // plane and as a GOP of that many frames. Checks that decoding never crashes or reads out of bounds
 // (AddressSanitizer), and that whatever it decodes survives an encode/decode round trip unchanged.
-// A one-frame plane is read a third time, as a stream with bits per window.
+// A one-frame plane is read a third time, as a stream with bits per window; and the bytes once more
+// as a residual layer (residual_coder.h).
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "gop_coder.h"
+#include "residual_coder.h"
 #include "token_coder.h"
 
 namespace {
@@ -70,5 +72,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   };
   read_as_plane(0);
   if (frames == 1) read_as_plane(1 + data[3] / 3 % 8);  // with bits per window of 1 to 8 tokens
+  // And as a still image's residual layer of 1 to 3 planes of up to 24x24 blocks.
+  bsq::entropy::ResidualPlanes levels;
+  std::string error;
+  const int planes = 1 + data[0] % 3;
+  if (!bsq::entropy::decode_residual(data + 4, size - 4, planes, cols, rows, &levels, &error)) {
+    if (error.empty()) __builtin_trap();
+    return 0;
+  }
+  const std::vector<uint8_t> again = bsq::entropy::encode_residual(levels);
+  bsq::entropy::ResidualPlanes back;
+  if (!bsq::entropy::decode_residual(again.data(), again.size(), planes, cols, rows, &back, &error) ||
+      back.levels != levels.levels)
+    __builtin_trap();
   return 0;
 }

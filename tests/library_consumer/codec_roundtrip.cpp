@@ -34,7 +34,11 @@ int main(int argc, char** argv) {
     for (int x = 0; x < image.width; ++x)
       for (int c = 0; c < 3; ++c) image.row(y)[3 * x + c] = static_cast<uint8_t>((x * 5 + y * (c + 2)) & 255);
 
-  auto stream = bsq::encode_image(tok.value(), image);
+  // As a set codes it at the default quality: low-rate tokens and a residual layer (bsq/quality.h).
+  bsq::EncodeOptions options;
+  options.quality = bsq::token_quality(bsq::kDefaultQuality);
+  options.residual_step = bsq::residual_step(bsq::kDefaultQuality);
+  auto stream = bsq::encode_image(tok.value(), image, options);
   if (!stream.ok()) return fail("encode_image", stream.status());
   auto fingerprint = bsq::stream_model_fingerprint(stream->data(), stream->size());
   if (!fingerprint.ok() || fingerprint.value() != tok->fingerprint()) return fail("fingerprint", fingerprint.status());
@@ -43,10 +47,10 @@ int main(int argc, char** argv) {
   auto psnr = bsq::psnr(image, back.value());
   if (!psnr.ok()) return fail("psnr", psnr.status());
 
-  // The tokens out of the stream and in again give the same stream.
+  // The tokens out of the stream and in again, with the residual layer, give the same stream.
   auto grid = bsq::decode_tokens(tok.value(), stream->data(), stream->size());
   if (!grid.ok()) return fail("decode_tokens", grid.status());
-  auto again = bsq::encode_tokens(tok.value(), grid.value());
+  auto again = bsq::encode_tokens(tok.value(), grid.value(), image, options.residual_step);
   if (!again.ok() || again.value() != stream.value()) return fail("encode_tokens", again.status());
 
   // A set of one model makes the same stream at the same quality, and decodes it alike.

@@ -61,6 +61,24 @@ inline constexpr double kHighRatePrice = 6.0206 / 3.0;
 // The gap `quality` falls in, or none (r within some model's range, or an empty set).
 BSQ_API std::optional<RateGap> rate_gap(const std::vector<ModelConfig>& models, int quality);
 
+// The residual layer (still images; bsq/codec.h, EncodeOptions::residual_step). Token models
+// stop gaining early: the shipped set's best gives 34 dB at 1.5 bpp on the dev photos, where an
+// 8x8 transform coder gives 37. So from kResidualQuality up, the tokens of kResidualBaseQuality
+// (in the shipped set: default.bsqm at 0.13 bpp) code the picture's structure, and a residual
+// layer, quantised 8x8 DCT coefficients of the rest, its detail: its quantiser step falls
+// geometrically with the quality, from kResidualCoarsestStep at kResidualQuality to
+// kResidualFinestStep at 100 (each about a constant step in log rate). Video has no residual layer.
+inline constexpr int kResidualQuality = 43;
+inline constexpr int kResidualBaseQuality = 16;
+inline constexpr double kResidualCoarsestStep = 128.0;
+inline constexpr double kResidualFinestStep = 6.0;
+// The residual's quantiser step at `quality` (on 8-bit samples through orthonormal transforms), 0
+// below kResidualQuality.
+BSQ_API double residual_step(int quality);
+// The quality whose tokens code a still image at `quality`: kResidualBaseQuality where a residual
+// layer codes the rest, `quality` otherwise.
+BSQ_API int token_quality(int quality);
+
 // The same for one model: its lowest_bits at quality 0 and 1, all its bits at 100. A fixed-rate
 // model has one rate, whatever the quality.
 BSQ_API int bits_for_quality(const ModelConfig& config, int quality);

@@ -31,6 +31,13 @@ struct EncodeOptions {
   // Above kMinEffort, with a nested-bit model: bits per attention window, chosen by the encoder
   // around the quality's bits (Tokenizer::encode); false: the same bits everywhere.
   bool per_window_bits = true;
+  // A residual layer over the tokens' picture (still images; bsq/quality.h, residual_step()): its
+  // quantiser step, 0 for none. The stream keeps it in 1/256 units. ModelSet::encode() sets it
+  // from the quality.
+  double residual_step = 0.0;
+  // ModelSet::encode(): from kResidualQuality up, token_quality()'s tokens and a residual layer;
+  // false: the quality's own tokens alone at every quality.
+  bool residual_layer = true;
 };
 
 BSQ_API StatusOr<std::vector<uint8_t>> encode_image(const Tokenizer& tokenizer, const Image& image,
@@ -44,7 +51,12 @@ BSQ_API StatusOr<uint64_t> stream_model_fingerprint(const uint8_t* data, size_t 
 // The second half of encode_image(): the .bsq stream of a token grid (tokenizer.encode()'s, or any
 // grid tokenizer.fits()). With decode_tokens() below, tokens go out to a generative model and back.
 BSQ_API StatusOr<std::vector<uint8_t>> encode_tokens(const Tokenizer& tokenizer, const TokenGrid& grid);
-// The first half of decode_image(): the validated stream's token grid, before the network runs.
+// The same with a residual layer (residual_step > 0, as EncodeOptions's) that brings the grid's
+// decoded picture closer to `image`, the picture the grid was made from.
+BSQ_API StatusOr<std::vector<uint8_t>> encode_tokens(const Tokenizer& tokenizer, const TokenGrid& grid,
+                                                     const Image& image, double residual_step);
+// The first half of decode_image(): the validated stream's token grid, before the network runs
+// (and before a residual layer, if the stream has one, is added to its picture).
 // Integer arithmetic only, so it is the same on every machine (conformance/ checks it).
 BSQ_API StatusOr<TokenGrid> decode_tokens(const Tokenizer& tokenizer, const uint8_t* data, size_t size);
 

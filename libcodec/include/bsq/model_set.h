@@ -57,6 +57,9 @@ class BSQ_API ModelSet {
   // With an effort above kMinEffort, where encode() chooses between two models, both load;
   // model_for_quality() then names the one operating_point() names.
   StatusOr<size_t> model_for_quality(int quality, int effort = kMinEffort) const;
+  // The model encode() codes a still image with at this quality (its tokens': token_quality(),
+  // unless EncodeOptions::residual_layer is false).
+  StatusOr<size_t> model_for_image(int quality, int effort = kMinEffort, bool residual_layer = true) const;
   StatusOr<size_t> model_for_stream(const uint8_t* data, size_t size) const;
   StatusOr<size_t> model_for_tokens(uint64_t fingerprint) const;
 
@@ -64,12 +67,16 @@ class BSQ_API ModelSet {
     std::vector<uint8_t> stream;  // a complete .bsq stream
     TokenGrid tokens;             // the grid the stream codes
     size_t model = 0;             // index of the model that coded it
+    double residual_step = 0.0;   // the residual layer's quantiser step; 0: none
   };
-  // Codes `image` at options.quality (options.bits is ignored: the quality picks them). Above
+  // Codes `image` at options.quality (options.bits and options.residual_step are ignored: the
+  // quality picks them; from kResidualQuality up, the tokens of token_quality() and a residual
+  // layer, bsq/quality.h, unless options.residual_layer is false). Above
   // kMinEffort, where the quality falls in a gap between the models' ranges, the picture picks the
   // gap's end (bsq/quality.h, RateGap): Encoded::model says which coded it.
   StatusOr<Encoded> encode(const Image& image, const EncodeOptions& options = {}) const;
-  // The model and bits encode() codes `image` with at that quality and effort, the model loaded.
+  // The model and bits encode() codes `image`'s tokens with at that quality of tokens (a still
+  // image's is token_quality() of its quality, bsq/quality.h) and effort, the model loaded.
   StatusOr<OperatingPoint> choose(const Image& image, int quality, int effort) const;
 
   struct Decoded {

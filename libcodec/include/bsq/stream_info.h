@@ -19,10 +19,10 @@
 namespace bsq {
 
 struct StreamChunk {
-  std::string type;                           // "FRAM" (coded frames) or "BEND" (end marker)
+  std::string type;                           // "FRAM" (coded frames), "RESI" (residual layer) or "BEND" (end marker)
   uint64_t offset = 0;                        // first byte of the chunk in the stream
   uint64_t bytes = 0;                         // the whole chunk, framing and CRC included
-  uint64_t coded_bytes = 0;                   // FRAM: entropy-coded token bytes
+  uint64_t coded_bytes = 0;                   // FRAM: entropy-coded token bytes; RESI: coefficient bytes
   uint32_t first_frame = 0, frame_count = 0;  // FRAM: the frames it codes
 };
 
@@ -37,12 +37,13 @@ struct StreamInfo {
   uint32_t bits_window = 0;               // tokens per window side when each window keeps its own bits; 0: none
   uint32_t grid_cols = 0, grid_rows = 0;  // tokens per frame, padding included
   uint32_t prior = 1;                     // the revision of the entropy coder's prior the tokens are coded with
+  double residual_step = 0;               // a still image's residual layer: its quantiser step; 0: none
   struct {
     int primaries = 0, transfer = 0, matrix = 0;
     bool full_range = true;
     int bit_depth = 8;
   } colour;
-  std::vector<StreamChunk> chunks;                            // the FRAM chunks in stream order, then BEND
+  std::vector<StreamChunk> chunks;                            // the FRAM chunks in stream order, RESI, then BEND
   uint64_t other_chunk_bytes = 0;                             // every other chunk: PRIO, WBIT, metadata, ancillary
   std::vector<std::pair<std::string, std::string>> metadata;  // key, value
 };

@@ -1,0 +1,130 @@
+// The residual layer's transforms: colour planes, 8x8 DCT, quantiser (residual_layer.h).
+#include "residual_layer.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+#include "container_format.h"
+
+namespace bsq::codec_detail {
+
+namespace {
+
+constexpr int kSide = entropy::kResidualBlockSide;
+constexpr int kPlanes = 3;
+
+// The orthonormal colour basis, one row per plane.
+const double kColour[kPlanes][3] = {
+    {1 / std::sqrt(3.0), 1 / std::sqrt(3.0), 1 / std::sqrt(3.0)},
+    {1 / std::sqrt(2.0), -1 / std::sqrt(2.0), 0.0},
+    {1 / std::sqrt(6.0), 1 / std::sqrt(6.0), -2 / std::sqrt(6.0)},
+};
+
+// The orthonormal DCT-II matrix: kDct[k][n] = a_k cos((2n + 1) k pi / 16).
+const std::array<std::array<double, kSide>, kSide> kDct = [] {
+  std::array<std::array<double, kSide>, kSide> t{};
+  const double pi = std::acos(-1.0);
+  for (int k = 0; k < kSide; ++k)
+    for (int n = 0; n < kSide; ++n)
+      t[k][n] =
+          (k == 0 ? std::sqrt(1.0 / kSide) : std::sqrt(2.0 / kSide)) * std::cos((2 * n + 1) * k * pi / (2 * kSide));
+  return t;
+}();
+
+// Where the encoder rounds |coefficient| / step: up from this fraction, not from one half. A
+// dead zone: the levels it zeroes cost far more bits than the error they save (measured on train
+// photos; the decoder does not need to know it).
+constexpr double kRounding = 0.35;
+
+using Block = std::array<double, kSide * kSide>;
+
+// out = kDct * in * kDct^T (forward) or kDct^T * in * kDct (inverse), row-major 8x8.
+Block transform(const Block& in, bool inverse) {
+  Block mid{}, out{};
+  for (int r = 0; r < kSide; ++r)
+    for (int c = 0; c < kSide; ++c) {
+      double s = 0;
+      for (int n = 0; n < kSide; ++n) s += (inverse ? kDct[n][r] : kDct[r][n]) * in[n * kSide + c];
+      mid[r * kSide + c] = s;
+    }
+  for (int r = 0; r < kSide; ++r)
+    for (int c = 0; c < kSide; ++c) {
+      double s = 0;
+      for (int n = 0; n < kSide; ++n) s += mid[r * kSide + n] * (inverse ? kDct[n][c] : kDct[c][n]);
+      out[r * kSide + c] = s;
+    }
+  return out;
+}
+
+size_t level_index(const entropy::ResidualPlanes& r, int plane, int bx, int by) {
+  return ((static_cast<size_t>(plane) * r.blocks_y + by) * r.blocks_x + bx) * entropy::kResidualBlockSize;
+}
+
+}  // namespace
+
+double residual_step_value(uint32_t step) { return static_cast<double>(step) / bitstream::kResidualStepOne; }
+
+entropy::ResidualPlanes quantise_residual(const Image& original, const Image& base, uint32_t step) {
+  entropy::ResidualPlanes r{kPlanes, residual_blocks(original.width), residual_blocks(original.height), {}};
+  r.levels.assign(static_cast<size_t>(kPlanes) * r.blocks_x * r.blocks_y * entropy::kResidualBlockSize, 0);
+  const double inverse_step = 1.0 / residual_step_value(step);
+  for (int by = 0; by < r.blocks_y; ++by)
+    for (int bx = 0; bx < r.blocks_x; ++bx) {
+      Block planes[kPlanes];
+      for (int y = 0; y < kSide; ++y)
+        for (int x = 0; x < kSide; ++x) {
+          // Past the picture's edge, the edge pixel again: a smooth block codes cheaply.
+          const int py = std::min(by * kSide + y, original.height - 1);
+          const int px = std::min(bx * kSide + x, original.width - 1);
+          const uint8_t* o = original.row(py) + 3 * px;
+          const uint8_t* b = base.row(py) + 3 * px;
+          const double d[3] = {double(o[0]) - b[0], double(o[1]) - b[1], double(o[2]) - b[2]};
+          for (int p = 0; p < kPlanes; ++p)
+            planes[p][y * kSide + x] = kColour[p][0] * d[0] + kColour[p][1] * d[1] + kColour[p][2] * d[2];
+        }
+      for (int p = 0; p < kPlanes; ++p) {
+        const Block coefficients = transform(planes[p], false);
+        int16_t* levels = r.levels.data() + level_index(r, p, bx, by);
+        for (int i = 0; i < entropy::kResidualBlockSize; ++i) {
+          const double c = coefficients[entropy::kZigzag[i]] * inverse_step;
+          const double magnitude = std::min(std::floor(std::abs(c) + kRounding), double(entropy::kMaxResidualLevel));
+          levels[i] = static_cast<int16_t>(c < 0 ? -magnitude : magnitude);
+        }
+      }
+    }
+  return r;
+}
+
+void add_residual(const entropy::ResidualPlanes& r, uint32_t step, Image* picture) {
+  const double s = residual_step_value(step);
+  for (int by = 0; by < r.blocks_y; ++by)
+    for (int bx = 0; bx < r.blocks_x; ++bx) {
+      Block planes[kPlanes];
+      bool any = false;
+      for (int p = 0; p < kPlanes; ++p) {
+        const int16_t* levels = r.levels.data() + level_index(r, p, bx, by);
+        Block coefficients{};
+        for (int i = 0; i < entropy::kResidualBlockSize; ++i) {
+          coefficients[entropy::kZigzag[i]] = levels[i] * s;
+          any = any || levels[i] != 0;
+        }
+        planes[p] = transform(coefficients, true);
+      }
+      if (!any) continue;
+      const int rows = std::min(kSide, picture->height - by * kSide);
+      const int cols = std::min(kSide, picture->width - bx * kSide);
+      for (int y = 0; y < rows; ++y) {
+        uint8_t* out = picture->row(by * kSide + y) + 3 * bx * kSide;
+        for (int x = 0; x < cols; ++x)
+          for (int ch = 0; ch < 3; ++ch) {
+            double d = 0;
+            for (int p = 0; p < kPlanes; ++p) d += kColour[p][ch] * planes[p][y * kSide + x];
+            const double v = std::nearbyint(out[3 * x + ch] + d);
+            out[3 * x + ch] = static_cast<uint8_t>(std::clamp(v, 0.0, 255.0));
+          }
+      }
+    }
+}
+
+}  // namespace bsq::codec_detail
