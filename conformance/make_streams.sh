@@ -22,16 +22,22 @@ trap 'rm -rf "$tmp"' EXIT
 rm -rf "$here/streams" "$here/reference"
 mkdir -p "$here/streams" "$here/reference"
 # name, lavfi graph, quality, bits ("uniform": the quality's bits everywhere; "windows": the
-# encoder's counts per window, a WBIT chunk). Since 2026-12-05 every stream the encoder writes is
-# version 1.3, its tokens coded under prior revision 2 (a PRIO chunk); the set keeps the streams
-# made before that as they were (revision 1: 1.0, 1.1 with the index, 1.2 with WBIT), and the
-# prior2_* ones, made by this script on that day, repeat two of them under revision 2. (The encoder
+# encoder's counts per window, a WBIT chunk; "residual": a residual layer). Since 2026-12-05 every
+# stream the encoder writes is version 1.3 (1.4 with a residual layer), its tokens coded under prior
+# revision 2 (a PRIO chunk); the set keeps the streams made before that as they were (revision 1:
+# 1.0, 1.1 with the index, 1.2 with WBIT), and the prior2_* ones, made by this script on that day,
+# repeat two of them under revision 2. (The encoder
 # no longer chooses counts per window for this random model, whose rate gains nothing from them, so
 # windows_q60 has no revision-2 twin: tests/test_codec.cpp and test_entropy.cpp code such grids.)
+# residual_q80 (2026-12-05) is a still with a residual layer: its token hash covers the tokens, its
+# reference picture the layer too (a decoder that drops or misreads it falls far below 40 dB).
 while read -r name graph quality bits; do
   ffmpeg -v error -nostdin -f lavfi -i "$graph" -frames:v 1 -pix_fmt rgb24 -y "$tmp/$name.png"
-  choice=(--uniform-bits)
-  [ "$bits" = windows ] && choice=(-e 2)  # the encoder chooses counts per window above effort 1
+  # Tokens alone (--no-residual), as these streams were made before the residual layer existed;
+  # "residual": the encoder's default from -q 43 up, a RESI chunk after the tokens (container 1.4).
+  choice=(--uniform-bits --no-residual)
+  [ "$bits" = windows ] && choice=(-e 2 --no-residual)  # the encoder chooses counts per window above effort 1
+  [ "$bits" = residual ] && choice=(--uniform-bits)
   "$enc" --quiet --threads 1 --model "$model" -q "$quality" "${choice[@]}" "$tmp/$name.png" "$here/streams/$name.bsq"
 done <<'LIST'
 one_pixel testsrc2=size=16x16,scale=1:1 100 uniform
@@ -42,6 +48,7 @@ mandelbrot_odd mandelbrot=size=257x131 75 uniform
 bars_wide smptebars=size=200x40 100 uniform
 windows_q60 mandelbrot=size=96x64 60 windows
 prior2_q50 testsrc2=size=64x48 50 uniform
+residual_q80 testsrc2=size=64x48 80 residual
 LIST
 
 # A video: 7 frames of a moving pattern at 30000/1001 frames/s in GOPs of 3 (frames 0-2, 3-5, 6),

@@ -62,12 +62,13 @@ inline constexpr double kHighRatePrice = 6.0206 / 3.0;
 BSQ_API std::optional<RateGap> rate_gap(const std::vector<ModelConfig>& models, int quality);
 
 // The residual layer (still images; bsq/codec.h, EncodeOptions::residual_step). Token models
-// stop gaining early: the shipped set's best gives 34 dB at 1.5 bpp on the dev photos, where an
-// 8x8 transform coder gives 37. So from kResidualQuality up, the tokens of kResidualBaseQuality
-// (in the shipped set: default.bsqm at 0.13 bpp) code the picture's structure, and a residual
-// layer, quantised 8x8 DCT coefficients of the rest, its detail: its quantiser step falls
-// geometrically with the quality, from kResidualCoarsestStep at kResidualQuality to
-// kResidualFinestStep at 100 (each about a constant step in log rate). Video has no residual layer.
+// stop gaining early: the shipped set's tokens alone gave 34.2 dB at 1.48 bpp on the dev photos.
+// So from kResidualQuality up, the tokens of kResidualBaseQuality (in the shipped set:
+// default.bsqm at 0.13 bpp) code the picture's structure, and a residual layer, quantised 8x8 DCT
+// coefficients of the rest, its detail (35.6 dB at 1.02 bpp there; eval/README.md): its quantiser
+// step falls geometrically with the quality, from kResidualCoarsestStep at kResidualQuality to
+// kResidualFinestStep at 100 (each quality step about a constant step in log rate). Video has no
+// residual layer.
 inline constexpr int kResidualQuality = 43;
 inline constexpr int kResidualBaseQuality = 16;
 inline constexpr double kResidualCoarsestStep = 128.0;
