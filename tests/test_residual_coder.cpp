@@ -39,7 +39,8 @@ TEST_CASE("residual coder: levels go out and come back, for any block grid") {
   struct Dims {
     int planes, bx, by;
   };
-  for (const auto [planes, bx, by] : {Dims{1, 1, 1}, Dims{3, 1, 1}, Dims{3, 7, 5}, Dims{2, 16, 3}, Dims{3, 40, 30}}) {
+  for (const Dims& d : {Dims{1, 1, 1}, Dims{3, 1, 1}, Dims{3, 7, 5}, Dims{2, 16, 3}, Dims{3, 40, 30}}) {
+    const int planes = d.planes, bx = d.bx, by = d.by;
     CAPTURE(planes);
     CAPTURE(bx);
     CAPTURE(by);
@@ -80,9 +81,11 @@ TEST_CASE("residual coder: the extreme levels round trip, larger ones and bad di
     const char* what;
   };
   const int most = kMaxResidualBlocksPerSide;
-  for (const auto [planes, bx, by, what] :
+  for (const Wrong& w :
        {Wrong{0, 1, 1, "planes"}, Wrong{4, 1, 1, "planes"}, Wrong{3, 0, 1, "blocks per row"},
         Wrong{3, most + 1, 1, "blocks per row"}, Wrong{3, 1, -1, "block rows"}, Wrong{3, most, most, "blocks"}}) {
+    const int planes = w.planes, bx = w.bx, by = w.by;
+    const char* what = w.what;
     CAPTURE(what);
     CHECK_FALSE(check_residual_dims(planes, bx, by, &error));
     CHECK(error == std::string("residual layer: ") + what + " out of range");
