@@ -100,16 +100,19 @@ void add_residual(const entropy::ResidualPlanes& r, uint32_t step, Image* pictur
   const double s = residual_step_value(step);
   for (int by = 0; by < r.blocks_y; ++by)
     for (int bx = 0; bx < r.blocks_x; ++bx) {
-      Block planes[kPlanes];
+      // Most blocks of most planes have no level at all: their residual is 0, with no transform.
+      Block planes[kPlanes] = {};
       bool any = false;
       for (int p = 0; p < kPlanes; ++p) {
         const int16_t* levels = r.levels.data() + level_index(r, p, bx, by);
         Block coefficients{};
+        bool coded = false;
         for (int i = 0; i < entropy::kResidualBlockSize; ++i) {
           coefficients[entropy::kZigzag[i]] = levels[i] * s;
-          any = any || levels[i] != 0;
+          coded = coded || levels[i] != 0;
         }
-        planes[p] = transform(coefficients, true);
+        if (coded) planes[p] = transform(coefficients, true);
+        any = any || coded;
       }
       if (!any) continue;
       const int rows = std::min(kSide, picture->height - by * kSide);
