@@ -38,6 +38,13 @@ struct ResidualPlanes {
   std::vector<int16_t> levels;
 };
 
+// Transform coefficients before quantisation, in units of the quantiser step: the encoder's input
+// to encode_residual_rdo(), laid out as ResidualPlanes' levels.
+struct ResidualCoefficients {
+  int planes = 0, blocks_x = 0, blocks_y = 0;
+  std::vector<float> values;
+};
+
 // The zigzag order of an 8x8 block (JPEG's): kZigzag[i] is the raster index (row * 8 + column) of
 // the i-th coefficient coded.
 extern const uint8_t kZigzag[kResidualBlockSize];
@@ -48,6 +55,14 @@ bool check_residual_dims(int planes, int blocks_x, int blocks_y, std::string* er
 // The coded stream, or an empty vector when the dimensions are outside the caps, levels.size()
 // does not match them, or a level exceeds kMaxResidualLevel in magnitude.
 std::vector<uint8_t> encode_residual(const ResidualPlanes& levels);
+
+// Quantises and codes in one pass (rate-distortion optimised quantisation): each block's levels are
+// those with the least squared error (in squared steps) + lambda * bits, the bits priced by the
+// contexts as they stand when the block is coded; a block may keep fewer levels than rounding
+// gives, or none. The stream decodes with decode_residual() like any other; `chosen`, when given,
+// receives the levels it holds. Empty on dimensions outside the caps or values.size() not matching.
+std::vector<uint8_t> encode_residual_rdo(const ResidualCoefficients& coefficients, double lambda,
+                                         ResidualPlanes* chosen = nullptr);
 
 // Decodes a stream made by encode_residual() with the same dimensions. Returns false with a message
 // on bad dimensions, a level out of range, a truncated stream or bytes left over; a stream damaged in

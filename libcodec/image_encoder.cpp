@@ -74,8 +74,8 @@ StatusOr<std::vector<uint8_t>> encode_tokens(const Tokenizer& tokenizer, const T
   // The residual against the picture the decoder will see.
   auto base = tokenizer.decode(g);
   if (!base.ok()) return base.status();
-  const entropy::ResidualPlanes levels = codec_detail::quantise_residual(image, base.value(), step);
-  container->residual = entropy::encode_residual(levels);
+  container->residual = entropy::encode_residual_rdo(codec_detail::residual_coefficients(image, base.value(), step),
+                                                     codec_detail::kResidualLambda);
   container->residual_step = step;
   return bitstream::write_container(container.value());
 }

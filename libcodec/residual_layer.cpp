@@ -32,11 +32,6 @@ const std::array<std::array<double, kSide>, kSide> kDct = [] {
   return t;
 }();
 
-// Where the encoder rounds |coefficient| / step: up from this fraction, not from one half. A
-// dead zone: the levels it zeroes cost far more bits than the error they save (measured on train
-// photos; the decoder does not need to know it).
-constexpr double kRounding = 0.35;
-
 using Block = std::array<double, kSide * kSide>;
 
 // out = kDct * in * kDct^T (forward) or kDct^T * in * kDct (inverse), row-major 8x8.
@@ -57,17 +52,18 @@ Block transform(const Block& in, bool inverse) {
   return out;
 }
 
-size_t level_index(const entropy::ResidualPlanes& r, int plane, int bx, int by) {
-  return ((static_cast<size_t>(plane) * r.blocks_y + by) * r.blocks_x + bx) * entropy::kResidualBlockSize;
+// Where a block's 64 values start in the plane-major layout of the levels and coefficients.
+size_t level_index(int blocks_x, int blocks_y, int plane, int bx, int by) {
+  return ((static_cast<size_t>(plane) * blocks_y + by) * blocks_x + bx) * entropy::kResidualBlockSize;
 }
 
 }  // namespace
 
 double residual_step_value(uint32_t step) { return static_cast<double>(step) / bitstream::kResidualStepOne; }
 
-entropy::ResidualPlanes quantise_residual(const Image& original, const Image& base, uint32_t step) {
-  entropy::ResidualPlanes r{kPlanes, residual_blocks(original.width), residual_blocks(original.height), {}};
-  r.levels.assign(static_cast<size_t>(kPlanes) * r.blocks_x * r.blocks_y * entropy::kResidualBlockSize, 0);
+entropy::ResidualCoefficients residual_coefficients(const Image& original, const Image& base, uint32_t step) {
+  entropy::ResidualCoefficients r{kPlanes, residual_blocks(original.width), residual_blocks(original.height), {}};
+  r.values.assign(static_cast<size_t>(kPlanes) * r.blocks_x * r.blocks_y * entropy::kResidualBlockSize, 0);
   const double inverse_step = 1.0 / residual_step_value(step);
   for (int by = 0; by < r.blocks_y; ++by)
     for (int bx = 0; bx < r.blocks_x; ++bx) {
@@ -85,12 +81,9 @@ entropy::ResidualPlanes quantise_residual(const Image& original, const Image& ba
         }
       for (int p = 0; p < kPlanes; ++p) {
         const Block coefficients = transform(planes[p], false);
-        int16_t* levels = r.levels.data() + level_index(r, p, bx, by);
-        for (int i = 0; i < entropy::kResidualBlockSize; ++i) {
-          const double c = coefficients[entropy::kZigzag[i]] * inverse_step;
-          const double magnitude = std::min(std::floor(std::abs(c) + kRounding), double(entropy::kMaxResidualLevel));
-          levels[i] = static_cast<int16_t>(c < 0 ? -magnitude : magnitude);
-        }
+        float* values = r.values.data() + level_index(r.blocks_x, r.blocks_y, p, bx, by);
+        for (int i = 0; i < entropy::kResidualBlockSize; ++i)
+          values[i] = static_cast<float>(coefficients[entropy::kZigzag[i]] * inverse_step);
       }
     }
   return r;
@@ -104,7 +97,7 @@ void add_residual(const entropy::ResidualPlanes& r, uint32_t step, Image* pictur
       Block planes[kPlanes] = {};
       bool any = false;
       for (int p = 0; p < kPlanes; ++p) {
-        const int16_t* levels = r.levels.data() + level_index(r, p, bx, by);
+        const int16_t* levels = r.levels.data() + level_index(r.blocks_x, r.blocks_y, p, bx, by);
         Block coefficients{};
         bool coded = false;
         for (int i = 0; i < entropy::kResidualBlockSize; ++i) {

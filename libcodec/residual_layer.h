@@ -7,8 +7,9 @@
 // squared error and one quantiser step suits all three (PSNR is measured on RGB). Each plane is
 // cut into 8x8 blocks from the top-left corner (the last row and column of blocks reach past the
 // picture; the encoder fills them by repeating the edge, the decoder drops them), transformed by
-// the orthonormal DCT-II, divided by the step and rounded; the decoder multiplies back, inverts
-// both transforms, adds the result to the tokens' picture and rounds to 8 bits.
+// the orthonormal DCT-II and divided by the step; the encoder chooses the levels from these by
+// rate-distortion optimisation (entropy::encode_residual_rdo). The decoder multiplies the levels
+// back, inverts both transforms, adds the result to the tokens' picture and rounds to 8 bits.
 #pragma once
 
 #include <cstdint>
@@ -21,8 +22,13 @@ namespace bsq::codec_detail {
 // The step's unit in the container (bitstream/container_format.h, kResidualStepOne).
 double residual_step_value(uint32_t step);
 
-// The levels that bring `base` closer to `original` (same size) at quantiser step `step`.
-entropy::ResidualPlanes quantise_residual(const Image& original, const Image& base, uint32_t step);
+// The encoder's price of a bit in squared quantiser steps (entropy::encode_residual_rdo): set on
+// train crops (entropy/README.md, "The residual layer").
+inline constexpr double kResidualLambda = 0.07;
+
+// What `base` misses of `original` (same size): the transform coefficients in units of `step`,
+// for the encoder's quantiser (entropy::encode_residual_rdo) to choose levels from.
+entropy::ResidualCoefficients residual_coefficients(const Image& original, const Image& base, uint32_t step);
 
 // Adds the residual the levels code to `picture` (the size they were made for).
 void add_residual(const entropy::ResidualPlanes& levels, uint32_t step, Image* picture);

@@ -2,6 +2,8 @@
 // and that it spends bits where the levels are.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <random>
@@ -148,4 +150,94 @@ TEST_CASE("residual coder: the zigzag order visits each coefficient once, by ris
     previous_band = band;
   }
   for (int count : seen) CHECK(count == 1);
+}
+
+namespace {
+
+// Coefficients as a transform of a residual gives them, in units of the step: Laplacian, larger at
+// low frequencies, some blocks all small; deterministic.
+ResidualCoefficients typical_coefficients(int planes, int blocks_x, int blocks_y, uint32_t seed) {
+  ResidualCoefficients c{planes, blocks_x, blocks_y, {}};
+  c.values.resize(static_cast<size_t>(planes) * blocks_x * blocks_y * kResidualBlockSize);
+  std::mt19937 rng(seed);
+  for (size_t b = 0; b < c.values.size() / kResidualBlockSize; ++b) {
+    const double activity = rng() % 4 == 0 ? 0.1 : 1.0 + rng() % 4;
+    for (int i = 0; i < kResidualBlockSize; ++i) {
+      std::exponential_distribution<double> magnitude(1.0 / (activity * 4.0 / (1 + i)));
+      const double v = magnitude(rng);
+      c.values[b * kResidualBlockSize + i] = static_cast<float>(rng() % 2 ? v : -v);
+    }
+  }
+  return c;
+}
+
+double squared_error(const ResidualCoefficients& c, const ResidualPlanes& levels) {
+  double e = 0;
+  for (size_t i = 0; i < c.values.size(); ++i) e += (c.values[i] - levels.levels[i]) * (c.values[i] - levels.levels[i]);
+  return e;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "residual coder, rate-distortion quantiser: its stream decodes to the levels it chose, each one "
+    "of 0, round(c) - 1 and round(c), with the coefficient's sign") {
+  const ResidualCoefficients c = typical_coefficients(3, 9, 7, 3);
+  for (const double lambda : {0.0, 0.07, 0.5}) {
+    CAPTURE(lambda);
+    ResidualPlanes chosen;
+    const std::vector<uint8_t> bytes = encode_residual_rdo(c, lambda, &chosen);
+    REQUIRE_FALSE(bytes.empty());
+    ResidualPlanes back;
+    std::string error;
+    REQUIRE(decode_residual(bytes.data(), bytes.size(), 3, 9, 7, &back, &error));
+    CHECK(back.levels == chosen.levels);
+    CHECK(bytes == encode_residual(chosen));  // the same coder: choosing changes the levels alone
+    int nonzero = 0;
+    for (size_t i = 0; i < c.values.size(); ++i) {
+      const int rounded = static_cast<int>(std::lround(std::abs(c.values[i])));
+      const int level = chosen.levels[i];
+      CHECK((level == 0 || std::abs(level) == rounded || std::abs(level) == rounded - 1));
+      CHECK((level == 0 || (level < 0) == (c.values[i] < 0)));
+      nonzero += level != 0;
+    }
+    CHECK(nonzero > 0);
+  }
+}
+
+TEST_CASE(
+    "residual coder, rate-distortion quantiser: at lambda 0 it rounds; a dearer bit buys fewer "
+    "bytes for more error") {
+  const ResidualCoefficients c = typical_coefficients(3, 24, 16, 8);
+  ResidualPlanes rounded;
+  encode_residual_rdo(c, 0.0, &rounded);
+  for (size_t i = 0; i < c.values.size(); ++i) {
+    const float v = c.values[i];
+    if (std::abs(std::abs(v) - std::floor(std::abs(v)) - 0.5f) < 1e-3f) continue;  // a tie either way
+    CHECK(rounded.levels[i] == std::lround(v));
+  }
+  size_t bytes_before = SIZE_MAX;
+  double error_before = -1;
+  for (const double lambda : {0.0, 0.05, 0.15, 0.5, 2.0}) {
+    CAPTURE(lambda);
+    ResidualPlanes chosen;
+    const size_t bytes = encode_residual_rdo(c, lambda, &chosen).size();
+    const double error = squared_error(c, chosen);
+    CHECK(bytes < bytes_before);
+    CHECK(error > error_before);
+    bytes_before = bytes;
+    error_before = error;
+  }
+  // Coefficients all under a half step code no level at all.
+  ResidualCoefficients small{3, 4, 4, std::vector<float>(3 * 4 * 4 * kResidualBlockSize, 0.45f)};
+  ResidualPlanes none;
+  encode_residual_rdo(small, 0.01, &none);
+  CHECK(std::all_of(none.levels.begin(), none.levels.end(), [](int16_t v) { return v == 0; }));
+}
+
+TEST_CASE("residual coder, rate-distortion quantiser: bad dimensions or a wrong count give an empty stream") {
+  ResidualCoefficients c = typical_coefficients(3, 2, 2, 1);
+  c.values.pop_back();
+  CHECK(encode_residual_rdo(c, 0.1).empty());
+  CHECK(encode_residual_rdo(ResidualCoefficients{4, 1, 1, std::vector<float>(4 * kResidualBlockSize)}, 0.1).empty());
 }
