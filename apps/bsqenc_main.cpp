@@ -72,8 +72,10 @@ int main(int argc, char** argv) {
                "Image: the quality's bits in every window, as effort 1 keeps them (implied by --tokens); by "
                "default, above effort 1, windows that need more bits take them from those that need fewer");
   app.add_flag("--no-residual", no_residual,
-               "Image: the quality's own tokens alone at every quality, no residual layer (implied by --tokens); by "
-               "default, from -q 43 up, low-rate tokens and a residual layer of 8x8 transform coefficients");
+               fmt::format("Image: the quality's own tokens alone at every quality, no residual layer (implied by "
+                           "--tokens); by default, from -q {} up, low-rate tokens and a residual layer of 8x8 "
+                           "transform coefficients",
+                           bsq::kResidualQuality));
   auto* keyint_option =
       app.add_option("--keyint", clip.keyint,
                      "Video: frames per GOP, each starting with a key frame (0: about 2 s at the clip's rate; "

@@ -99,17 +99,17 @@ grep -q "64x48" "$log/info" && grep -q FRAM "$log/info" && grep -q BEND "$log/in
 [ "$(json_field width <"$log/json")" = 64 ] && grep -q '"type":"FRAM"' "$log/json" || fail "--info --json: $(cat "$log/json")"
 [ "$(json_field bytes <"$log/json")" = "$(wc -c <out/rgb.png.bsq)" ] || fail "--info --json bytes: $(cat "$log/json")"
 
-# -q with a fixed-rate model: below -q 43 the one rate, and a warning that -q did nothing; from
+# -q with a fixed-rate model: below -q 17 the one rate, and a warning that -q did nothing; from
 # there up a residual layer, whose step -q sets: larger and closer streams, no warning.
-enc -q 20 in/rgb.png out/q20.bsq 2>"$log/err" || fail "bsqenc -q 20 exit $?"
+enc -q 10 in/rgb.png out/q10.bsq 2>"$log/err" || fail "bsqenc -q 10 exit $?"
 grep -q "warning: .*single rate" "$log/err" || fail "bsqenc -q with a fixed-rate model: no warning: $(cat "$log/err")"
 enc -q 1 in/rgb.png out/q1.bsq 2>/dev/null || fail "bsqenc -q 1 exit $?"
-cmp -s out/q20.bsq out/q1.bsq || fail "-q changed the stream of a fixed-rate model below -q 43"
+cmp -s out/q10.bsq out/q1.bsq || fail "-q changed the stream of a fixed-rate model below -q 17"
 enc --no-residual -q 60 in/rgb.png out/q60plain.bsq 2>"$log/err" || fail "bsqenc --no-residual -q 60 exit $?"
 grep -q "warning: .*single rate" "$log/err" || fail "bsqenc --no-residual -q 60 with a fixed-rate model: no warning"
 cmp -s out/q60plain.bsq out/q1.bsq || fail "--no-residual -q 60 changed the stream of a fixed-rate model"
 last_bytes=$(wc -c <out/q1.bsq)
-for q in 43 70 100; do
+for q in 17 70 100; do
   enc --json -q "$q" in/rgb.png "out/r$q.bsq" >"$log/json" 2>"$log/err" || fail "bsqenc -q $q exit $?"
   ! grep -q warning "$log/err" || fail "bsqenc -q $q: unexpected warning: $(cat "$log/err")"
   bytes=$(wc -c <"out/r$q.bsq")
@@ -148,9 +148,9 @@ for q in 30 60; do
   "$bsqdec" --info --json "out/w$q.bsq" >"$log/info" || fail "per-window -q $q: --info"
   bits=$(json_field bits <"$log/info")
   [ "$bits" -ge 2 ] && [ "$bits" -le 8 ] || fail "per-window -q $q: $bits bits"
-  # From -q 43 up the stream has a residual layer too (version 1.4).
+  # From -q 17 up the stream has a residual layer too (version 1.4).
   version=1.3
-  [ "$q" -ge 43 ] && version=1.4
+  [ "$q" -ge 17 ] && version=1.4
   case "$(json_field version <"$log/info" | tr -d '"')/$(json_field prior <"$log/info")/$(json_field bits_window <"$log/info")" in
     $version/2/0 | $version/2/[1-9]*) ;;
     *) fail "per-window -q $q: --info says $(cat "$log/info")" ;;

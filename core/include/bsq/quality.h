@@ -69,9 +69,9 @@ BSQ_API std::optional<RateGap> rate_gap(const std::vector<ModelConfig>& models, 
 // step falls geometrically with the quality, from kResidualCoarsestStep at kResidualQuality to
 // kResidualFinestStep at 100 (each quality step about a constant step in log rate). Video has no
 // residual layer.
-inline constexpr int kResidualQuality = 43;
+inline constexpr int kResidualQuality = 17;
 inline constexpr int kResidualBaseQuality = 16;
-inline constexpr double kResidualCoarsestStep = 128.0;
+inline constexpr double kResidualCoarsestStep = 320.0;
 inline constexpr double kResidualFinestStep = 6.0;
 // The residual's quantiser step at `quality` (on 8-bit samples through orthonormal transforms), 0
 // below kResidualQuality.
