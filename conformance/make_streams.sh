@@ -34,7 +34,7 @@ mkdir -p "$here/streams" "$here/reference"
 while read -r name graph quality bits; do
   ffmpeg -v error -nostdin -f lavfi -i "$graph" -frames:v 1 -pix_fmt rgb24 -y "$tmp/$name.png"
   # Tokens alone (--no-residual), as these streams were made before the residual layer existed;
-  # "residual": the encoder's default from -q 43 up, a RESI chunk after the tokens (container 1.4).
+  # "residual": the encoder's default from -q 17 up, a RESI chunk after the tokens (container 1.4).
   choice=(--uniform-bits --no-residual)
   [ "$bits" = windows ] && choice=(-e 2 --no-residual)  # the encoder chooses counts per window above effort 1
   [ "$bits" = residual ] && choice=(--uniform-bits)
