@@ -85,5 +85,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!bsq::entropy::decode_residual(again.data(), again.size(), planes, cols, rows, &back, &error) ||
       back.levels != levels.levels)
     __builtin_trap();
+  // The encoder's quantiser on those levels as coefficients: at lambda 0 it keeps them exactly (the
+  // same stream); at a price it keeps a stream that decodes to the levels it says it chose.
+  bsq::entropy::ResidualCoefficients coefficients{planes, cols, rows, {levels.levels.begin(), levels.levels.end()}};
+  bsq::entropy::ResidualPlanes chosen;
+  if (bsq::entropy::encode_residual_rdo(coefficients, 0.0, &chosen) != again || chosen.levels != levels.levels)
+    __builtin_trap();
+  for (float& c : coefficients.values) c *= 0.7f;
+  const std::vector<uint8_t> priced = bsq::entropy::encode_residual_rdo(coefficients, 0.02 * (data[1] % 16), &chosen);
+  if (!bsq::entropy::decode_residual(priced.data(), priced.size(), planes, cols, rows, &back, &error) ||
+      back.levels != chosen.levels)
+    __builtin_trap();
   return 0;
 }
