@@ -32,6 +32,13 @@ constexpr int band_of(int i) {
   return std::min(raster / kResidualBlockSide + raster % kResidualBlockSide, kBands - 1);
 }
 
+// The neighbouring blocks' level i (null at the picture's edge), min(abs, 2) each, summed and
+// capped: a context of level i.
+int neighbour_class(const int16_t* left, const int16_t* up, int i) {
+  return std::min((left ? std::min(std::abs(left[i]), 2) : 0) + (up ? std::min(std::abs(up[i]), 2) : 0),
+                  kNeighbourClasses - 1);
+}
+
 struct Contexts {
   AdaptiveCounter coded[kPlaneClasses][3];                               // any level in the block; by coded neighbours
   AdaptiveCounter last[kPlaneClasses][1 << kLastBits];                   // the last nonzero position, a binary tree
@@ -100,8 +107,7 @@ bool code_block(Coder& io, Contexts& ctx, int pc, int16_t* block, const int16_t*
   *last_out = static_cast<uint8_t>(last);
   for (int i = 0; i < last; ++i) {
     const int band = band_of(i);
-    const int near = std::min((left ? std::min(std::abs(left[i]), 2) : 0) + (up ? std::min(std::abs(up[i]), 2) : 0),
-                              kNeighbourClasses - 1);
+    const int near = neighbour_class(left, up, i);
     const int magnitude = std::abs(static_cast<int>(block[i]));  // 0 when decoding
     const int after_nonzero = i > 0 && block[i - 1] != 0;
     if (i + 1 < last && !io.bit(ctx.nonzero[pc][band][near][after_nonzero], magnitude != 0)) {
@@ -206,8 +212,7 @@ void choose_block(const BitPrice& price, const Contexts& ctx, int pc, const floa
   cost[0][1] = kNever;
   for (int i = 0; i < kResidualBlockSize; ++i) {
     const int band = band_of(i);
-    const int near = std::min((left ? std::min(std::abs(left[i]), 2) : 0) + (up ? std::min(std::abs(up[i]), 2) : 0),
-                              kNeighbourClasses - 1);
+    const int near = neighbour_class(left, up, i);
     const float a = std::abs(c[i]);
     const int high = static_cast<int>(std::min(std::floor(a + 0.5f), static_cast<float>(kMaxResidualLevel)));
     // The candidates' error + lambda * bits, the nonzero flag aside.
