@@ -123,14 +123,15 @@ int main(int argc, char** argv) {
     line = fmt::format("ok {}x{} frames={} bits={} tokens={:016x}", image.width, image.height, frames,
                        video->tokens().bits, hash.h);
   } else {
-    // The set picks the model the stream names, as bsqdec does; the token grid is taken on the
-    // way to the pixels, to check it alone.
+    // The set picks the model the stream names, as bsqdec does; the token grid is taken alone, to
+    // check it, and the pixels are the whole decoder's (the residual layer and the restoration
+    // filter included).
     auto chosen = models->model_for_stream(bytes.data(), bytes.size());
     if (!chosen.ok()) return fail(chosen.status());
     const bsq::Tokenizer& tokenizer = *models->model(chosen.value()).value();
     auto grid = bsq::decode_tokens(tokenizer, bytes.data(), bytes.size());
     if (!grid.ok()) return fail(grid.status());
-    auto decoded = tokenizer.decode(grid.value());
+    auto decoded = bsq::decode_image(tokenizer, bytes.data(), bytes.size());
     if (!decoded.ok()) return fail(decoded.status());
     image = std::move(decoded.value());
     line = fmt::format("ok {}x{} frames={} bits={} tokens={:016x}", grid->width, grid->height, grid->frames, grid->bits,
