@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
   int effort = bsq::kDefaultEffort;
   bool uniform_bits = false;
   bool no_residual = false;
+  bool no_filter = false;
   std::string tokens;
   bsq::cli::EncodeClipRequest clip;
   CLI::App app{
@@ -76,6 +77,9 @@ int main(int argc, char** argv) {
                            "--tokens); by default, from -q {} up, low-rate tokens and a residual layer of 8x8 "
                            "transform coefficients",
                            bsq::kResidualQuality));
+  app.add_flag("--no-filter", no_filter,
+               "Image: no restoration filter (implied by --tokens); by default the encoder fits a linear filter "
+               "to the decoded picture and the stream carries it when it is worth its bits");
   auto* keyint_option =
       app.add_option("--keyint", clip.keyint,
                      "Video: frames per GOP, each starting with a key frame (0: about 2 s at the clip's rate; "
@@ -163,6 +167,7 @@ int main(int argc, char** argv) {
     options.per_window_bits = !uniform_bits && tokens.empty();
     // A token file holds the whole picture: its tokens decode to what the stream does.
     options.residual_layer = residual_layer;
+    options.filter = !no_filter && tokens.empty();
     return models->encode(image.value(), options);
   }();
   const double encode_seconds = encode_time.seconds();

@@ -40,6 +40,10 @@ void print_json(const std::string& name, const StreamInfo& s) {
   json.add("patch", s.patch).add("bits", s.bits).add("bits_window", s.bits_window);
   json.add("grid_cols", s.grid_cols).add("grid_rows", s.grid_rows).add("prior", s.prior);
   json.add("residual_step", s.residual_step);
+  uint64_t filter_bytes = 0;
+  for (const auto& c : s.chunks)
+    if (c.type == "FILT") filter_bytes = c.coded_bytes;
+  json.add("filter_bytes", filter_bytes);
   JsonObject colour;
   colour.add("primaries", s.colour.primaries).add("transfer", s.colour.transfer);
   colour.add("matrix", s.colour.matrix).add("full_range", s.colour.full_range);
@@ -112,6 +116,10 @@ void print_text(const std::string& name, const StreamInfo& s) {
     if (c.type == "RESI")
       fmt::print("  {:>10} {:>10}  RESI residual layer, quantiser step {:.4g} ({} bytes of coded coefficients)\n",
                  c.offset, c.bytes, s.residual_step, c.coded_bytes);
+  for (const auto& c : s.chunks)
+    if (c.type == "FILT")
+      fmt::print("  {:>10} {:>10}  FILT restoration filter ({} bytes of coded parameters)\n", c.offset, c.bytes,
+                 c.coded_bytes);
   if (s.other_chunk_bytes != 0)
     fmt::print("  {:>10} {:>10}  other chunks (PRIO, WBIT, metadata)\n", "", s.other_chunk_bytes);
   for (const auto& c : s.chunks)

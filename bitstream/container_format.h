@@ -21,14 +21,16 @@ namespace bsq::bitstream {
 // newline conversion in either direction, 0x1A stops a DOS `type`.
 inline constexpr uint8_t kMagic[8] = {0x89, 'B', 'S', 'Q', 0x0D, 0x0A, 0x1A, 0x0A};
 inline constexpr uint16_t kVersionMajor = 1;  // a reader refuses any other major version
-inline constexpr uint16_t kVersionMinor = 4;  // minor versions only append: readers accept all
+inline constexpr uint16_t kVersionMinor = 5;  // minor versions only append: readers accept all
 // 1.1 adds a frame count of 0 (known only at the end, from BEND) and the gidx index chunk; 1.2 the
 // WBIT chunk (bits per window); 1.3 the PRIO chunk (the prior's revision); 1.4 the RESI chunk (a
-// still image's residual). A writer writes the lowest minor version whose features the stream uses.
+// still image's residual); 1.5 the FILT chunk (a still image's restoration filter). A writer writes
+// the lowest minor version whose features the stream uses.
 inline constexpr uint16_t kVersionMinorIndex = 1;
 inline constexpr uint16_t kVersionMinorWindowBits = 2;
 inline constexpr uint16_t kVersionMinorPrior = 3;
 inline constexpr uint16_t kVersionMinorResidual = 4;
+inline constexpr uint16_t kVersionMinorFilter = 5;
 
 // --- Header layout (byte offsets from the start of the stream) -----------------------------------
 inline constexpr size_t kOffsetMagic = 0;             // 8 bytes
@@ -104,6 +106,12 @@ inline constexpr size_t kResidualPrefixSize = 4;                 // u32 quantise
 inline constexpr uint32_t kResidualStepOne = 256;                // a step of 1.0: the step is fixed-point
 inline constexpr uint32_t kMaxResidualStep = uint32_t{1} << 20;  // a step of 4096
 
+// FILT (1.5, critical): a linear filter the decoder applies last to a still image's picture (after the
+// residual, if any), fitted by the encoder (libcodec/restoration_filter.h). Payload: its parameters,
+// at least one byte, coded as entropy/filter_coder.h says, opaque here. At most once, after the FRAM
+// chunk and before BEND, in a stream of one frame.
+inline constexpr uint32_t kChunkFilter = fourcc("FILT");
+
 // As in PNG, bit 5 of the first type byte (a lowercase letter) marks a chunk a reader that
 // does not know it may skip; an unknown chunk without it is an error.
 constexpr bool is_ancillary(uint32_t type) { return (type & 0x20u) != 0; }
@@ -172,6 +180,10 @@ struct Container {
   uint32_t residual_step = 0;     // 0: no RESI chunk
   std::vector<uint8_t> residual;  // its coded bytes
   uint64_t residual_offset = 0;   // reader: where the RESI chunk starts in the stream (for error messages)
+  // A still image's restoration filter (the FILT chunk, 1.5): its coded parameters, whose format
+  // belongs to entropy/; empty: no FILT chunk.
+  std::vector<uint8_t> filter;
+  uint64_t filter_offset = 0;  // reader: where the FILT chunk starts in the stream
 };
 
 // Checks every header field against the caps; the message names the field and its offset. A frame

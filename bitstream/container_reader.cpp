@@ -99,6 +99,8 @@ StatusOr<Container> read_container(const uint8_t* data, size_t size, std::option
   out.residual_step = reader->residual_step();
   out.residual = reader->residual();
   out.residual_offset = reader->residual_offset();
+  out.filter = reader->filter();
+  out.filter_offset = reader->filter_offset();
   // A header count of 0 is resolved by BEND, whose total the reader checked against the chunks.
   if (out.header.frames == 0) out.header.frames = out.frames.back().first_frame + out.frames.back().frame_count;
   return out;

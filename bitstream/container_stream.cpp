@@ -64,6 +64,8 @@ struct ChunkReader::Impl {
   uint32_t residual_step = 0;     // the RESI chunk's, 0 without one
   std::vector<uint8_t> residual;
   uint64_t residual_offset = 0;
+  std::vector<uint8_t> filter;  // the FILT chunk's payload, empty without one
+  uint64_t filter_offset = 0;
 
   size_t chunk_number = 0;     // of the last chunk read, counting from 1; 0 after a seek
   uint32_t next_frame = 0;     // where the next FRAM chunk must start
@@ -112,7 +114,9 @@ struct ChunkReader::Impl {
   StatusOr<uint32_t> take_setting(const Chunk& c, bool seen, uint16_t since_minor) const;
   Status take_bits_window(const Chunk& c);
   Status take_prior(const Chunk& c);
+  Status check_still_chunk(const Chunk& c, std::optional<uint64_t> seen_at, uint16_t since_minor) const;
   Status take_residual(const Chunk& c);
+  Status take_filter(const Chunk& c);
   Status take_index(const Chunk& c);
   Status check_end(const Chunk& c);
   StatusOr<std::optional<FrameChunk>> next();
@@ -250,17 +254,26 @@ Status ChunkReader::Impl::take_prior(const Chunk& c) {
   return Status::Ok();
 }
 
-// A chunk read again after a seek_to() (a seek back to the FRAM chunk) is not a second one.
-Status ChunkReader::Impl::take_residual(const Chunk& c) {
-  if (residual_step != 0 && residual_offset != c.offset)
-    return invalid_data(fmt::format("invalid {}: a second RESI chunk", c.where()));
-  if (version_minor < kVersionMinorResidual)
+// The rules of a still image's chunk after its tokens (RESI, FILT): once, in a stream of version
+// 1.since_minor or later, of one frame, after the FRAM chunk. A chunk read again after a seek_to()
+// (a seek back to the FRAM chunk) is not a second one: `seen_at` is where the first one was, if any.
+Status ChunkReader::Impl::check_still_chunk(const Chunk& c, std::optional<uint64_t> seen_at,
+                                            uint16_t since_minor) const {
+  if (seen_at && *seen_at != c.offset)
+    return invalid_data(fmt::format("invalid {}: a second {} chunk", c.where(), fourcc_name(c.type)));
+  if (version_minor < since_minor)
     return invalid_data(fmt::format("invalid {}: a stream of version 1.{} has none (1.{} added it)", c.where(),
-                                    version_minor, kVersionMinorResidual));
+                                    version_minor, since_minor));
   if (header.frames != 1)
     return invalid_data(
         fmt::format("invalid {}: only a still image has one, the header says {} frames", c.where(), header.frames));
   if (frame_chunks == 0) return invalid_data(fmt::format("invalid {}: it must come after the FRAM chunk", c.where()));
+  return Status::Ok();
+}
+
+Status ChunkReader::Impl::take_residual(const Chunk& c) {
+  BSQ_RETURN_IF_ERROR(
+      check_still_chunk(c, residual_step != 0 ? std::optional(residual_offset) : std::nullopt, kVersionMinorResidual));
   if (c.length < kResidualPrefixSize)
     return invalid_data(fmt::format("invalid {}: payload of {} bytes, shorter than its {}-byte quantiser step",
                                     c.where(), c.length, kResidualPrefixSize));
@@ -271,6 +284,15 @@ Status ChunkReader::Impl::take_residual(const Chunk& c) {
   residual_step = step;
   residual.assign(c.payload() + kResidualPrefixSize, c.payload() + c.length);
   residual_offset = c.offset;
+  return Status::Ok();
+}
+
+Status ChunkReader::Impl::take_filter(const Chunk& c) {
+  BSQ_RETURN_IF_ERROR(
+      check_still_chunk(c, !filter.empty() ? std::optional(filter_offset) : std::nullopt, kVersionMinorFilter));
+  if (c.length == 0) return invalid_data(fmt::format("invalid {}: an empty payload", c.where()));
+  filter.assign(c.payload(), c.payload() + c.length);
+  filter_offset = c.offset;
   return Status::Ok();
 }
 
@@ -353,6 +375,8 @@ StatusOr<std::optional<FrameChunk>> ChunkReader::Impl::next() {
       BSQ_RETURN_IF_ERROR(take_prior(c));
     } else if (c.type == kChunkResidual) {
       BSQ_RETURN_IF_ERROR(take_residual(c));
+    } else if (c.type == kChunkFilter) {
+      BSQ_RETURN_IF_ERROR(take_filter(c));
     } else if (c.type == kChunkIndex) {
       BSQ_RETURN_IF_ERROR(take_index(c));
     } else if (c.type == kChunkEnd) {
@@ -409,6 +433,8 @@ uint32_t ChunkReader::prior() const { return impl_->prior.value_or(kPriorWithout
 uint32_t ChunkReader::residual_step() const { return impl_->residual_step; }
 const std::vector<uint8_t>& ChunkReader::residual() const { return impl_->residual; }
 uint64_t ChunkReader::residual_offset() const { return impl_->residual_offset; }
+const std::vector<uint8_t>& ChunkReader::filter() const { return impl_->filter; }
+uint64_t ChunkReader::filter_offset() const { return impl_->filter_offset; }
 
 StatusOr<std::optional<FrameChunk>> ChunkReader::next_frames() {
   if (!impl_->failed.ok()) return impl_->failed;

@@ -106,6 +106,10 @@ class ChunkReader {
   uint32_t residual_step() const;
   const std::vector<uint8_t>& residual() const;
   uint64_t residual_offset() const;  // where the RESI chunk starts in the stream
+  // The FILT chunk (version 1.5): a still image's restoration filter, once it has been read (it
+  // follows the FRAM chunk); empty without one.
+  const std::vector<uint8_t>& filter() const;
+  uint64_t filter_offset() const;  // where the FILT chunk starts in the stream
 
  private:
   struct Impl;

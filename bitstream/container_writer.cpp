@@ -128,15 +128,23 @@ Status ContainerWriter::add_prior(uint32_t revision) {
   return Status::Ok();
 }
 
-// The rules are the reader's, and so are the messages, less the chunk's number and position.
-Status ContainerWriter::add_residual(uint32_t step, const uint8_t* coded, size_t size) {
-  if (finished_) return invalid("cannot add the residual after the end marker");
-  if (has_residual_) return invalid("invalid RESI chunk: a second RESI chunk");
+// The rules of a still image's chunk after its tokens (RESI, FILT) are the reader's, and so are the
+// messages, less the chunk's number and position; `what` names it in the others.
+Status ContainerWriter::check_still_chunk(uint32_t type, const char* what, bool seen) const {
+  const std::string name = fourcc_name(type);
+  if (finished_) return invalid(fmt::format("cannot add the {} after the end marker", what));
+  if (seen) return invalid(fmt::format("invalid {0} chunk: a second {0} chunk", name));
   if (header_.frames != 1)
     return invalid(
-        fmt::format("invalid RESI chunk: only a still image has one, the header says {} frames", header_.frames));
-  if (frame_chunks_ == 0) return invalid("invalid RESI chunk: it must come after the FRAM chunk");
-  if (taken_ > 0) return invalid("the residual chunk must come before anything is taken (it sets the version minor)");
+        fmt::format("invalid {} chunk: only a still image has one, the header says {} frames", name, header_.frames));
+  if (frame_chunks_ == 0) return invalid(fmt::format("invalid {} chunk: it must come after the FRAM chunk", name));
+  if (taken_ > 0)
+    return invalid(fmt::format("the {} chunk must come before anything is taken (it sets the version minor)", what));
+  return Status::Ok();
+}
+
+Status ContainerWriter::add_residual(uint32_t step, const uint8_t* coded, size_t size) {
+  BSQ_RETURN_IF_ERROR(check_still_chunk(kChunkResidual, "residual", has_residual_));
   if (step < 1 || step > kMaxResidualStep)
     return invalid(fmt::format("invalid RESI chunk: quantiser step {} (must be 1..{}, in 1/{} units)", step,
                                kMaxResidualStep, kResidualStepOne));
@@ -149,6 +157,17 @@ Status ContainerWriter::add_residual(uint32_t step, const uint8_t* coded, size_t
   append_le<uint32_t>(prefix, step);
   append_chunk(kChunkResidual, prefix, coded, size);
   has_residual_ = true;
+  return Status::Ok();
+}
+
+Status ContainerWriter::add_filter(const uint8_t* coded, size_t size) {
+  BSQ_RETURN_IF_ERROR(check_still_chunk(kChunkFilter, "filter", has_filter_));
+  if (size == 0 || coded == nullptr) return invalid("invalid FILT chunk: an empty payload");
+  if (size > kMaxChunkPayload)
+    return invalid(fmt::format("coded filter of {} bytes exceeds the chunk cap of {} bytes", size, kMaxChunkPayload));
+  require_minor(kVersionMinorFilter);
+  append_chunk(kChunkFilter, {}, coded, size);
+  has_filter_ = true;
   return Status::Ok();
 }
 
@@ -203,6 +222,7 @@ StatusOr<std::vector<uint8_t>> write_container(const Container& c) {
         writer->add_frames(chunk.first_frame, chunk.frame_count, chunk.coded.data(), chunk.coded.size()));
   if (c.residual_step != 0)
     BSQ_RETURN_IF_ERROR(writer->add_residual(c.residual_step, c.residual.data(), c.residual.size()));
+  if (!c.filter.empty()) BSQ_RETURN_IF_ERROR(writer->add_filter(c.filter.data(), c.filter.size()));
   BSQ_RETURN_IF_ERROR(writer->finish());
   return writer->take_bytes();
 }

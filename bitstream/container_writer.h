@@ -50,6 +50,9 @@ class ContainerWriter {
   // frame, once, after its FRAM chunk and before finish(), and before take_bytes() (the header's
   // version minor changes).
   Status add_residual(uint32_t step, const uint8_t* coded, size_t size);
+  // Writes the FILT chunk (version 1.5): a still image's restoration filter, its coded parameters (at
+  // least one byte). Under the same rules as add_residual().
+  Status add_filter(const uint8_t* coded, size_t size);
   // Appends the index (more than one FRAM chunk) and the end marker once every frame of the header
   // has been added (at least one when the header said 0); nothing may follow.
   Status finish();
@@ -65,6 +68,7 @@ class ContainerWriter {
   void append_chunk(uint32_t type, const std::vector<uint8_t>& prefix, const uint8_t* body, size_t body_size);
   // A chunk whose payload is one u32 (WBIT, PRIO).
   void append_setting(uint32_t type, uint32_t value);
+  Status check_still_chunk(uint32_t type, const char* what, bool seen) const;
   // Raises the header's version minor to at least `minor` while the header is still pending.
   void require_minor(uint16_t minor);
   // Whether a chunk that must precede the FRAM chunks (WBIT, PRIO) can still be added.
@@ -78,7 +82,7 @@ class ContainerWriter {
   bool minor_decided_ = true;
   size_t metadata_chunks_ = 0;
   bool finished_ = false;
-  bool has_bits_window_ = false, has_prior_ = false, has_residual_ = false;
+  bool has_bits_window_ = false, has_prior_ = false, has_residual_ = false, has_filter_ = false;
 };
 
 // Header, metadata chunks, frame chunks, the residual, end marker: the stream read_container(...)

@@ -31,13 +31,19 @@ mkdir -p "$here/streams" "$here/reference"
 # windows_q60 has no revision-2 twin: tests/test_codec.cpp and test_entropy.cpp code such grids.)
 # residual_q80 (2026-12-05) is a still with a residual layer: its token hash covers the tokens, its
 # reference picture the layer too (a decoder that drops or misreads it falls far below 40 dB).
+# filter_q10 and filter_q80 (2026-12-06) are stills with the restoration filter (a FILT chunk,
+# container 1.5), the first over tokens alone, the second over residual_q80's tokens and layer;
+# their reference pictures cover the filter. Every other still is made without it (--no-filter),
+# as it was before the filter existed.
 while read -r name graph quality bits; do
   ffmpeg -v error -nostdin -f lavfi -i "$graph" -frames:v 1 -pix_fmt rgb24 -y "$tmp/$name.png"
   # Tokens alone (--no-residual), as these streams were made before the residual layer existed;
-  # "residual": the encoder's default from -q 17 up, a RESI chunk after the tokens (container 1.4).
-  choice=(--uniform-bits --no-residual)
-  [ "$bits" = windows ] && choice=(-e 2 --no-residual)  # the encoder chooses counts per window above effort 1
-  [ "$bits" = residual ] && choice=(--uniform-bits)
+  # "residual": the encoder's default from -q 17 up, a RESI chunk after the tokens (container 1.4);
+  # "filter": the restoration filter too (the encoder's default), a FILT chunk (container 1.5).
+  choice=(--uniform-bits --no-residual --no-filter)
+  [ "$bits" = windows ] && choice=(-e 2 --no-residual --no-filter)  # counts per window need effort > 1
+  [ "$bits" = residual ] && choice=(--uniform-bits --no-filter)
+  [ "$bits" = filter ] && choice=(--uniform-bits)
   "$enc" --quiet --threads 1 --model "$model" -q "$quality" "${choice[@]}" "$tmp/$name.png" "$here/streams/$name.bsq"
 done <<'LIST'
 one_pixel testsrc2=size=16x16,scale=1:1 100 uniform
@@ -49,6 +55,8 @@ bars_wide smptebars=size=200x40 100 uniform
 windows_q60 mandelbrot=size=96x64 60 windows
 prior2_q50 testsrc2=size=64x48 50 uniform
 residual_q80 testsrc2=size=64x48 80 residual
+filter_q10 testsrc2=size=64x48 10 filter
+filter_q80 testsrc2=size=64x48 80 filter
 LIST
 
 # A video: 7 frames of a moving pattern at 30000/1001 frames/s in GOPs of 3 (frames 0-2, 3-5, 6),

@@ -1,4 +1,5 @@
-// Image decoder: validated container, entropy-decoded tokens, tokenizer decode, residual layer.
+// Image decoder: validated container, entropy-decoded tokens, tokenizer decode, residual layer,
+// restoration filter.
 #include <fmt/format.h>
 
 #include "bsq/codec.h"
@@ -6,6 +7,7 @@
 #include "prior_check.h"
 #include "residual_coder.h"
 #include "residual_layer.h"
+#include "restoration_filter.h"
 #include "token_coder.h"
 
 namespace bsq {
@@ -87,9 +89,17 @@ StatusOr<Image> decode_image(const Tokenizer& tokenizer, const uint8_t* data, si
       return Status(StatusCode::kInvalidData,
                     fmt::format("residual chunk at byte {}: {}", container->residual_offset, error));
   }
+  entropy::FilterParams filter;
+  if (!container->filter.empty()) {
+    std::string error;
+    if (!entropy::decode_filter(container->filter.data(), container->filter.size(), &filter, &error))
+      return Status(StatusCode::kInvalidData,
+                    fmt::format("filter chunk at byte {}: {}", container->filter_offset, error));
+  }
   auto image = tokenizer.decode(grid.value());
-  if (!image.ok() || container->residual_step == 0) return image;
-  codec_detail::add_residual(levels, container->residual_step, &image.value());
+  if (!image.ok()) return image;
+  if (container->residual_step != 0) codec_detail::add_residual(levels, container->residual_step, &image.value());
+  if (!container->filter.empty()) codec_detail::apply_filter(filter, &image.value());
   return image;
 }
 

@@ -8,6 +8,7 @@
 #include "container_writer.h"
 #include "residual_coder.h"
 #include "residual_layer.h"
+#include "restoration_filter.h"
 #include "token_coder.h"
 
 namespace bsq {
@@ -48,7 +49,8 @@ StatusOr<std::vector<uint8_t>> encode_image(const Tokenizer& tokenizer, const Im
   const int bits = options.bits > 0 ? options.bits : bits_for_quality(tokenizer.config(), options.quality);
   auto grid = tokenizer.encode(image, bits, options.effort, options.per_window_bits);
   if (!grid.ok()) return grid.status();
-  if (options.residual_step > 0) return encode_tokens(tokenizer, grid.value(), image, options.residual_step);
+  if (options.residual_step > 0 || options.filter)
+    return encode_tokens(tokenizer, grid.value(), image, options.residual_step, options.filter);
   return encode_tokens(tokenizer, grid.value());
 }
 
@@ -59,24 +61,36 @@ StatusOr<std::vector<uint8_t>> encode_tokens(const Tokenizer& tokenizer, const T
 }
 
 StatusOr<std::vector<uint8_t>> encode_tokens(const Tokenizer& tokenizer, const TokenGrid& g, const Image& image,
-                                             double residual_step) {
+                                             double residual_step, bool filter) {
   const double units = std::round(residual_step * bitstream::kResidualStepOne);
-  if (!(units >= 1 && units <= bitstream::kMaxResidualStep))
+  if (residual_step != 0 && !(units >= 1 && units <= bitstream::kMaxResidualStep))
     return Status(
         StatusCode::kInvalidArgument,
         fmt::format("encode: residual step {} outside {} to {}", residual_step, 1.0 / bitstream::kResidualStepOne,
                     double(bitstream::kMaxResidualStep) / bitstream::kResidualStepOne));
-  const auto step = static_cast<uint32_t>(units);
+  const auto step = static_cast<uint32_t>(residual_step != 0 ? units : 0);
   if (g.frames != 1 || image.width != g.width || image.height != g.height)
-    return Status(StatusCode::kInvalidArgument, "encode: a residual layer needs one frame of the grid's size");
+    return Status(StatusCode::kInvalidArgument,
+                  "encode: a residual layer or a restoration filter needs one frame of the grid's size");
   auto container = token_container(tokenizer, g);
   if (!container.ok()) return container.status();
-  // The residual against the picture the decoder will see.
-  auto base = tokenizer.decode(g);
-  if (!base.ok()) return base.status();
-  container->residual = entropy::encode_residual_rdo(codec_detail::residual_coefficients(image, base.value(), step),
-                                                     codec_detail::kResidualLambda);
-  container->residual_step = step;
+  // Each tool against the picture the decoder will see before it.
+  auto picture = tokenizer.decode(g);
+  if (!picture.ok()) return picture.status();
+  if (step != 0) {
+    entropy::ResidualPlanes levels;
+    container->residual = entropy::encode_residual_rdo(
+        codec_detail::residual_coefficients(image, picture.value(), step), codec_detail::kResidualLambda, &levels);
+    container->residual_step = step;
+    codec_detail::add_residual(levels, step, &picture.value());
+  }
+  if (filter) {
+    // Without a layer, bits are priced as at its coarsest step: the rate where the tokens alone end.
+    const double price =
+        codec_detail::bit_price(step != 0 ? codec_detail::residual_step_value(step) : kResidualCoarsestStep);
+    if (const auto designed = codec_detail::design_filter(image, picture.value(), price))
+      container->filter = entropy::encode_filter(designed.value());
+  }
   return bitstream::write_container(container.value());
 }
 

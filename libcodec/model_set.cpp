@@ -164,7 +164,8 @@ StatusOr<ModelSet::Encoded> ModelSet::encode(const Image& image, const EncodeOpt
   const Tokenizer& tokenizer = *model(point->model).value();  // choose() loaded it
   auto grid = tokenizer.encode(image, point->bits, options.effort, options.per_window_bits);
   if (!grid.ok()) return grid.status();
-  auto stream = step > 0 ? encode_tokens(tokenizer, grid.value(), image, step) : encode_tokens(tokenizer, grid.value());
+  auto stream = step > 0 || options.filter ? encode_tokens(tokenizer, grid.value(), image, step, options.filter)
+                                           : encode_tokens(tokenizer, grid.value());
   if (!stream.ok()) return stream.status();
   return Encoded{std::move(stream.value()), std::move(grid.value()), point->model, step};
 }

@@ -5,6 +5,7 @@
 #include <array>
 #include <cmath>
 
+#include "colour_planes.h"
 #include "container_format.h"
 
 namespace bsq::codec_detail {
@@ -12,14 +13,15 @@ namespace bsq::codec_detail {
 namespace {
 
 constexpr int kSide = entropy::kResidualBlockSide;
-constexpr int kPlanes = 3;
+constexpr int kPlanes = kColourPlanes;
 
-// The orthonormal colour basis, one row per plane.
-const double kColour[kPlanes][3] = {
-    {1 / std::sqrt(3.0), 1 / std::sqrt(3.0), 1 / std::sqrt(3.0)},
-    {1 / std::sqrt(2.0), -1 / std::sqrt(2.0), 0.0},
-    {1 / std::sqrt(6.0), 1 / std::sqrt(6.0), -2 / std::sqrt(6.0)},
-};
+// The orthonormal colour basis, one row per plane: the colour axes normalised.
+const std::array<std::array<double, 3>, kPlanes> kColour = [] {
+  std::array<std::array<double, 3>, kPlanes> basis{};
+  for (int p = 0; p < kPlanes; ++p)
+    for (int c = 0; c < 3; ++c) basis[p][c] = kColourAxes[p][c] / std::sqrt(double(kColourAxisNorm2[p]));
+  return basis;
+}();
 
 // The orthonormal DCT-II matrix: kDct[k][n] = a_k cos((2n + 1) k pi / 16).
 const std::array<std::array<double, kSide>, kSide> kDct = [] {

@@ -2,8 +2,8 @@
 // decoded picture misses, as quantised 8x8 DCT coefficients of three orthonormal colour planes.
 // Internal to libcodec: the image encoder and decoder share it, so the two cannot disagree.
 //
-// The colour planes are the residual's projections on (1, 1, 1) / sqrt(3), (1, -1, 0) / sqrt(2)
-// and (1, 1, -2) / sqrt(6): an orthonormal basis, so a plane's squared error is the picture's RGB
+// The colour planes are the residual's projections on the colour axes (colour_planes.h) divided by
+// their lengths: an orthonormal basis, so a plane's squared error is the picture's RGB
 // squared error and one quantiser step suits all three (PSNR is measured on RGB). Each plane is
 // cut into 8x8 blocks from the top-left corner (the last row and column of blocks reach past the
 // picture; the encoder fills them by repeating the edge, the decoder drops them), transformed by
@@ -25,6 +25,9 @@ double residual_step_value(uint32_t step);
 // The encoder's price of a bit in squared quantiser steps (entropy::encode_residual_rdo): set on
 // train crops (entropy/README.md, "The residual layer").
 inline constexpr double kResidualLambda = 0.07;
+// The same price in squared 8-bit RGB error at quantiser step `step` (the transforms are
+// orthonormal): what the encoder's other choices (the restoration filter) pay for a bit.
+inline double bit_price(double step) { return kResidualLambda * step * step; }
 
 // What `base` misses of `original` (same size): the transform coefficients in units of `step`,
 // for the encoder's quantiser (entropy::encode_residual_rdo) to choose levels from.

@@ -56,6 +56,15 @@ StatusOr<StreamInfo> inspect_stream(const uint8_t* data, size_t size) {
     info.chunks.push_back(residual);
     info.residual_step = static_cast<double>(container->residual_step) / bs::kResidualStepOne;
   }
+  if (!container->filter.empty()) {
+    StreamChunk filter;
+    filter.type = "FILT";
+    filter.offset = container->filter_offset;
+    filter.bytes = bs::kChunkHeadSize + container->filter.size() + bs::kChunkCrcSize;
+    filter.coded_bytes = container->filter.size();
+    frame_bytes += filter.bytes;
+    info.chunks.push_back(filter);
+  }
   StreamChunk end;
   end.type = "BEND";
   end.bytes = bs::kChunkHeadSize + bs::kEndPayloadSize + bs::kChunkCrcSize;

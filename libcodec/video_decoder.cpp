@@ -47,6 +47,9 @@ StatusOr<bool> VideoDecoder::Impl::start_gop() {
       if (reader->residual_step() != 0)
         return Status(StatusCode::kUnsupported,
                       "the stream's residual layer (RESI chunk) belongs to a still image: decode it as one");
+      if (!reader->filter().empty())
+        return Status(StatusCode::kUnsupported,
+                      "the stream's restoration filter (FILT chunk) belongs to a still image: decode it as one");
       return false;
     }
     chunk = std::move(next->value());

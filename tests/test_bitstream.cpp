@@ -603,8 +603,12 @@ TEST_CASE("container: man/bsq.5 states the magic, version and layout of containe
               n(kResidualPrefixSize) + "|n-" + n(kResidualPrefixSize) + "|u8[]|coded coefficients|"});
   CHECK(text.find("writes version minor 4 exactly when") != std::string::npos);
   CHECK(kVersionMinorResidual == 4);
-  for (uint32_t type :
-       {kChunkFrames, kChunkMetadata, kChunkWindowBits, kChunkPrior, kChunkResidual, kChunkIndex, kChunkEnd}) {
+  check_rows(layout_rows(text, "FILT"), {"0|n|u8[]|coded filter parameters, n >= 1|"});
+  CHECK(text.find("writes version minor 5 exactly when") != std::string::npos);
+  CHECK(kVersionMinorFilter == 5);
+  CHECK(kVersionMinor == kVersionMinorFilter);
+  for (uint32_t type : {kChunkFrames, kChunkMetadata, kChunkWindowBits, kChunkPrior, kChunkResidual, kChunkFilter,
+                        kChunkIndex, kChunkEnd}) {
     const std::string title = ".SS " + fourcc_name(type) + (is_ancillary(type) ? " (ancillary)" : " (critical)");
     CHECK_MESSAGE(text.find(title) != std::string::npos, title);
   }
@@ -1428,4 +1432,114 @@ TEST_CASE("container 1.4: the writer and the reader refuse a misplaced or malfor
         "invalid chunk 2 (RESI) at byte " + after_frame + ": only a still image has one, the header says 0 frames");
   const auto bad = read_container(nullptr, 0, std::nullopt);
   CHECK(bad.status().code() == bsq::StatusCode::kInvalidData);
+}
+
+// --- Version 1.5: the FILT chunk -----------------------------------------------------------------
+
+TEST_CASE("container 1.5: a FILT chunk round trips after the FRAM and RESI chunks and makes the stream 1.5") {
+  for (const bool with_residual : {true, false}) {
+    Container c = residual_container();
+    if (!with_residual) {
+      c.residual_step = 0;
+      c.residual.clear();
+    }
+    c.filter = pattern(9, 5);
+    const Bytes b = write_container(c).value();
+    CHECK(get_u32(b, kOffsetVersionMinor) % 65536 == kVersionMinorFilter);
+    const auto spans = chunk_spans(b);
+    REQUIRE(spans.size() == (with_residual ? 5u : 4u));  // meta, FRAM, (RESI), FILT, BEND
+    const auto& filt = spans[spans.size() - 2];
+    CHECK(filt.type == "FILT");
+    CHECK(filt.end - filt.start == kChunkHeadSize + c.filter.size() + kChunkCrcSize);
+
+    // By hand, following man/bsq.5: the coded parameters alone.
+    Bytes by_hand(b.begin(), b.begin() + static_cast<std::ptrdiff_t>(filt.start));
+    put_chunk(by_hand, kChunkFilter, c.filter);
+    put_chunk(by_hand, kChunkEnd, two_u32(1, 1));
+    CHECK(by_hand == b);
+
+    const auto back = read_container(b.data(), b.size(), std::nullopt);
+    REQUIRE_MESSAGE(back.ok(), back.status().message());
+    CHECK(back->filter == c.filter);
+    CHECK(back->filter_offset == filt.start);
+    CHECK(back->residual == c.residual);
+    CHECK(back->residual_step == c.residual_step);
+
+    // Without one, the stream is the same bytes less the chunk, at the version it had before.
+    Container plain = c;
+    plain.filter.clear();
+    const Bytes without = write_container(plain).value();
+    Bytes expected(b.begin(), b.begin() + static_cast<std::ptrdiff_t>(filt.start));
+    expected.insert(expected.end(), b.begin() + static_cast<std::ptrdiff_t>(spans.back().start), b.end());
+    patch_header(expected, kOffsetVersionMinor, with_residual ? kVersionMinorResidual : 0, 2);
+    CHECK(without == expected);
+    CHECK(read_container(without.data(), without.size(), std::nullopt)->filter.empty());
+  }
+
+  // The streaming reader on a pipe has the filter once the end marker is read.
+  Container c = residual_container();
+  c.filter = pattern(4, 7);
+  const Bytes b = write_container(c).value();
+  auto reader = ChunkReader::open(std::make_unique<TricklePipe>(b), std::nullopt).value();
+  auto frame = reader.next_frames();
+  REQUIRE((frame.ok() && frame->has_value()));
+  CHECK(reader.filter().empty());
+  auto end = reader.next_frames();
+  REQUIRE_MESSAGE(end.ok(), end.status().message());
+  CHECK(!end->has_value());
+  CHECK(reader.filter() == c.filter);
+}
+
+TEST_CASE("container 1.5: the writer and the reader refuse a misplaced or malformed FILT chunk") {
+  StreamHeader h = sample_header();
+  h.frames = 1;
+  const Bytes coded = pattern(6, 2);
+  auto w = ContainerWriter::start(h).value();
+  CHECK(w.add_filter(coded.data(), coded.size()).message() == "invalid FILT chunk: it must come after the FRAM chunk");
+  REQUIRE(w.add_frames(0, 1, coded.data(), coded.size()).ok());
+  CHECK(w.add_filter(coded.data(), 0).message() == "invalid FILT chunk: an empty payload");
+  CHECK(w.add_filter(nullptr, 3).message() == "invalid FILT chunk: an empty payload");
+  REQUIRE(w.add_filter(coded.data(), coded.size()).ok());
+  CHECK(w.add_filter(coded.data(), coded.size()).message() == "invalid FILT chunk: a second FILT chunk");
+  REQUIRE(w.finish().ok());
+  CHECK(w.add_filter(coded.data(), coded.size()).message() == "cannot add the filter after the end marker");
+  auto taken = ContainerWriter::start(h).value();
+  REQUIRE(taken.add_frames(0, 1, coded.data(), coded.size()).ok());
+  REQUIRE(!taken.take_bytes().empty());
+  CHECK(taken.add_filter(coded.data(), coded.size()).message() ==
+        "the filter chunk must come before anything is taken (it sets the version minor)");
+  StreamHeader clip = sample_header();
+  auto v = ContainerWriter::start(clip).value();
+  REQUIRE(v.add_frames(0, clip.frames, coded.data(), coded.size()).ok());
+  CHECK(v.add_filter(coded.data(), coded.size()).message() ==
+        "invalid FILT chunk: only a still image has one, the header says " + std::to_string(clip.frames) + " frames");
+
+  const auto stream = [](const StreamHeader& header, std::vector<std::pair<uint32_t, Bytes>> chunks,
+                         uint16_t minor = kVersionMinorFilter) {
+    Bytes b = header_bytes(header);
+    patch_header(b, kOffsetVersionMinor, minor, 2);
+    for (const auto& [type, payload] : chunks) put_chunk(b, type, payload);
+    return error_of(b);
+  };
+  const Bytes frame = frame_payload(0, 1, pattern(3, 1));
+  const Bytes filt = pattern(5, 3);
+  const Bytes end = two_u32(1, 1);
+  const std::string after_frame = std::to_string(kHeaderSize + 12 + frame.size());
+  const std::string after_filt = std::to_string(kHeaderSize + 24 + frame.size() + filt.size());
+  CHECK(stream(h, {{kChunkFrames, frame}, {kChunkFilter, filt}, {kChunkEnd, end}}).empty());
+  CHECK(stream(h, {{kChunkFilter, filt}, {kChunkFrames, frame}, {kChunkEnd, end}}) ==
+        "invalid chunk 1 (FILT) at byte 64: it must come after the FRAM chunk");
+  CHECK(stream(h, {{kChunkFrames, frame}, {kChunkFilter, filt}, {kChunkFilter, filt}}) ==
+        "invalid chunk 3 (FILT) at byte " + after_filt + ": a second FILT chunk");
+  CHECK(stream(h, {{kChunkFrames, frame}, {kChunkFilter, {}}, {kChunkEnd, end}}) ==
+        "invalid chunk 2 (FILT) at byte " + after_frame + ": an empty payload");
+  for (const uint16_t minor : {0, 3, 4})
+    CHECK(stream(h, {{kChunkFrames, frame}, {kChunkFilter, filt}, {kChunkEnd, end}}, minor) ==
+          "invalid chunk 2 (FILT) at byte " + after_frame + ": a stream of version 1." + std::to_string(minor) +
+              " has none (1.5 added it)");
+  StreamHeader three = sample_header();
+  CHECK(
+      stream(three,
+             {{kChunkFrames, frame_payload(0, 3, pattern(3, 1))}, {kChunkFilter, filt}, {kChunkEnd, two_u32(3, 1)}}) ==
+      "invalid chunk 2 (FILT) at byte " + after_frame + ": only a still image has one, the header says 3 frames");
 }

@@ -46,9 +46,11 @@ void check_misfit(const Tokenizer& tok, const TokenGrid& g, const std::string& m
 TEST_CASE("encode_image / decode_image give the tokenizer's reconstruction, for odd sizes") {
   auto tok = Tokenizer::open(tiny_model_file("codec.bsqm", 1), {1, false});
   REQUIRE(tok.ok());
+  EncodeOptions tokens_alone;
+  tokens_alone.filter = false;  // test_restoration_filter.cpp has the filter's
   for (auto [w, h] : {std::pair{1, 1}, {7, 13}, {45, 17}}) {
     const Image image = gradient_image(w, h);
-    auto bytes = encode_image(tok.value(), image);
+    auto bytes = encode_image(tok.value(), image, tokens_alone);
     REQUIRE(bytes.ok());
     auto back = decode_image(tok.value(), bytes->data(), bytes->size());
     REQUIRE(back.ok());
@@ -189,6 +191,7 @@ TEST_CASE("nested bits: each quality is its own rate, decodes to the tokenizer's
     EncodeOptions options;
     options.quality = quality;
     options.effort = kMinEffort;
+    options.filter = false;  // the tokenizer's picture, as it stands
     auto bytes = encode_image(tok.value(), image, options);
     REQUIRE(bytes.ok());
     CHECK(bytes->size() >= previous);  // more bits per token never code smaller here
@@ -272,7 +275,9 @@ TEST_CASE("encode_tokens / decode_tokens: a grid out to a stream and back, and f
   CHECK(tok->fits(grid).ok());
   auto stream = encode_tokens(tok.value(), grid);
   REQUIRE(stream.ok());
-  CHECK(stream.value() == encode_image(tok.value(), image, {0, 5, kDefaultEffort, false}).value());
+  EncodeOptions tokens_alone{0, 5, kDefaultEffort, false};
+  tokens_alone.filter = false;
+  CHECK(stream.value() == encode_image(tok.value(), image, tokens_alone).value());
   auto back = decode_tokens(tok.value(), stream->data(), stream->size());
   REQUIRE(back.ok());
   CHECK(back->codes == grid.codes);
@@ -306,7 +311,9 @@ TEST_CASE("encode_tokens / decode_tokens: a grid out to a stream and back, and f
 TEST_CASE("inspect_stream: header fields, and chunks that account for every byte") {
   auto tok = Tokenizer::open(tiny_model_file("inspect.bsqm", 6, 2), {1, false});
   REQUIRE(tok.ok());
-  auto bytes = encode_image(tok.value(), gradient_image(45, 17), {50, 0, kDefaultEffort, false});
+  EncodeOptions tokens_alone{50, 0, kDefaultEffort, false};
+  tokens_alone.filter = false;  // test_restoration_filter.cpp counts the FILT chunk
+  auto bytes = encode_image(tok.value(), gradient_image(45, 17), tokens_alone);
   REQUIRE(bytes.ok());
   auto info = inspect_stream(bytes->data(), bytes->size());
   REQUIRE(info.ok());
@@ -558,7 +565,7 @@ TEST_CASE("residual layer: a 1.4 stream whose picture is the tokens' plus the re
   const Image image = bsq::testing::random_walk_image(45, 17, 3);
   const TokenGrid grid = tok->encode(image, 8, kMinEffort).value();
   const auto plain = encode_tokens(tok.value(), grid).value();
-  auto stream = encode_tokens(tok.value(), grid, image, 4.0);
+  auto stream = encode_tokens(tok.value(), grid, image, 4.0, false);  // no filter: the layer's picture alone
   REQUIRE(stream.ok());
   CHECK((stream.value()[bitstream::kOffsetVersionMinor] | stream.value()[bitstream::kOffsetVersionMinor + 1] << 8) ==
         bitstream::kVersionMinorResidual);
@@ -593,11 +600,12 @@ TEST_CASE("residual layer: a 1.4 stream whose picture is the tokens' plus the re
         "the stream's residual layer (RESI chunk) belongs to a still image: decode it as one");
 
   // Steps the container cannot hold, and a picture that is not the grid's.
-  CHECK(encode_tokens(tok.value(), grid, image, 0.0).status().message() ==
-        "encode: residual step 0 outside 0.00390625 to 4096");
+  CHECK(encode_tokens(tok.value(), grid, image, -1.0).status().message() ==
+        "encode: residual step -1 outside 0.00390625 to 4096");
+  CHECK(encode_tokens(tok.value(), grid, image, 1.0 / 1024).status().code() == StatusCode::kInvalidArgument);
   CHECK(encode_tokens(tok.value(), grid, image, 5000.0).status().code() == StatusCode::kInvalidArgument);
   CHECK(encode_tokens(tok.value(), grid, bsq::testing::random_walk_image(44, 17, 3), 4.0).status().message() ==
-        "encode: a residual layer needs one frame of the grid's size");
+        "encode: a residual layer or a restoration filter needs one frame of the grid's size");
 
   // Coded levels that do not decode (a valid chunk around them): the chunk is named.
   auto container = bitstream::read_container(stream->data(), stream->size(), tok->fingerprint()).value();

@@ -187,8 +187,8 @@ TEST_CASE("effort through the public API: searched tokens decode closer, the str
     options.effort = effort;
     auto bytes = encode_image(tok.value(), image, options);
     REQUIRE(bytes.ok());
-    // What encode_image codes is the tokenizer's grid at that effort.
-    const auto direct = encode_tokens(tok.value(), tok->encode(image, 0, effort).value());
+    // What encode_image codes is the tokenizer's grid at that effort (and the filter it fits).
+    const auto direct = encode_tokens(tok.value(), tok->encode(image, 0, effort).value(), image, 0.0);
     REQUIRE(direct.ok());
     CHECK(direct.value() == bytes.value());
     CHECK(decode_image(tok.value(), bytes->data(), bytes->size()).ok());

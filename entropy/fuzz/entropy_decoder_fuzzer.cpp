@@ -7,12 +7,13 @@
 // plane and as a GOP of that many frames. Checks that decoding never crashes or reads out of bounds
 // (AddressSanitizer), and that whatever it decodes survives an encode/decode round trip unchanged.
 // A one-frame plane is read a third time, as a stream with bits per window; and the bytes once more
-// as a residual layer (residual_coder.h).
+// as a restoration filter's parameters (filter_coder.h) and as a residual layer (residual_coder.h).
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "filter_coder.h"
 #include "gop_coder.h"
 #include "residual_coder.h"
 #include "token_coder.h"
@@ -72,9 +73,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   };
   read_as_plane(0);
   if (frames == 1) read_as_plane(1 + data[3] / 3 % 8);  // with bits per window of 1 to 8 tokens
+  // As a restoration filter's parameters: what decodes is within the caps and codes back to the
+  // same bytes (the code is canonical).
+  std::string error;
+  bsq::entropy::FilterParams filter;
+  if (bsq::entropy::decode_filter(data + 4, size - 4, &filter, &error)) {
+    if (!bsq::entropy::check_filter(filter, nullptr) ||
+        bsq::entropy::encode_filter(filter) != std::vector<uint8_t>(data + 4, data + size))
+      __builtin_trap();
+  } else if (error.empty()) {
+    __builtin_trap();
+  }
   // And as a still image's residual layer of 1 to 3 planes of up to 24x24 blocks.
   bsq::entropy::ResidualPlanes levels;
-  std::string error;
+  error.clear();
   const int planes = 1 + data[0] % 3;
   if (!bsq::entropy::decode_residual(data + 4, size - 4, planes, cols, rows, &levels, &error)) {
     if (error.empty()) __builtin_trap();

@@ -116,9 +116,17 @@ for q in 17 70 100; do
   [ "$bytes" -gt "$last_bytes" ] || fail "-q $q: $bytes bytes, not more than $last_bytes below it"
   last_bytes=$bytes
   "$bsqdec" --info --json "out/r$q.bsq" >"$log/info" || fail "-q $q: --info"
-  grep -q '"version":"1.4"' "$log/info" && grep -q '"type":"RESI"' "$log/info" ||
-    fail "-q $q: no residual layer: $(cat "$log/info")"
+  grep -q '"type":"RESI"' "$log/info" || fail "-q $q: no residual layer: $(cat "$log/info")"
+  # 1.4, or 1.5 with the restoration filter (the encoder's choice; a random model always needs it).
+  grep -q '"version":"1.5"' "$log/info" && grep -q '"type":"FILT"' "$log/info" ||
+    fail "-q $q: not a 1.5 stream with a filter: $(cat "$log/info")"
 done
+# --no-filter: the same tokens and layer, no FILT chunk, version 1.4.
+enc --no-filter -q 70 in/rgb.png out/r70plain.bsq 2>"$log/err" || fail "bsqenc --no-filter -q 70 exit $?"
+"$bsqdec" --info --json out/r70plain.bsq >"$log/info" || fail "--no-filter: --info"
+grep -q '"version":"1.4"' "$log/info" && grep -q '"type":"RESI"' "$log/info" && ! grep -q '"type":"FILT"' "$log/info" ||
+  fail "--no-filter -q 70: $(cat "$log/info")"
+[ "$(wc -c <out/r70plain.bsq)" -lt "$(wc -c <out/r70.bsq)" ] || fail "--no-filter -q 70: not smaller than with the filter"
 
 # -q with a nested-bit model (2..8 bits per token), the same bits everywhere: bits and size grow
 # with the quality, every stream decodes, and --info reports the bits the stream carries.
@@ -126,7 +134,7 @@ nested=$3/nested.bsqm
 last_bits=0
 last_bytes=0
 for q in 0 30 60 100; do
-  "$bsqenc" --model "$nested" --uniform-bits --no-residual --json -q "$q" in/photo.jpg "out/n$q.bsq" >"$log/json" 2>"$log/err" || fail "nested -q $q: exit $? ($(cat "$log/err"))"
+  "$bsqenc" --model "$nested" --uniform-bits --no-residual --no-filter --json -q "$q" in/photo.jpg "out/n$q.bsq" >"$log/json" 2>"$log/err" || fail "nested -q $q: exit $? ($(cat "$log/err"))"
   bits=$(json_field bits <"$log/json")
   bytes=$(wc -c <"out/n$q.bsq")
   [ "$bits" -ge "$last_bits" ] && [ "$bytes" -ge "$last_bytes" ] || fail "nested -q $q: $bits bits, $bytes bytes after $last_bits, $last_bytes"
@@ -140,7 +148,8 @@ done
 [ "$(json_field bits <"$log/json")" = 8 ] || fail "nested -q 100 does not use all 8 bits: $(cat "$log/json")"
 # Bits per window (the default): the stream decodes to the same size, and keeps at most the
 # model's 8 bits; every stream is version 1.3 (the PRIO chunk: prior revision 2) or, with a
-# residual layer, 1.4, and one whose windows differ has its WBIT chunk too.
+# residual layer, 1.4, or with a restoration filter 1.5, and one whose windows differ has its WBIT
+# chunk too.
 for q in 30 60; do
   "$bsqenc" --model "$nested" -q "$q" in/photo.jpg "out/w$q.bsq" 2>"$log/err" || fail "per-window -q $q: exit $? ($(cat "$log/err"))"
   "$bsqdec" --model "$nested" "out/w$q.bsq" "out/w$q.png" 2>"$log/err" || fail "per-window -q $q: bsqdec exit $? ($(cat "$log/err"))"
@@ -151,6 +160,7 @@ for q in 30 60; do
   # From -q 17 up the stream has a residual layer too (version 1.4).
   version=1.3
   [ "$q" -ge 17 ] && version=1.4
+  grep -q '"type":"FILT"' "$log/info" && version=1.5
   case "$(json_field version <"$log/info" | tr -d '"')/$(json_field prior <"$log/info")/$(json_field bits_window <"$log/info")" in
     $version/2/0 | $version/2/[1-9]*) ;;
     *) fail "per-window -q $q: --info says $(cat "$log/info")" ;;
@@ -161,10 +171,10 @@ done
 "$bsqdec" --model "$model" out/n0.bsq out/wrong.png 2>/dev/null
 [ $? = 5 ] || fail "a fixed-rate model decoded the nested model's stream"
 
-# A model set (--model twice): tokens alone, -q 100 reaches the fixed 8-bit model, listed first,
+# A model set (--model twice): tokens alone (no filter), -q 100 reaches the fixed 8-bit model, listed first,
 # lower qualities the nested one; bsqdec takes the model each stream names, whatever the order.
 for q in 30 100; do
-  "$bsqenc" --model "$model" --model "$nested" --no-residual --json -q "$q" in/photo.jpg "out/set$q.bsq" >"$log/json" 2>"$log/err" ||
+  "$bsqenc" --model "$model" --model "$nested" --no-residual --no-filter --json -q "$q" in/photo.jpg "out/set$q.bsq" >"$log/json" 2>"$log/err" ||
     fail "set -q $q: exit $? ($(cat "$log/err"))"
   want=$nested
   [ "$q" = 100 ] && want=$model

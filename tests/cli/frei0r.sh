@@ -39,11 +39,11 @@ cmp -s want.rgb got.rgb || fail "the plugin's frames differ from bsqenc -q 50 + 
 head -c $frame_bytes in.rgba >f0.rgba
 ffmpeg -v error -f rawvideo -pix_fmt rgba -s "$size" -i f0.rgba -pix_fmt rgb24 f0.png || fail "ffmpeg could not write f0.png"
 # A clip's frames have no residual layer: the still's tokens alone.
-"$enc" -y -q 50 -e 1 --no-residual f0.png f0.bsq 2>"$log/err" || fail "bsqenc: $(cat "$log/err")"
+"$enc" -y -q 50 -e 1 --no-residual --no-filter f0.png f0.bsq 2>"$log/err" || fail "bsqenc: $(cat "$log/err")"
 "$dec" -y f0.bsq f0_bsq.png 2>"$log/err" || fail "bsqdec: $(cat "$log/err")"
 ffmpeg -v error -i f0_bsq.png -f rawvideo -pix_fmt rgb24 want0.rgb || fail "ffmpeg could not read f0_bsq.png"
 head -c $((64 * 48 * 3)) got.rgb >got0.rgb
-cmp -s want0.rgb got0.rgb || fail "frame 0 from the plugin differs from bsqenc -q 50 --no-residual + bsqdec of that picture"
+cmp -s want0.rgb got0.rgb || fail "frame 0 from the plugin differs from bsqenc -q 50 --no-residual --no-filter + bsqdec of that picture"
 head -c $((2 * frame_bytes)) in.rgba | tail -c $frame_bytes >f2.rgba
 head -c $((2 * frame_bytes)) out.rgba | tail -c $frame_bytes >got2.rgba
 # Alpha: byte 4 of every pixel, unchanged.

@@ -38,6 +38,10 @@ struct EncodeOptions {
   // ModelSet::encode(): from kResidualQuality up, token_quality()'s tokens and a residual layer;
   // false: the quality's own tokens alone at every quality.
   bool residual_layer = true;
+  // A still image's restoration filter: a linear filter the encoder fits to the decoded picture
+  // and the decoder applies last, when it is worth its bits (the stream's FILT chunk, man bsq.5);
+  // false: none.
+  bool filter = true;
 };
 
 BSQ_API StatusOr<std::vector<uint8_t>> encode_image(const Tokenizer& tokenizer, const Image& image,
@@ -51,10 +55,11 @@ BSQ_API StatusOr<uint64_t> stream_model_fingerprint(const uint8_t* data, size_t 
 // The second half of encode_image(): the .bsq stream of a token grid (tokenizer.encode()'s, or any
 // grid tokenizer.fits()). With decode_tokens() below, tokens go out to a generative model and back.
 BSQ_API StatusOr<std::vector<uint8_t>> encode_tokens(const Tokenizer& tokenizer, const TokenGrid& grid);
-// The same with a residual layer (residual_step > 0, as EncodeOptions's) that brings the grid's
-// decoded picture closer to `image`, the picture the grid was made from.
+// The same with the still-image tools that bring the grid's decoded picture closer to `image`, the
+// picture the grid was made from: a residual layer (residual_step > 0, as EncodeOptions's; 0: none)
+// and the restoration filter (`filter`, as EncodeOptions's). The grid must be one frame of its size.
 BSQ_API StatusOr<std::vector<uint8_t>> encode_tokens(const Tokenizer& tokenizer, const TokenGrid& grid,
-                                                     const Image& image, double residual_step);
+                                                     const Image& image, double residual_step, bool filter = true);
 // The first half of decode_image(): the validated stream's token grid, before the network runs
 // (and before a residual layer, if the stream has one, is added to its picture).
 // Integer arithmetic only, so it is the same on every machine (conformance/ checks it).

@@ -43,7 +43,7 @@ struct StreamInfo {
     bool full_range = true;
     int bit_depth = 8;
   } colour;
-  std::vector<StreamChunk> chunks;                            // the FRAM chunks in stream order, RESI, then BEND
+  std::vector<StreamChunk> chunks;                            // the FRAM chunks in stream order, RESI, FILT, then BEND
   uint64_t other_chunk_bytes = 0;                             // every other chunk: PRIO, WBIT, metadata, ancillary
   std::vector<std::pair<std::string, std::string>> metadata;  // key, value
 };
