@@ -3,13 +3,13 @@
 #include "restoration_filter.h"
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <vector>
 
+#include "bsq/metrics.h"
 #include "colour_planes.h"
 
 namespace bsq::codec_detail {
@@ -142,26 +142,23 @@ void apply_filter(const FilterParams& filter, Image* picture) {
 
 namespace {
 
-// Least-squares statistics of one filter's samples: X^T X, X^T y and y^T y over its features x and
-// targets y (the original's sample - the decoded one).
+// Least-squares statistics of one filter's samples: X^T X and X^T y over its features x and targets
+// y (the original's sample - the decoded one).
 struct Moments {
   double xx[kFeatures][kFeatures] = {};
   double xy[kFeatures] = {};
-  double yy = 0;
   void add(const int32_t* f, double y) {
     for (int i = 0; i < kFeatures; ++i) {
       const double fi = f[i];
       for (int j = 0; j <= i; ++j) xx[i][j] += fi * f[j];
       xy[i] += fi * y;
     }
-    yy += y * y;
   }
   Moments& operator+=(const Moments& o) {
     for (int i = 0; i < kFeatures; ++i) {
       for (int j = 0; j <= i; ++j) xx[i][j] += o.xx[i][j];
       xy[i] += o.xy[i];
     }
-    yy += o.yy;
     return *this;
   }
 };
@@ -234,17 +231,6 @@ PlaneFilter fit(const Moments& m, double rgb_weight, double price, double* worth
   if (value <= 0) return PlaneFilter{};
   *worth = value;
   return f;
-}
-
-// Squared RGB error between two pictures of the same size.
-double squared_error(const Image& a, const Image& b) {
-  double s = 0;
-  for (int y = 0; y < a.height; ++y) {
-    const uint8_t* p = a.row(y);
-    const uint8_t* q = b.row(y);
-    for (int i = 0; i < 3 * a.width; ++i) s += double(p[i] - q[i]) * (p[i] - q[i]);
-  }
-  return s;
 }
 
 constexpr int kFineClasses = 16;
@@ -324,7 +310,9 @@ std::optional<FilterParams> design_filter(const Image& original, const Image& de
   Image filtered = decoded;
   apply_filter(best, &filtered);
   const double bits = 8.0 * entropy::encode_filter(best).size();
-  if (squared_error(original, decoded) - squared_error(original, filtered) <= price * bits) return std::nullopt;
+  // bsq::mse is per sample; the price is per squared error of the whole picture.
+  const double samples = 3.0 * original.width * original.height;
+  if ((mse(original, decoded).value() - mse(original, filtered).value()) * samples <= price * bits) return std::nullopt;
   return best;
 }
 
